@@ -1,0 +1,14 @@
+"""tokenmaxxing: what AI-usage KPIs do to organisations, simulated.
+
+>>> import sim
+>>> result = sim.run("scenarios/default.yaml", seed=1)  # doctest: +SKIP
+>>> result.summary["performative_share"]  # doctest: +SKIP
+"""
+
+from sim.agents import Employee
+from sim.model import OrganisationModel
+from sim.runner import RunResult, run
+from sim.scenario_io import ScenarioError, load_scenario
+from sim.schema import Scenario
+
+__all__ = ["Employee", "OrganisationModel", "RunResult", "Scenario", "ScenarioError", "load_scenario", "run"]

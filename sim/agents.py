@@ -1,0 +1,62 @@
+"""Employees as Mesa agents: each is a view of one row of the workforce arrays.
+
+The weekly arithmetic runs on arrays in :mod:`sim.model`; an ``Employee`` exposes its own row as
+attributes so that ``model.agents.get("performative_hours")`` and dashboards can read it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from sim.observables import GAMING_MIN_HOURS
+
+if TYPE_CHECKING:
+    from sim.model import OrganisationModel
+
+
+def _state(name: str, doc: str) -> property:
+    return property(lambda self: float(getattr(self.model.state, name)[self.index]), doc=doc)
+
+
+def _trait(name: str, doc: str) -> property:
+    return property(lambda self: float(getattr(self.model.traits, name)[self.index]), doc=doc)
+
+
+class Employee(mesa.Agent):
+    """One employee; `index` is their row in the model's arrays."""
+
+    model: OrganisationModel
+
+    def __init__(self, model: OrganisationModel, index: int) -> None:
+        super().__init__(model)
+        self.index = int(index)
+
+    genuine_hours = _state("genuine_hours", "Genuine AI hours this week (g).")
+    performative_hours = _state("performative_hours", "Performative AI hours this week (p).")
+    kpi = _state("kpi", "KPI value the dashboard recorded this week.")
+    reward = _state("reward", "KPI reward this week (utility).")
+    penalty = _state("penalty", "Audit and detector penalties this week (utility).")
+    flags = _state("flags", "Hours flagged by audits and the detector this week.")
+    payoff = _state("payoff", "Realised utility this week.")
+    speedup = _trait("speedup", "True hours saved per genuine AI hour (s_i).")
+    self_report_bias = _trait("self_report_bias", "Believed extra hours saved per AI hour (b_i).")
+    intrinsic_motivation = _trait("intrinsic_motivation", "Utility per believed hour saved (m_i).")
+    integrity_cost = _trait("integrity_cost", "Utility cost per performative hour (iota_i).")
+
+    @property
+    def team(self) -> int:
+        return int(self.model.network.team[self.index])
+
+    @property
+    def tokens(self) -> float:
+        return float(self.model.rates["tokens"].of(self.genuine_hours, self.performative_hours))
+
+    @property
+    def true_hours_saved(self) -> float:
+        return self.speedup * self.genuine_hours
+
+    @property
+    def is_gaming(self) -> bool:
+        return self.performative_hours >= GAMING_MIN_HOURS

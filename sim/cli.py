@@ -1,0 +1,84 @@
+"""Command line: `tokenmaxx run SCENARIO [--seed N] [--set key.path=value ...] [--out DIR]`.
+
+User errors (a bad scenario, a missing file) print one clear message and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from sim.scenario_io import ScenarioError
+
+EXIT_USAGE = 2
+
+HEADLINES = (
+    ("employees", "employees", "{:,.0f}"),
+    ("weeks", "weeks", "{:,.0f}"),
+    ("kpi_regime", "KPI regime", "{}"),
+    ("performative_share", "performative share of AI hours", "{:.1%}"),
+    ("gaming_share_final", "employees gaming (last week)", "{:.1%}"),
+    ("tokens", "tokens", "{:,.0f}"),
+    ("ai_spend_usd", "AI spend (USD)", "{:,.0f}"),
+    ("wasted_spend_usd", "spend on performative use (USD)", "{:,.0f}"),
+    ("roi_reported", "ROI as reported", "{:.2f}"),
+    ("roi_true", "ROI in truth", "{:.2f}"),
+    ("co2_kg", "CO2 (kg)", "{:,.1f}"),
+    ("flagged_honest_employees", "honest employees flagged", "{:,.0f}"),
+    ("data_exposure_incidents", "data-exposure incidents", "{:,.0f}"),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tokenmaxx", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run one scenario and write its results")
+    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument("--seed", type=int, default=None, help="replace the scenario's seed")
+    run.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+        help="override one scenario value, e.g. --set kpi.strength=2 (repeatable)",
+    )
+    run.add_argument("--out", type=Path, default=None, help="output folder (default results/<scenario name>/)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.output import write_run
+    from sim.runner import run
+
+    started = time.perf_counter()
+    result = run(args.scenario, seed=args.seed, overrides=args.overrides)
+    wall = time.perf_counter() - started
+    out_dir = args.out or Path("results") / result.scenario.name
+    write_run(result, out_dir, wall)
+    print(format_summary(result.summary))
+    print(f"\nwall time {wall:.2f} s; results in {out_dir}/")
+    return 0
+
+
+def format_summary(summary: dict) -> str:
+    width = max(len(label) for _, label, _ in HEADLINES)
+    lines = [f"scenario: {summary['name']}"]
+    for key, label, fmt in HEADLINES:
+        value = summary[key]
+        text = "n/a" if value is None or value != value else fmt.format(value)
+        lines.append(f"  {label:<{width}}  {text}")
+    return "\n".join(lines)
+
+
+COMMANDS = {"run": cmd_run}
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

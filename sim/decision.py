@@ -1,0 +1,131 @@
+"""Best responses for the whole workforce at once.
+
+Each employee maximises, over genuine hours g and performative hours p,
+
+    f(g, p) = a_g g + a_p p - c/2 g^2 - (c/2 + kappa) p^2 - delta c g p
+              + h * 1[b_g g + b_p p >= T]                  (optional step reward)
+
+subject to g >= 0, p >= 0, g + p <= H (and p = 0 where performing is ruled out).
+The quadratic part is concave, so its maximum over the polygon lies at the optimum of one of its
+faces (interior, an edge, a vertex); with the step reward the maximum also may lie on the line
+b.x = T or where that line meets an edge. We evaluate f at every such candidate, keep the
+feasible ones and take the best: exact, and a handful of array operations per candidate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+FEASIBILITY_TOLERANCE_HOURS = 1e-9
+
+
+@dataclass(frozen=True)
+class Step:
+    """A lump-sum reward `height` for reaching `threshold` on the KPI b_g g + b_p p."""
+
+    height: np.ndarray | float
+    per_genuine_hour: np.ndarray | float
+    per_performative_hour: np.ndarray | float
+    threshold: np.ndarray | float
+
+    def reached(self, g: np.ndarray, p: np.ndarray) -> np.ndarray:
+        kpi = self.per_genuine_hour * g + self.per_performative_hour * p
+        return kpi >= self.threshold * (1 - 1e-9) - 1e-12
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The linear and quadratic terms of every employee's weekly objective."""
+
+    a_genuine: np.ndarray  # utility per genuine hour (linear term)
+    a_performative: np.ndarray  # utility per performative hour, conformity pull included
+    effort_cost: float  # c
+    substitutability: float  # delta
+    conformity: float  # kappa
+    hours_cap: float  # H
+    step: Step | None = None
+
+    def quadratic_value(self, g: np.ndarray, p: np.ndarray) -> np.ndarray:
+        c, d, k = self.effort_cost, self.substitutability, self.conformity
+        return (
+            self.a_genuine * g
+            + self.a_performative * p
+            - 0.5 * c * g * g
+            - (0.5 * c + k) * p * p
+            - d * c * g * p
+        )
+
+    def value(self, g: np.ndarray, p: np.ndarray) -> np.ndarray:
+        total = self.quadratic_value(g, p)
+        if self.step is not None:
+            total = total + np.where(self.step.reached(g, p), self.step.height, 0.0)
+        return total
+
+
+def best_response(problem: Problem, may_perform: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return the optimal (g, p) per employee; `may_perform` False forces p = 0."""
+    g_all, p_all = _candidates(problem)
+    n = problem.a_genuine.shape[0]
+    g_all = np.broadcast_to(g_all, (g_all.shape[0], n))
+    p_all = np.broadcast_to(p_all, (p_all.shape[0], n))
+    tol = FEASIBILITY_TOLERANCE_HOURS
+    feasible = (
+        np.isfinite(g_all)
+        & np.isfinite(p_all)
+        & (g_all >= -tol)
+        & (p_all >= -tol)
+        & (g_all + p_all <= problem.hours_cap + tol)
+    )
+    if may_perform is not None:
+        feasible &= (p_all <= tol) | may_perform[None, :]
+    g_all = np.clip(np.nan_to_num(g_all), 0.0, problem.hours_cap)
+    p_all = np.clip(np.nan_to_num(p_all), 0.0, problem.hours_cap)
+    values = np.where(feasible, problem.value(g_all, p_all), -np.inf)
+    best = np.argmax(values, axis=0)
+    cols = np.arange(n)
+    return g_all[best, cols], p_all[best, cols]
+
+
+def _candidates(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
+    """Stack of candidate points, shape (candidates, employees)."""
+    c, d, k, cap = problem.effort_cost, problem.substitutability, problem.conformity, problem.hours_cap
+    a_g, a_p = problem.a_genuine, problem.a_performative
+    h11, h12, h22 = c, d * c, c + 2 * k
+    zeros = np.zeros_like(a_g)
+    points: list[tuple[np.ndarray, np.ndarray]] = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        det = h11 * h22 - h12 * h12
+        points.append(((h22 * a_g - h12 * a_p) / det, (h11 * a_p - h12 * a_g) / det))  # interior
+        points.append((zeros, a_p / h22))  # edge g = 0
+        points.append((a_g / h11, zeros))  # edge p = 0
+        points.append(_on_line(problem, (cap, 0.0), (-1.0, 1.0)))  # edge g + p = H
+        points += [(zeros, zeros), (zeros + cap, zeros), (zeros, zeros + cap)]  # vertices
+        step = problem.step
+        if step is not None:
+            b_g = np.broadcast_to(step.per_genuine_hour, a_g.shape)
+            b_p = np.broadcast_to(step.per_performative_hour, a_g.shape)
+            t = np.broadcast_to(step.threshold, a_g.shape)
+            norm2 = b_g * b_g + b_p * b_p
+            points.append(_on_line(problem, (t * b_g / norm2, t * b_p / norm2), (b_p, -b_g)))  # on b.x = T
+            points.append((zeros, t / b_p))  # meets g = 0
+            points.append((t / b_g, zeros))  # meets p = 0
+            g_cross = (t - b_p * cap) / (b_g - b_p)
+            points.append((g_cross, cap - g_cross))  # meets g + p = H
+    g = np.stack([np.broadcast_to(pt[0], a_g.shape) for pt in points])
+    p = np.stack([np.broadcast_to(pt[1], a_g.shape) for pt in points])
+    return g, p
+
+
+def _on_line(problem: Problem, origin: tuple, direction: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Maximiser of the quadratic part on the line origin + t * direction."""
+    c, d, k = problem.effort_cost, problem.substitutability, problem.conformity
+    h11, h12, h22 = c, d * c, c + 2 * k
+    g0, p0 = origin
+    dg, dp = direction
+    grad_g = problem.a_genuine - h11 * g0 - h12 * p0
+    grad_p = problem.a_performative - h12 * g0 - h22 * p0
+    curvature = h11 * dg * dg + 2 * h12 * dg * dp + h22 * dp * dp
+    t = (dg * grad_g + dp * grad_p) / curvature
+    return g0 + t * dg, p0 + t * dp

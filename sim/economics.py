@@ -1,0 +1,91 @@
+"""Money, value, energy and carbon of one week, for the whole organisation (brief section 7).
+
+Money and hours add up by construction: ``ai_spend_usd = usage_spend_usd + licence_cost_usd``;
+``tokens = genuine_tokens + performative_tokens``; ``true_value_usd = (true_hours_saved -
+performative_hours) * wage``; ``reported_value_usd = claimed_hours_saved * wage``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.observables import Rate
+from sim.schema import Scenario
+
+JOULES_PER_KWH = 3.6e6
+WEEKS_PER_MONTH = 52 / 12
+
+
+def token_cost_usd(input_tokens: float, output_tokens: float, scenario: Scenario) -> float:
+    price = scenario.pricing
+    return (input_tokens * price.input_usd_per_mtok + output_tokens * price.output_usd_per_mtok) / 1e6
+
+
+def energy_kwh(input_tokens: float, output_tokens: float, scenario: Scenario) -> float:
+    e = scenario.energy
+    joules = input_tokens * e.joules_per_input_token + output_tokens * e.joules_per_output_token
+    return joules * e.pue / JOULES_PER_KWH
+
+
+def week_economics(
+    genuine: np.ndarray, performative: np.ndarray, rates: dict[str, Rate], scenario: Scenario
+) -> dict[str, float]:
+    """Organisation totals of usage, spend, value and emissions for one week."""
+    g_total, p_total = float(genuine.sum()), float(performative.sum())
+
+    def split(name: str) -> tuple[float, float]:
+        rate = rates[name]
+        return float(np.sum(rate.per_genuine_hour * genuine)), float(np.sum(rate.per_performative_hour * performative))
+
+    in_g, in_p = split("input_tokens")
+    out_g, out_p = split("output_tokens")
+    queries_g, queries_p = split("queries")
+    actions_g, actions_p = split("actions")
+    true_saved = sum(split("true_hours_saved"))
+    claimed_saved = sum(split("claimed_hours_saved"))
+
+    cost_genuine = token_cost_usd(in_g, out_g, scenario)
+    cost_performative = token_cost_usd(in_p, out_p, scenario)
+    per_action = scenario.pricing.usd_per_action
+    if per_action is None:  # pay per token
+        usage_spend, wasted_spend = cost_genuine + cost_performative, cost_performative
+    else:  # value-based pricing: pay per downstream action
+        usage_spend, wasted_spend = (actions_g + actions_p) * per_action, actions_p * per_action
+    licence = genuine.shape[0] * scenario.pricing.licence_usd_per_user_month / WEEKS_PER_MONTH
+    spend = usage_spend + licence
+    wage = scenario.economics.loaded_wage_usd_per_hour
+    kwh_g = energy_kwh(in_g, out_g, scenario)
+    kwh_p = energy_kwh(in_p, out_p, scenario)
+    grid = scenario.energy.grid_kg_co2_per_kwh
+    reported_value = claimed_saved * wage
+    true_value = (true_saved - p_total) * wage
+    return {
+        "genuine_hours": g_total,
+        "performative_hours": p_total,
+        "tokens": in_g + in_p + out_g + out_p,
+        "genuine_tokens": in_g + out_g,
+        "performative_tokens": in_p + out_p,
+        "input_tokens": in_g + in_p,
+        "output_tokens": out_g + out_p,
+        "queries": queries_g + queries_p,
+        "performative_queries": queries_p,
+        "actions": actions_g + actions_p,
+        "true_hours_saved": true_saved,
+        "claimed_hours_saved": claimed_saved,
+        "token_cost_usd": cost_genuine + cost_performative,
+        "wasted_token_cost_usd": cost_performative,
+        "usage_spend_usd": usage_spend,
+        "wasted_spend_usd": wasted_spend,
+        "licence_cost_usd": licence,
+        "ai_spend_usd": spend,
+        "reported_value_usd": reported_value,
+        "true_value_usd": true_value,
+        "energy_kwh": kwh_g + kwh_p,
+        "co2_kg": (kwh_g + kwh_p) * grid,
+        "wasted_co2_kg": kwh_p * grid,
+    }
+
+
+def roi(value_usd: float, spend_usd: float) -> float:
+    """(value - spend) / spend; NaN when nothing was spent."""
+    return (value_usd - spend_usd) / spend_usd if spend_usd > 0 else float("nan")

@@ -1,0 +1,61 @@
+"""What an hour of AI use produces that someone can count, for each kind of use.
+
+Every KPI regime and every economic total is built from these per-hour rates, so how gameable a
+regime is follows from the usage profiles and traits, never from a label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.schema import Usage
+
+GAMING_MIN_HOURS = 0.1
+"""An employee-week with at least this many performative hours counts as gaming (6 minutes)."""
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Amount of a quantity per genuine hour and per performative hour (scalars or arrays)."""
+
+    per_genuine_hour: np.ndarray | float
+    per_performative_hour: np.ndarray | float
+
+    def of(self, genuine_hours: np.ndarray, performative_hours: np.ndarray) -> np.ndarray:
+        return self.per_genuine_hour * genuine_hours + self.per_performative_hour * performative_hours
+
+    def scaled(self, factor: float) -> Rate:
+        return Rate(self.per_genuine_hour * factor, self.per_performative_hour * factor)
+
+    def __add__(self, other: Rate) -> Rate:
+        return Rate(
+            self.per_genuine_hour + other.per_genuine_hour,
+            self.per_performative_hour + other.per_performative_hour,
+        )
+
+
+def hourly_rates(usage: Usage, speedup: np.ndarray, self_report_bias: np.ndarray) -> dict[str, Rate]:
+    """Per-hour rates of every observable quantity.
+
+    `claimed_hours_saved` is the self-report: perceived speed-up (s + b) on genuine hours, and the
+    bias b alone on performative hours; claims are never negative. `true_hours_saved` is s on
+    genuine hours and nothing on performative ones.
+    """
+    gen, perf = usage.genuine, usage.performative
+    return {
+        "tokens": Rate(gen.tokens_per_hour, perf.tokens_per_hour),
+        "input_tokens": Rate(
+            gen.tokens_per_hour * (1 - gen.output_token_share),
+            perf.tokens_per_hour * (1 - perf.output_token_share),
+        ),
+        "output_tokens": Rate(
+            gen.tokens_per_hour * gen.output_token_share, perf.tokens_per_hour * perf.output_token_share
+        ),
+        "queries": Rate(gen.queries_per_hour, perf.queries_per_hour),
+        "actions": Rate(gen.queries_per_hour * gen.action_rate, perf.queries_per_hour * perf.action_rate),
+        "completions": Rate(gen.queries_per_hour * gen.done_rate, perf.queries_per_hour * perf.done_rate),
+        "claimed_hours_saved": Rate(np.maximum(speedup + self_report_bias, 0.0), np.maximum(self_report_bias, 0.0)),
+        "true_hours_saved": Rate(speedup, 0.0),
+    }

@@ -1,0 +1,118 @@
+"""The one boundary function: scenario (and seed) in, weekly time series and summary out.
+
+The CLI, sweeps, notebooks and the dashboard all go through :func:`run`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.economics import roi
+from sim.model import OrganisationModel
+from sim.scenario_io import load_scenario
+from sim.schema import Scenario
+
+FLOW_COLUMNS = (
+    "genuine_hours",
+    "performative_hours",
+    "tokens",
+    "genuine_tokens",
+    "performative_tokens",
+    "input_tokens",
+    "output_tokens",
+    "queries",
+    "performative_queries",
+    "actions",
+    "true_hours_saved",
+    "claimed_hours_saved",
+    "token_cost_usd",
+    "wasted_token_cost_usd",
+    "usage_spend_usd",
+    "wasted_spend_usd",
+    "licence_cost_usd",
+    "ai_spend_usd",
+    "reported_value_usd",
+    "true_value_usd",
+    "energy_kwh",
+    "co2_kg",
+    "wasted_co2_kg",
+    "reported_kpi",
+    "audit_flags",
+    "detector_flags",
+    "data_exposure_incidents",
+)
+"""Weekly organisation totals whose sum over the run is the summary value of the same name."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one run produced: the resolved scenario, one row per week, and a summary."""
+
+    scenario: Scenario
+    timeseries: pd.DataFrame
+    summary: dict[str, Any]
+    model: OrganisationModel
+
+
+def run(
+    scenario: str | Path | dict[str, Any] | Scenario,
+    seed: int | None = None,
+    overrides: list[str] | None = None,
+) -> RunResult:
+    """Run a scenario (YAML path, dict or Scenario) to its last week.
+
+    `seed` replaces the scenario's own seed; `overrides` are ``key.path=value`` strings.
+    """
+    resolved = load_scenario(scenario, overrides)
+    if seed is not None:
+        resolved = resolved.model_copy(update={"seed": int(seed)})
+    model = OrganisationModel(resolved)
+    model.run()
+    timeseries = pd.DataFrame.from_records(model.records)
+    timeseries["week"] = timeseries["week"].astype(int)
+    return RunResult(resolved, timeseries, summarise(resolved, timeseries, model), model)
+
+
+def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationModel) -> dict[str, Any]:
+    """Run totals and headline ratios."""
+    totals = {name: float(timeseries[name].sum()) for name in FLOW_COLUMNS}
+    ai_hours = totals["genuine_hours"] + totals["performative_hours"]
+    employee_weeks = scenario.organization.employees * scenario.weeks
+    roi_reported = roi(totals["reported_value_usd"], totals["ai_spend_usd"])
+    roi_true = roi(totals["true_value_usd"], totals["ai_spend_usd"])
+    return {
+        "name": scenario.name,
+        "employees": scenario.organization.employees,
+        "weeks": scenario.weeks,
+        "seed": scenario.seed,
+        "kpi_regime": scenario.kpi.regime,
+        "kpi_scheme": scenario.kpi.scheme,
+        "final_kpi_regime": model.policy.kpi.regime,
+        "performative_share": totals["performative_hours"] / ai_hours if ai_hours > 0 else 0.0,
+        **totals,
+        "reported_kpi_per_employee_week": totals["reported_kpi"] / employee_weeks,
+        "roi_reported": roi_reported,
+        "roi_true": roi_true,
+        "value_overstatement": _ratio(totals["reported_value_usd"], totals["true_value_usd"]),
+        "wasted_spend_share": _ratio(totals["wasted_spend_usd"], totals["ai_spend_usd"]),
+        "gaming_share_mean": float(timeseries["gaming_share"].mean()),
+        "gaming_share_final": float(timeseries["gaming_share"].iloc[-1]),
+        "flagged_honest_employees": int(model.flagged_while_honest.sum()),
+        "flagged_employee_weeks": float(timeseries["flagged_employees"].sum()),
+        "final_kpi_target": float(timeseries["kpi_target"].iloc[-1]),
+        "final_budget_index": float(timeseries["budget_index"].iloc[-1]),
+    }
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator > 0 else float("nan")
+
+
+def clean_for_json(summary: dict[str, Any]) -> dict[str, Any]:
+    """Replace NaN and infinities (not valid JSON) with None."""
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in summary.items()}

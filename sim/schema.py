@@ -1,0 +1,367 @@
+"""The scenario schema: every key a scenario YAML may hold, its type, default and meaning.
+
+Validated once, at the edge (:mod:`sim.scenario_io`); models forbid unknown keys and are frozen.
+Field docstrings are the YAML reference. Defaults from the world cite :mod:`sim.sources`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim import sources as src
+
+REGIMES = (
+    "tokens",
+    "queries",
+    "active_user",
+    "completions",
+    "time_saved",
+    "action_linked",
+    "error_reduction",
+    "composite",
+)
+Regime = Literal[
+    "tokens",
+    "queries",
+    "active_user",
+    "completions",
+    "time_saved",
+    "action_linked",
+    "error_reduction",
+    "composite",
+]
+Scheme = Literal["linear", "quota", "rank"]
+Rule = Literal["best_response", "imitation", "threshold"]
+
+# Regime default targets (KPI units per employee per week) when `kpi.target` is not given.
+DEFAULT_TARGETS: dict[str, float] = {
+    "tokens": float(src.AMAZON_TOKENS_PER_ENGINEER_WEEK),
+    "queries": 100.0,
+    "active_user": 1.0,
+    "completions": 50.0,
+    "time_saved": 2.0,
+    "action_linked": 30.0,
+    "error_reduction": 1.0,
+    "composite": 1.0,
+}
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, values are immutable, docstrings document fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+# --- Traits: a number (same for everyone) or a distribution (drawn per employee) -------------
+
+
+class Bounded(Strict):
+    min: float | None = None
+    """Draws below this are clipped to it."""
+    max: float | None = None
+    """Draws above this are clipped to it."""
+
+
+class NormalDist(Bounded):
+    dist: Literal["normal"]
+    mean: float
+    sd: float = Field(ge=0)
+
+
+class UniformDist(Bounded):
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UniformDist:
+        if self.high < self.low:
+            raise ValueError("uniform needs low <= high")
+        return self
+
+
+class LognormalDist(Bounded):
+    dist: Literal["lognormal"]
+    mean: float = Field(gt=0)
+    """Mean of the distribution itself (not of its logarithm)."""
+    sigma: float = Field(ge=0)
+    """Standard deviation of the logarithm."""
+
+
+class BetaDist(Bounded):
+    dist: Literal["beta"]
+    a: float = Field(gt=0)
+    b: float = Field(gt=0)
+
+
+class ValuesDist(Strict):
+    dist: Literal["values"]
+    values: list[float] = Field(min_length=1)
+    """Assigned to employees in order, repeating the list if it is shorter than the workforce."""
+
+
+Distribution = Annotated[
+    NormalDist | UniformDist | LognormalDist | BetaDist | ValuesDist, Field(discriminator="dist")
+]
+Trait = float | Distribution
+
+
+# --- Sections -----------------------------------------------------------------------------
+
+
+class Organization(Strict):
+    employees: int = Field(200, ge=1, le=50_000_000)
+    """Head-count of the organisation."""
+    team_size: int = Field(10, ge=1)
+    """Employees per team; colleagues within a team are all connected."""
+    cross_team_ties: float = Field(2.0, ge=0)
+    """Mean number of extra colleagues per employee in other teams (random ties)."""
+    network: Literal["teams", "complete"] = "teams"
+    """`teams`: teams plus random cross-team ties; `complete`: everyone is everyone's colleague."""
+
+
+class Behavior(Strict):
+    rule: Rule = "best_response"
+    """How employees update (g, p) each week: `best_response`, `imitation` or `threshold`."""
+    effort_cost: float = Field(0.05, gt=0)
+    """c: attention cost c/2 (g^2 + p^2) per week, utility per hour squared."""
+    substitutability: float = Field(0.3, ge=0, lt=1)
+    """delta in [0, 1): extra cost delta*c*g*p of doing both kinds of AI use."""
+    speedup: Trait = NormalDist(dist="normal", mean=src.SPEEDUP_MEAN, sd=src.SPEEDUP_SD)
+    """s_i: true hours saved per genuine AI hour (negative = slower, as in METR)."""
+    self_report_bias: Trait = NormalDist(
+        dist="normal", mean=src.SELF_REPORT_BIAS_MEAN, sd=src.SELF_REPORT_BIAS_SD
+    )
+    """b_i: hours saved an employee believes in and reports per AI hour beyond the truth."""
+    intrinsic_motivation: Trait = NormalDist(dist="normal", mean=1.0, sd=0.3, min=0.0)
+    """m_i: utility per hour the employee believes AI saves them (intrinsic and career value)."""
+    integrity_cost: Trait = NormalDist(dist="normal", mean=0.3, sd=0.2, min=0.0)
+    """iota_i: utility cost per performative hour."""
+    conformity: float = Field(0.01, ge=0)
+    """kappa: cost kappa*(p - mean colleague p last week)^2."""
+    noise: float = Field(0.0, ge=0)
+    """Standard deviation (hours) of noise added to each best response."""
+    inertia: float = Field(0.5, gt=0, le=1)
+    """Share of the way to the best response moved each week (1 = jump)."""
+    imitation_rate: float = Field(0.1, ge=0, le=1)
+    """imitation: probability per week that an employee compares with one random colleague."""
+    selection_intensity: float = Field(5.0, ge=0)
+    """imitation: beta of the Fermi rule 1 / (1 + exp(-beta (payoff_j - payoff_i)))."""
+    threshold: Trait = UniformDist(dist="uniform", low=0.0, high=1.0)
+    """threshold: share of colleagues who must perform before this employee does (Granovetter)."""
+    initial_performative_share: float = Field(0.05, ge=0, le=1)
+    """Share of employees who start the run at their full best response, performative use included."""
+    max_ai_hours_per_week: float = Field(40.0, gt=0)
+    """Upper bound on g + p."""
+
+
+class UsageProfile(Strict):
+    tokens_per_hour: float = Field(ge=0)
+    """Tokens (input + output) consumed per hour of this kind of use."""
+    queries_per_hour: float = Field(gt=0)
+    """Requests sent per hour."""
+    action_rate: float = Field(ge=0, le=1)
+    """Share of requests followed by a downstream action (email sent, record updated)."""
+    output_token_share: float = Field(ge=0, le=1)
+    """Share of tokens that are output (priced and powered apart from input)."""
+    done_rate: float = Field(ge=0, le=1)
+    """Share of requests the employee marks "done" (the completions KPI)."""
+    repeat_share: float = Field(ge=0, le=1)
+    """Share of prompts that repeat an earlier prompt (seen by the anomaly detector)."""
+
+
+class Usage(Strict):
+    genuine: UsageProfile = UsageProfile(
+        tokens_per_hour=src.GENUINE_TOKENS_PER_HOUR,
+        queries_per_hour=src.GENUINE_QUERIES_PER_HOUR,
+        action_rate=src.GENUINE_ACTION_RATE,
+        output_token_share=src.OUTPUT_TOKEN_SHARE,
+        done_rate=src.DONE_RATE_GENUINE,
+        repeat_share=src.REPEAT_SHARE_GENUINE,
+    )
+    """Observables per hour of genuine (value-creating) AI use."""
+    performative: UsageProfile = UsageProfile(
+        tokens_per_hour=src.PERFORMATIVE_TOKENS_PER_HOUR,
+        queries_per_hour=src.PERFORMATIVE_QUERIES_PER_HOUR,
+        action_rate=src.PERFORMATIVE_ACTION_RATE,
+        output_token_share=src.OUTPUT_TOKEN_SHARE,
+        done_rate=src.DONE_RATE_PERFORMATIVE,
+        repeat_share=src.REPEAT_SHARE_PERFORMATIVE,
+    )
+    """Observables per hour of performative (metric-inflating) AI use."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_profiles(cls, data: Any) -> Any:
+        """A profile given in part takes the rest of its keys from that profile's defaults."""
+        if not isinstance(data, dict):
+            return data
+        filled = dict(data)
+        for kind in ("genuine", "performative"):
+            given = filled.get(kind)
+            if isinstance(given, dict):
+                filled[kind] = {**cls.model_fields[kind].default.model_dump(), **given}
+        return filled
+
+
+class Kpi(Strict):
+    regime: Regime = "tokens"
+    """What the dashboard counts per employee-week (see the model brief, section 4)."""
+    scheme: Scheme = "linear"
+    """`linear`: reward strength * KPI / target; `quota`: strength if KPI >= target; `rank`:
+    strength if in the top `rank_top_share` of the team last week."""
+    strength: float = Field(0.5, ge=0)
+    """alpha: utility of the full KPI reward."""
+    target: float | None = Field(None, gt=0)
+    """Per employee per week, in KPI units; empty means the regime's default (tokens: 50,000)."""
+    weights: dict[Literal[
+        "tokens", "queries", "completions", "time_saved", "action_linked", "error_reduction"
+    ], float] = Field(default_factory=dict)
+    """composite: weight of each regime, each KPI divided by its default target."""
+    active_threshold_queries: float = Field(1.0, gt=0)
+    """active_user: queries per week that make an employee count as active."""
+    measurement_noise: float = Field(0.1, ge=0)
+    """error_reduction: sd of measurement noise, as a share of the target."""
+    rank_top_share: float = Field(0.2, gt=0, le=1)
+    """rank: share of each team rewarded."""
+    rank_margin: float = Field(0.05, ge=0)
+    """rank: employees aim this far (relative) above last week's cut-off: the arms race."""
+
+    @model_validator(mode="after")
+    def _composite_needs_weights(self) -> Kpi:
+        if self.regime == "composite" and not self.weights:
+            raise ValueError("regime 'composite' needs kpi.weights, e.g. {tokens: 0.5, error_reduction: 0.5}")
+        if any(w < 0 for w in self.weights.values()):
+            raise ValueError("kpi.weights must be >= 0")
+        return self
+
+    @property
+    def resolved_target(self) -> float:
+        return self.target if self.target is not None else DEFAULT_TARGETS[self.regime]
+
+
+class Audit(Strict):
+    rate: float = Field(0.0, ge=0, le=1)
+    """q: share of employee-weeks audited."""
+    penalty: float = Field(1.0, ge=0)
+    """F: utility penalty per flagged hour."""
+    tpr: float = Field(0.8, ge=0, le=1)
+    """Probability that an audit flags a performative hour."""
+    fpr: float = Field(0.05, ge=0, le=1)
+    """Probability that an audit wrongly flags a genuine hour."""
+
+
+class Detection(Strict):
+    enabled: bool = False
+    """Screen every employee-week with the anomaly detector."""
+    threshold_sd: float = 2.0
+    """Operating point: flag an hour whose score is this many sds above genuine use."""
+    penalty: float = Field(0.5, ge=0)
+    """Utility penalty per hour flagged by the detector."""
+    spread_log_tokens_per_query: float = Field(src.SPREAD_LOG_TOKENS_PER_QUERY, gt=0)
+    """Spread (sd) of log tokens per query across genuine hours."""
+    spread_action_rate: float = Field(src.SPREAD_ACTION_RATE, gt=0)
+    """Spread (sd) of the action rate across genuine hours."""
+    spread_repeat_share: float = Field(src.SPREAD_REPEAT_SHARE, gt=0)
+    """Spread (sd) of the repeated-prompt share across genuine hours."""
+
+
+class Pricing(Strict):
+    input_usd_per_mtok: float = Field(src.CLAUDE_35_SONNET_INPUT_USD_PER_MTOK, ge=0)
+    """USD per million input tokens."""
+    output_usd_per_mtok: float = Field(src.CLAUDE_35_SONNET_OUTPUT_USD_PER_MTOK, ge=0)
+    """USD per million output tokens."""
+    licence_usd_per_user_month: float = Field(0.0, ge=0)
+    """Seat licence per employee per month (Copilot for M365: $30)."""
+    usd_per_action: float | None = Field(None, ge=0)
+    """Value-based pricing: if set, pay this per downstream action instead of per token."""
+
+
+class Economics(Strict):
+    loaded_wage_usd_per_hour: float = Field(src.LOADED_WAGE_USD_PER_HOUR, gt=0)
+    """Employer cost of one working hour: values hours saved and hours wasted."""
+
+
+class Energy(Strict):
+    joules_per_input_token: float = Field(src.JOULES_PER_INPUT_TOKEN, ge=0)
+    joules_per_output_token: float = Field(src.JOULES_PER_OUTPUT_TOKEN, ge=0)
+    pue: float = Field(src.PUE, ge=1)
+    """Data-centre power usage effectiveness."""
+    grid_kg_co2_per_kwh: float = Field(src.GRID_KG_CO2_PER_KWH, ge=0)
+
+
+class Security(Strict):
+    exposures_per_million_performative_queries: float = Field(
+        src.EXPOSURES_PER_MILLION_PERFORMATIVE_QUERIES, ge=0
+    )
+    """Expected data-exposure incidents per million scripted performative queries."""
+
+
+class TargetRatchet(Strict):
+    enabled: bool = False
+    attainment_share: float = Field(0.8, gt=0, le=1)
+    """Raise the target when at least this share of employees reached it last week."""
+    step: float = Field(0.1, gt=0)
+    """Relative rise of the target each time."""
+
+
+class Budget(Strict):
+    enabled: bool = False
+    """Review the AI budget on reported ROI (the 'feedback loop of false success')."""
+    review_every_weeks: int = Field(13, ge=1)
+    hurdle_roi: float = 0.0
+    """Reported ROI above this grows the budget, below it shrinks it."""
+    growth_per_unit_roi: float = Field(0.1, ge=0)
+    """Relative budget change per unit of reported ROI above the hurdle."""
+    max_change: float = Field(0.5, ge=0, le=1)
+    """Cap on the relative change at one review."""
+    strength_follows_budget: bool = True
+    """KPI strength is scaled by the budget index (a bigger budget, a harder push)."""
+
+
+POLICY_SECTIONS = ("kpi", "audit", "detection", "pricing")
+
+
+class Intervention(Strict):
+    week: int = Field(ge=1)
+    """Week at whose start the change applies."""
+    set: dict[str, Any] = Field(min_length=1)
+    """Key paths and new values, e.g. {kpi.regime: action_linked, audit.rate: 0.1}."""
+
+    @model_validator(mode="after")
+    def _policy_only(self) -> Intervention:
+        for path in self.set:
+            if path.split(".")[0] not in POLICY_SECTIONS:
+                raise ValueError(
+                    f"intervention key '{path}' is not a policy parameter; allowed sections: "
+                    + ", ".join(POLICY_SECTIONS)
+                )
+        return self
+
+
+class Management(Strict):
+    target_ratchet: TargetRatchet = TargetRatchet()
+    interventions: list[Intervention] = Field(default_factory=list)
+    """Policy changes at given weeks: a regime switch, audits starting, ..."""
+    budget: Budget = Budget()
+
+
+class Scenario(Strict):
+    name: str = "scenario"
+    """Short name; results go to results/<name>/."""
+    description: str = ""
+    weeks: int = Field(52, ge=1, le=10_000)
+    seed: int = Field(42, ge=0)
+    organization: Organization = Organization()
+    behavior: Behavior = Behavior()
+    usage: Usage = Usage()
+    kpi: Kpi = Kpi()
+    audit: Audit = Audit()
+    detection: Detection = Detection()
+    pricing: Pricing = Pricing()
+    economics: Economics = Economics()
+    energy: Energy = Energy()
+    security: Security = Security()
+    management: Management = Management()
