@@ -105,7 +105,7 @@ def _validate_model(model: type[BaseModel], data: dict[str, Any], origin: str) -
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        lines = [describe_error(err, model) for err in exc.errors()]
+        lines = [describe_error(err, model) for err in exc.errors() if not _is_number_branch_of_dict(err)]
         raise ScenarioError(f"{origin}: invalid scenario\n" + "\n".join(f"  - {line}" for line in lines)) from None
 
 
@@ -124,9 +124,17 @@ def describe_error(err: dict[str, Any], root: type[BaseModel]) -> str:
     return f"{path}: {message}"
 
 
+UNION_TAGS = {"float", "int", "str", "bool", "normal", "uniform", "lognormal", "beta", "values"}
+
+
 def _is_union_tag(part: Any) -> bool:
     """Pydantic inserts union member names (e.g. 'float', 'normal') into error locations."""
-    return isinstance(part, str) and (part in {"float", "int", "str", "bool"} or part.startswith(("function-", "tagged-")))
+    return isinstance(part, str) and (part in UNION_TAGS or part.startswith(("function-", "tagged-")))
+
+
+def _is_number_branch_of_dict(err: dict[str, Any]) -> bool:
+    """A trait given as a mapping was meant as a distribution: the 'not a number' error is noise."""
+    return bool(err["loc"]) and err["loc"][-1] == "float" and isinstance(err.get("input"), dict)
 
 
 def _allowed_keys(root: type[BaseModel], loc: list[str]) -> list[str]:

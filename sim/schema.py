@@ -38,7 +38,7 @@ Rule = Literal["best_response", "imitation", "threshold"]
 # Regime default targets (KPI units per employee per week) when `kpi.target` is not given.
 DEFAULT_TARGETS: dict[str, float] = {
     "tokens": float(src.AMAZON_TOKENS_PER_ENGINEER_WEEK),
-    "queries": 100.0,
+    "queries": 50.0,  # ASSUMPTION: about what 4 hours of genuine use send
     "active_user": 1.0,
     "completions": 50.0,
     "time_saved": 2.0,

@@ -1,0 +1,51 @@
+"""`tokenmaxx run` writes the promised files with the promised content."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import yaml
+
+from sim.cli import main
+
+REQUIRED_SUMMARY_KEYS = {
+    "employees", "weeks", "seed", "kpi_regime", "performative_share", "reported_kpi", "genuine_hours",
+    "performative_hours", "true_hours_saved", "claimed_hours_saved", "tokens", "token_cost_usd",
+    "wasted_token_cost_usd", "ai_spend_usd", "roi_reported", "roi_true", "energy_kwh", "co2_kg",
+    "wasted_co2_kg", "flagged_honest_employees", "data_exposure_incidents",
+}
+
+
+def test_run_writes_all_outputs(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", "scenarios/default.yaml", "--seed", "3", "--set", "weeks=8", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert REQUIRED_SUMMARY_KEYS <= set(summary)
+    assert summary["seed"] == 3 and summary["weeks"] == 8
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert list(ts["week"]) == list(range(1, 9))
+    assert pd.read_csv(out / "timeseries.csv").shape == ts.shape
+    resolved = yaml.safe_load((out / "scenario.yaml").read_text())
+    assert resolved["seed"] == 3 and resolved["weeks"] == 8
+    assert resolved["pricing"]["input_usd_per_mtok"] == 3.0  # defaults are written out
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["seed"] == 3 and meta["version"] and meta["wall_time_s"] >= 0
+    assert not list(out.glob(".*.tmp"))  # no temporary files left behind
+    printed = capsys.readouterr().out
+    assert "ROI as reported" in printed and "performative share" in printed
+
+
+def test_default_output_folder_is_results_scenario_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.yaml").write_text("organization: {employees: 20}\nweeks: 2\n")
+    assert main(["run", "tiny.yaml"]) == 0
+    assert (tmp_path / "results" / "tiny" / "summary.json").exists()
+
+
+def test_python_dash_m_sim_is_the_same_command():
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "sim", "--help"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and "tokenmaxx" in proc.stdout and "run" in proc.stdout

@@ -1,0 +1,104 @@
+"""What a user sees for bad input: the file, the key path, what is allowed; exit 2; no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from sim.cli import main
+from sim.scenario_io import ScenarioError, load_scenario
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    return path
+
+
+def error_of(source, overrides=None) -> str:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(source, overrides)
+    return str(info.value)
+
+
+def test_unknown_key_names_file_path_and_suggests(tmp_path):
+    message = error_of(write(tmp_path, "kpi:\n  regim: tokens\n"))
+    assert "bad.yaml" in message
+    assert "kpi.regim" in message
+    assert "Did you mean 'regime'" in message
+    assert "scheme" in message  # lists what is allowed
+
+
+def test_wrong_value_lists_allowed_choices(tmp_path):
+    message = error_of(write(tmp_path, "kpi:\n  regime: vibes\n"))
+    assert "kpi.regime" in message and "'tokens'" in message and "'error_reduction'" in message
+
+
+def test_wrong_type_names_key(tmp_path):
+    message = error_of(write(tmp_path, "organization:\n  employees: many\n"))
+    assert "organization.employees" in message and "'many'" in message
+
+
+def test_out_of_range_value(tmp_path):
+    message = error_of(write(tmp_path, "audit:\n  rate: 1.5\n"))
+    assert "audit.rate" in message and "less than or equal to 1" in message
+
+
+def test_bad_distribution_names_trait(tmp_path):
+    message = error_of(write(tmp_path, "behavior:\n  speedup: {dist: normal, mean: 0.2, sd: -1}\n"))
+    assert "behavior.speedup" in message and "sd" in message
+
+
+def test_yaml_syntax_error_gives_line_and_column(tmp_path):
+    message = error_of(write(tmp_path, "kpi:\n  regime: tokens\n  scheme: [linear\n"))
+    assert "bad.yaml" in message and "line 4" in message and "column" in message
+
+
+def test_missing_file():
+    assert "no such scenario file" in error_of("does/not/exist.yaml")
+
+
+def test_override_is_validated_like_the_file():
+    message = error_of({}, ["kpi.strenght=2"])
+    assert "kpi.strenght" in message and "Did you mean 'strength'" in message
+    assert "kpi.strength" in error_of({}, ["kpi.strength=-1"])
+    assert "expected key.path=value" in error_of({}, ["kpi.strength"])
+
+
+def test_override_applies():
+    assert load_scenario({}, ["kpi.strength=2", "kpi.regime=queries"]).kpi.strength == 2.0
+
+
+def test_intervention_values_are_validated_at_load():
+    data = {"management": {"interventions": [{"week": 3, "set": {"kpi.regime": "nonsense"}}]}}
+    message = error_of(data)
+    assert "management.interventions.0.set" in message and "kpi.regime" in message
+
+
+def test_intervention_may_only_change_policy():
+    message = error_of({"management": {"interventions": [{"week": 3, "set": {"organization.employees": 5}}]}})
+    assert "not a policy parameter" in message
+
+
+def test_composite_needs_weights():
+    assert "kpi.weights" in error_of({"kpi": {"regime": "composite"}})
+
+
+def test_cli_exit_code_2_and_no_traceback(tmp_path):
+    path = write(tmp_path, "kpi:\n  regim: tokens\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(path), "--out", str(tmp_path / "o")],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "kpi.regim" in proc.stderr
+    assert not (tmp_path / "o").exists()  # nothing half-written
+
+
+def test_cli_bad_set_exit_2(tmp_path, capsys):
+    path = write(tmp_path, "weeks: 2\n")
+    assert main(["run", str(path), "--set", "weeks=zero", "--out", str(tmp_path / "o")]) == 2
+    assert "weeks" in capsys.readouterr().err
