@@ -71,13 +71,14 @@ def best_response(problem: Problem, may_perform: np.ndarray | None = None) -> tu
     g_all = np.broadcast_to(g_all, (g_all.shape[0], n))
     p_all = np.broadcast_to(p_all, (p_all.shape[0], n))
     tol = FEASIBILITY_TOLERANCE_HOURS
-    feasible = (
-        np.isfinite(g_all)
-        & np.isfinite(p_all)
-        & (g_all >= -tol)
-        & (p_all >= -tol)
-        & (g_all + p_all <= problem.hours_cap + tol)
-    )
+    with np.errstate(invalid="ignore"):  # candidates at infinity are infeasible, not errors
+        feasible = (
+            np.isfinite(g_all)
+            & np.isfinite(p_all)
+            & (g_all >= -tol)
+            & (p_all >= -tol)
+            & (g_all + p_all <= problem.hours_cap + tol)
+        )
     if may_perform is not None:
         feasible &= (p_all <= tol) | may_perform[None, :]
     g_all = np.clip(np.nan_to_num(g_all), 0.0, problem.hours_cap)
