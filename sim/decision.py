@@ -57,6 +57,21 @@ class Problem:
             - d * c * g * p
         )
 
+    def subset(self, rows: np.ndarray) -> Problem:
+        """The same problem for a subset of employees."""
+
+        def pick(x):
+            return x[rows] if isinstance(x, np.ndarray) and x.ndim else x
+
+        step = None
+        if self.step is not None:
+            s = self.step
+            step = Step(pick(s.height), pick(s.per_genuine_hour), pick(s.per_performative_hour), pick(s.threshold))
+        return Problem(
+            self.a_genuine[rows], self.a_performative[rows], self.effort_cost, self.substitutability,
+            self.conformity, self.hours_cap, step,
+        )
+
     def value(self, g: np.ndarray, p: np.ndarray) -> np.ndarray:
         total = self.quadratic_value(g, p)
         if self.step is not None:
@@ -66,6 +81,42 @@ class Problem:
 
 def best_response(problem: Problem, may_perform: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return the optimal (g, p) per employee; `may_perform` False forces p = 0."""
+    if problem.step is not None:
+        return best_response_by_candidates(problem, may_perform)
+    g, p = _best_without_step(problem)
+    if may_perform is not None:
+        g = np.where(may_perform, g, np.clip(problem.a_genuine / problem.effort_cost, 0.0, problem.hours_cap))
+        p = np.where(may_perform, p, 0.0)
+    return g, p
+
+
+def _best_without_step(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
+    """Closed form: the interior optimum if it is positive, else the edge that satisfies the
+    Karush-Kuhn-Tucker conditions (strict concavity makes it unique). The rare employees whose
+    answer breaks the hours cap are solved by the candidate method."""
+    c, d, k = problem.effort_cost, problem.substitutability, problem.conformity
+    h11, h12, h22 = c, d * c, c + 2 * k
+    a_g, a_p = problem.a_genuine, problem.a_performative
+    det = h11 * h22 - h12 * h12
+    g_in = (h22 / det) * a_g - (h12 / det) * a_p
+    p_in = (h11 / det) * a_p - (h12 / det) * a_g
+    g_edge = np.maximum(a_g * (1 / h11), 0.0)  # best g with p = 0
+    p_edge = np.maximum(a_p * (1 / h22), 0.0)  # best p with g = 0
+    interior = (g_in > 0) & (p_in > 0)
+    on_p_zero = a_p <= h12 * g_edge  # d f / d p <= 0 at (g_edge, 0)
+    g = np.where(interior, g_in, np.where(on_p_zero, g_edge, 0.0))
+    p = np.where(interior, p_in, np.where(on_p_zero, 0.0, p_edge))
+    over = np.flatnonzero(g + p > problem.hours_cap)
+    if over.size:
+        g_cap, p_cap = best_response_by_candidates(problem.subset(over))
+        g[over], p[over] = g_cap, p_cap
+    return g, p
+
+
+def best_response_by_candidates(
+    problem: Problem, may_perform: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The general method: evaluate every face optimum and vertex, keep the best feasible one."""
     g_all, p_all = _candidates(problem)
     n = problem.a_genuine.shape[0]
     g_all = np.broadcast_to(g_all, (g_all.shape[0], n))

@@ -35,7 +35,7 @@ def week_economics(
 
     def split(name: str) -> tuple[float, float]:
         rate = rates[name]
-        return float(np.sum(rate.per_genuine_hour * genuine)), float(np.sum(rate.per_performative_hour * performative))
+        return _total(rate.per_genuine_hour, genuine, g_total), _total(rate.per_performative_hour, performative, p_total)
 
     in_g, in_p = split("input_tokens")
     out_g, out_p = split("output_tokens")
@@ -84,6 +84,13 @@ def week_economics(
         "co2_kg": (kwh_g + kwh_p) * grid,
         "wasted_co2_kg": kwh_p * grid,
     }
+
+
+def _total(per_hour: np.ndarray | float, hours: np.ndarray, hours_total: float) -> float:
+    """Sum over employees of per-hour rate x hours (a dot product when the rate varies)."""
+    if np.ndim(per_hour) == 0:
+        return float(per_hour) * hours_total
+    return float(np.dot(per_hour, hours))
 
 
 def roi(value_usd: float, spend_usd: float) -> float:

@@ -90,9 +90,33 @@ def draw_flags(
 ) -> Flags:
     """Audit a random share of employees and screen everyone with the detector."""
     n = genuine.shape[0]
-    audited = rng.random(n) < audit.rate
-    audit_mean = np.where(audited, audit.tpr * performative + audit.fpr * genuine, 0.0)
-    audit_flags = rng.poisson(audit_mean).astype(float)
-    detector_flags = rng.poisson(detector.tpr * performative + detector.fpr * genuine).astype(float)
+    audit_flags = np.zeros(n)
+    if audit.rate > 0:
+        audited = np.flatnonzero(rng.random(n) < audit.rate)
+        mean = audit.tpr * performative[audited] + audit.fpr * genuine[audited]
+        audit_flags[audited] = rng.poisson(mean)
+    detector_flags = np.zeros(n)
+    if detector.tpr > 0 or detector.fpr > 0:
+        detector_flags = poisson_by_inversion(detector.tpr * performative + detector.fpr * genuine, rng.random(n))
     penalty = audit.penalty * audit_flags + detection.penalty * detector_flags
     return Flags(audit_flags, detector_flags, penalty)
+
+
+def poisson_by_inversion(mean: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    """Exact Poisson draws from one uniform each, by inverting the CDF.
+
+    Most employee-weeks draw 0, which costs one comparison; only the rest walk up the CDF.
+    (Cheaper than `Generator.poisson` when most means are small.)
+    """
+    counts = np.zeros(mean.shape[0])
+    pmf = np.exp(-mean)
+    rows = np.flatnonzero(uniform > pmf)
+    cdf, pmf, lam, u, k = pmf[rows], pmf[rows], mean[rows], uniform[rows], 0
+    while rows.size:
+        k += 1
+        pmf = pmf * lam / k
+        cdf = cdf + pmf
+        counts[rows] = k
+        more = (u > cdf) & (pmf > 0)  # pmf 0 only where the CDF has reached 1 in floating point
+        rows, cdf, pmf, lam, u = rows[more], cdf[more], pmf[more], lam[more], u[more]
+    return counts

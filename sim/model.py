@@ -20,13 +20,24 @@ from sim import kpi as kpis
 from sim.agents import Employee
 from sim.decision import Problem, best_response
 from sim.economics import roi, week_economics
-from sim.enforcement import detector_rates, draw_flags, expected_penalty
+from sim.enforcement import HourlyFlagRates, detector_rates, draw_flags, expected_penalty
 from sim.network import build_network
-from sim.observables import GAMING_MIN_HOURS, hourly_rates
+from sim.observables import GAMING_MIN_HOURS, Rate, hourly_rates
 from sim.rules import RULES
 from sim.scenario_io import apply_changes
 from sim.schema import Scenario
 from sim.state import Traits, WorkforceState
+
+
+@dataclass(frozen=True)
+class PolicyTerms:
+    """Per-employee terms of the weekly objective that depend only on the policy."""
+
+    policy: Scenario
+    kpi_rate: Rate
+    detector: HourlyFlagRates
+    genuine_base: np.ndarray  # utility per genuine hour before the KPI reward
+    performative_base: np.ndarray  # utility per performative hour before reward and conformity
 
 
 @dataclass
@@ -53,6 +64,7 @@ class OrganisationModel(mesa.Model):
         self.rates = hourly_rates(scenario.usage, self.traits.speedup, self.traits.self_report_bias)
         self.management = ManagementState(policy=scenario, target=scenario.kpi.resolved_target)
         self.state = WorkforceState(np.zeros(n), np.zeros(n))
+        self._terms: PolicyTerms | None = None
         self._start_state()
         self.flagged_while_honest = np.zeros(n, dtype=bool)
         self.records: list[dict[str, float]] = []
@@ -69,32 +81,39 @@ class OrganisationModel(mesa.Model):
         follows = budget.enabled and budget.strength_follows_budget
         return self.policy.kpi.strength * (self.management.budget_index if follows else 1.0)
 
+    def policy_terms(self) -> PolicyTerms:
+        """Arrays that change only when the policy does (cached per policy version)."""
+        policy = self.policy
+        if self._terms is None or self._terms.policy is not policy:
+            traits = self.traits
+            detector = detector_rates(policy.usage, policy.detection)
+            penalty = expected_penalty(policy.audit, policy.detection, detector)
+            self._terms = PolicyTerms(
+                policy=policy,
+                kpi_rate=kpis.kpi_rate(policy.kpi, self.rates),
+                detector=detector,
+                genuine_base=traits.intrinsic_motivation * traits.perceived_speedup - penalty.per_genuine_hour,
+                performative_base=-traits.integrity_cost - penalty.per_performative_hour,
+            )
+        return self._terms
+
     def decision_problem(self) -> Problem:
         """Every employee's objective for the coming week, given last week's state."""
-        policy, behavior, traits, state = self.policy, self.config.behavior, self.traits, self.state
-        rate = kpis.kpi_rate(policy.kpi, self.rates)
+        policy, behavior, state = self.policy, self.config.behavior, self.state
+        terms = self.policy_terms()
         cutoff = (
             kpis.team_cutoff(state.kpi, self.network.team, policy.kpi.rank_top_share)
             if policy.kpi.scheme == "rank"
             else None
         )
-        incentive = kpis.incentive(policy.kpi, rate, self.kpi_strength, self.management.target, cutoff)
-        penalty = expected_penalty(policy.audit, policy.detection, detector_rates(policy.usage, policy.detection))
-        n = state.size
-        a_g = (
-            incentive.linear.per_genuine_hour
-            + traits.intrinsic_motivation * traits.perceived_speedup
-            - penalty.per_genuine_hour
-        )
-        a_p = (
-            incentive.linear.per_performative_hour
-            - traits.integrity_cost
-            - penalty.per_performative_hour
-            + 2 * behavior.conformity * self.network.neighbour_mean(state.performative_hours)
-        )
+        incentive = kpis.incentive(policy.kpi, terms.kpi_rate, self.kpi_strength, self.management.target, cutoff)
+        a_g = terms.genuine_base + incentive.linear.per_genuine_hour
+        a_p = terms.performative_base + incentive.linear.per_performative_hour
+        if behavior.conformity > 0:
+            a_p = a_p + (2 * behavior.conformity) * state.peer_performative_hours
         return Problem(
-            a_genuine=np.broadcast_to(a_g, (n,)).astype(float),
-            a_performative=np.broadcast_to(a_p, (n,)).astype(float),
+            a_genuine=a_g,
+            a_performative=a_p,
             effort_cost=behavior.effort_cost,
             substitutability=behavior.substitutability,
             conformity=behavior.conformity,
@@ -106,18 +125,19 @@ class OrganisationModel(mesa.Model):
         """Week 0: everyone at their honest best response; a random share also performs."""
         n = self.state.size
         starters = self.rng.random(n) < self.config.behavior.initial_performative_share
-        g, p = best_response(self.decision_problem(), may_perform=starters)
+        problem = self.decision_problem()
+        g, p = best_response(problem, may_perform=starters)
         self.state.genuine_hours, self.state.performative_hours = g, p
-        rate = kpis.kpi_rate(self.policy.kpi, self.rates)
-        self.state.kpi = kpis.measured_kpi(self.policy.kpi, rate, g, p, 0.0)
+        self.state.payoff = problem.value(g, p)  # expected payoff: what imitators compare in week 1
+        self.state.kpi = kpis.measured_kpi(self.policy.kpi, self.policy_terms().kpi_rate, g, p, 0.0)
 
     # --- one week ------------------------------------------------------------------------
     def step(self) -> None:
         week = self.steps
         self._apply_interventions(week)
-        peers_p = self.network.neighbour_mean(self.state.performative_hours)
+        self.state.peer_performative_hours = self.network.neighbour_mean(self.state.performative_hours)
         g, p = RULES[self.config.behavior.rule](self)
-        self._observe(week, g, p, peers_p)
+        self._observe(week, g, p)
         self._manage(week)
         if week >= self.config.weeks:
             self.running = False
@@ -132,16 +152,16 @@ class OrganisationModel(mesa.Model):
                 if self.policy.kpi.regime != before.regime or self.policy.kpi.target != before.target:
                     self.management.target = self.policy.kpi.resolved_target
 
-    def _observe(self, week: int, g: np.ndarray, p: np.ndarray, peers_p: np.ndarray) -> None:
+    def _observe(self, week: int, g: np.ndarray, p: np.ndarray) -> None:
         policy, behavior, traits, state = self.policy, self.config.behavior, self.traits, self.state
-        kpi = policy.kpi
+        kpi, terms, peers_p = policy.kpi, self.policy_terms(), state.peer_performative_hours
         target, strength = self.management.target, self.kpi_strength
-        rate = kpis.kpi_rate(kpi, self.rates)
+        rate = terms.kpi_rate
         noise_sd = kpis.measurement_noise_sd(kpi, target)
         noise = self.rng.normal(0.0, noise_sd, state.size) if noise_sd > 0 else 0.0
         measured = kpis.measured_kpi(kpi, rate, g, p, noise)
         reward = kpis.realised_reward(kpi, measured, strength, target, self.network.team)
-        flags = draw_flags(g, p, policy.audit, policy.detection, detector_rates(policy.usage, policy.detection), self.rng)
+        flags = draw_flags(g, p, policy.audit, policy.detection, terms.detector, self.rng)
         c, delta, kappa = behavior.effort_cost, behavior.substitutability, behavior.conformity
         payoff = (
             reward
@@ -155,7 +175,6 @@ class OrganisationModel(mesa.Model):
         state.genuine_hours, state.performative_hours = g, p
         state.kpi, state.reward, state.penalty, state.payoff = measured, reward, flags.penalty, payoff
         state.flags = flags.audit_flags + flags.detector_flags
-        state.peer_performative_hours = peers_p
 
         gaming = p >= GAMING_MIN_HOURS
         flagged_honest = flags.flagged & ~gaming

@@ -1,13 +1,15 @@
 """The colleague network: teams with all-to-all ties plus random cross-team ties.
 
-Held as a CSR adjacency (``indptr``, ``indices``) so that peer averages and random colleague
-picks are single array operations for the whole workforce. A complete network is computed
-analytically instead of being stored (N^2 ties).
+Team ties are never stored: a team member's colleagues' sum is the team's sum minus their own
+value (one `bincount`). Only the cross-team ties are held, as a sparse CSR matrix. A complete
+network is computed analytically the same way. Every operation is a few array operations for
+the whole workforce.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,21 +19,33 @@ import scipy.sparse as sp
 class ColleagueNetwork:
     """Who counts as a colleague of whom (undirected, no self-ties)."""
 
-    size: int
-    team: np.ndarray  # team index per employee
-    adjacency: sp.csr_array | None  # None means complete network
+    team: np.ndarray  # team index per employee (complete network: everyone in team 0)
+    cross: sp.csr_array  # cross-team ties (symmetric, 0/1)
 
     @property
+    def size(self) -> int:
+        return self.team.shape[0]
+
+    @cached_property
+    def team_sizes(self) -> np.ndarray:
+        return np.bincount(self.team)
+
+    @cached_property
+    def _team_start(self) -> np.ndarray:
+        """Index of each team's first member (teams are contiguous blocks)."""
+        return np.concatenate([[0], np.cumsum(self.team_sizes)[:-1]])
+
+    @cached_property
     def degree(self) -> np.ndarray:
-        if self.adjacency is None:
-            return np.full(self.size, self.size - 1, dtype=np.int64)
-        return np.diff(self.adjacency.indptr)
+        return self.team_sizes[self.team] - 1 + np.diff(self.cross.indptr)
 
     def neighbour_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum of each employee's colleagues' values."""
-        if self.adjacency is None:
-            return values.sum() - values
-        return self.adjacency @ values
+        team_sum = np.bincount(self.team, weights=values, minlength=len(self.team_sizes))
+        total = team_sum[self.team] - values
+        if self.cross.nnz:
+            total += self.cross @ values
+        return total
 
     def neighbour_mean(self, values: np.ndarray) -> np.ndarray:
         """Mean of each employee's colleagues' values (0 for an employee with no colleagues)."""
@@ -41,24 +55,33 @@ class ColleagueNetwork:
     def random_colleague(self, rng: np.random.Generator) -> np.ndarray:
         """One uniformly random colleague per employee (self where there is none)."""
         n = self.size
-        if self.adjacency is None:
-            if n == 1:
-                return np.zeros(1, dtype=np.int64)
-            return (np.arange(n) + rng.integers(1, n, size=n)) % n
-        indptr, indices = self.adjacency.indptr, self.adjacency.indices
-        degree = np.diff(indptr)
-        offset = np.floor(rng.random(n) * degree).astype(np.int64)
-        picked = indices[np.minimum(indptr[:-1] + offset, max(len(indices) - 1, 0))] if len(indices) else np.arange(n)
-        return np.where(degree > 0, picked, np.arange(n))
+        in_team = self.team_sizes[self.team] - 1
+        pick = np.floor(rng.random(n) * self.degree).astype(np.int64)
+        # a pick below in_team is a team-mate: skip over oneself within the team block
+        own = np.arange(n) - self._team_start[self.team]
+        mate = self._team_start[self.team] + pick + (pick >= own)
+        cross_slot = self.cross.indptr[:-1] + np.maximum(pick - in_team, 0)
+        if self.cross.nnz:
+            other = self.cross.indices[np.minimum(cross_slot, self.cross.nnz - 1)]
+        else:
+            other = np.arange(n)
+        chosen = np.where(pick < in_team, mate, other)
+        return np.where(self.degree > 0, chosen, np.arange(n))
+
+    @cached_property
+    def adjacency(self) -> sp.csr_array:
+        """The full adjacency matrix (team and cross ties); for small networks and drawing."""
+        same_team = self.team[:, None] == self.team[None, :] if self.size <= 20_000 else None
+        if same_team is None:
+            raise MemoryError("adjacency is materialised only for networks up to 20,000 employees")
+        np.fill_diagonal(same_team, False)
+        return (sp.csr_array(same_team.astype(float)) + self.cross).tocsr()
 
     def to_networkx(self):
         """A networkx graph of the network, for drawing small organisations."""
         import networkx as nx
 
-        if self.adjacency is None:
-            graph = nx.complete_graph(self.size)
-        else:
-            graph = nx.from_scipy_sparse_array(self.adjacency)
+        graph = nx.from_scipy_sparse_array(self.adjacency)
         nx.set_node_attributes(graph, {i: int(t) for i, t in enumerate(self.team)}, "team")
         return graph
 
@@ -66,31 +89,19 @@ class ColleagueNetwork:
 def build_network(
     employees: int, team_size: int, cross_team_ties: float, kind: str, rng: np.random.Generator
 ) -> ColleagueNetwork:
-    """Teams of `team_size` (the last may be smaller), complete inside, plus random ties."""
-    team = np.arange(employees) // team_size
+    """Teams of `team_size` (the last may be smaller), complete inside, plus random ties;
+    `complete`: one team holding everyone."""
     if kind == "complete":
-        return ColleagueNetwork(employees, team, None)
-    # within-team ties: every ordered pair in the same team
-    starts = team * team_size
-    sizes = np.minimum(team_size, employees - starts)
-    rows = np.repeat(np.arange(employees), sizes)
-    cols = np.repeat(starts, sizes) + _ranges(sizes)
-    keep = rows != cols
-    rows, cols = rows[keep], cols[keep]
-    # cross-team ties: n * ties / 2 random undirected pairs (self-pairs and in-team pairs are dropped)
+        return ColleagueNetwork(np.zeros(employees, dtype=np.int64), sp.csr_array((employees, employees)))
+    team = np.arange(employees) // team_size
+    # n * ties / 2 random undirected pairs; self-pairs and in-team pairs are dropped
     pairs = rng.poisson(employees * cross_team_ties / 2)
     a = rng.integers(0, employees, pairs)
     b = rng.integers(0, employees, pairs)
-    cross = team[a] != team[b]
-    rows = np.concatenate([rows, a[cross], b[cross]])
-    cols = np.concatenate([cols, b[cross], a[cross]])
-    adjacency = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=(employees, employees))
-    adjacency.sum_duplicates()
-    adjacency.data[:] = 1.0  # duplicate random ties count once
-    return ColleagueNetwork(employees, team, adjacency)
-
-
-def _ranges(sizes: np.ndarray) -> np.ndarray:
-    """Concatenation of arange(s) for each s in sizes."""
-    ends = np.cumsum(sizes)
-    return np.arange(ends[-1]) - np.repeat(ends - sizes, sizes)
+    keep = team[a] != team[b]
+    rows = np.concatenate([a[keep], b[keep]])
+    cols = np.concatenate([b[keep], a[keep]])
+    cross = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=(employees, employees))
+    cross.sum_duplicates()
+    cross.data[:] = 1.0  # a tie drawn twice counts once
+    return ColleagueNetwork(team, cross)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.decision import Problem, Step, best_response
+from sim.decision import Problem, Step, best_response, best_response_by_candidates
 
 GRID_STEP = 0.02
 
@@ -88,3 +88,23 @@ def test_hours_cap_binds():
     g, p = best_response(Problem(np.array([10.0]), np.array([10.0]), 0.01, 0.0, 0.0, 40.0))
     assert g[0] + p[0] == pytest.approx(40.0)
     assert g[0] == pytest.approx(20.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**31),
+    c=st.floats(0.05, 2),
+    delta=st.floats(0, 0.95),
+    kappa=st.floats(0, 0.5),
+    cap=st.floats(0.5, 50),
+)
+def test_closed_form_fast_path_equals_candidate_method(seed, c, delta, kappa, cap):
+    rng = np.random.default_rng(seed)
+    a_g, a_p = rng.normal(0, 2, 500), rng.normal(0, 2, 500)
+    problem = Problem(a_g, a_p, c, delta, kappa, cap)
+    may = rng.random(500) < 0.7
+    for mask in (None, may):
+        fast = best_response(problem, mask)
+        reference = best_response_by_candidates(problem, mask)
+        np.testing.assert_allclose(problem.value(*fast), problem.value(*reference), rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(fast, reference, atol=1e-7)

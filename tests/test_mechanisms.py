@@ -172,3 +172,17 @@ def test_data_exposure_grows_with_performative_queries():
     quiet = sim.run(scenario_dict(kpi__strength=0.0, behavior__initial_performative_share=0.0)).summary
     loud = sim.run(scenario_dict(kpi__strength=2.0, security__exposures_per_million_performative_queries=1e4)).summary
     assert quiet["data_exposure_incidents"] == 0 and loud["data_exposure_incidents"] > 0
+
+
+def test_poisson_by_inversion_matches_poisson_distribution():
+    from scipy.stats import poisson
+
+    from sim.enforcement import poisson_by_inversion
+
+    rng = np.random.default_rng(0)
+    mean = np.full(200_000, 1.7)
+    counts = poisson_by_inversion(mean, rng.random(mean.size))
+    observed = np.bincount(counts.astype(int), minlength=8)[:8] / mean.size
+    np.testing.assert_allclose(observed, poisson.pmf(np.arange(8), 1.7), atol=0.004)
+    assert counts.mean() == pytest.approx(1.7, rel=0.01)
+    assert (poisson_by_inversion(np.zeros(10), rng.random(10)) == 0).all()
