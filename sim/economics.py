@@ -87,10 +87,10 @@ def week_economics(
 
 
 def _total(per_hour: np.ndarray | float, hours: np.ndarray, hours_total: float) -> float:
-    """Sum over employees of per-hour rate x hours (a dot product when the rate varies)."""
+    """Sum over employees of per-hour rate x hours (no BLAS call: its threads contend on small machines)."""
     if np.ndim(per_hour) == 0:
         return float(per_hour) * hours_total
-    return float(np.dot(per_hour, hours))
+    return float(np.sum(per_hour * hours))
 
 
 def roi(value_usd: float, spend_usd: float) -> float:

@@ -20,7 +20,7 @@ from sim import kpi as kpis
 from sim.agents import Employee
 from sim.decision import Problem, best_response
 from sim.economics import roi, week_economics
-from sim.enforcement import HourlyFlagRates, detector_rates, draw_flags, expected_penalty
+from sim.enforcement import Flags, HourlyFlagRates, detector_rates, draw_flags, expected_penalty
 from sim.network import build_network
 from sim.observables import GAMING_MIN_HOURS, Rate, hourly_rates
 from sim.rules import RULES
@@ -54,7 +54,11 @@ class ManagementState:
 class OrganisationModel(mesa.Model):
     """An organisation whose employees choose genuine and performative AI use under a KPI."""
 
-    def __init__(self, scenario: Scenario, rng: int | np.random.Generator | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, rng: int | np.random.Generator | None = None, agents: bool = True
+    ) -> None:
+        """`agents=False` skips creating the Employee views (the arrays are the same): for
+        very large runs where nobody reads individual agents."""
         super().__init__(rng=scenario.seed if rng is None else rng)
         self.config = scenario
         n = scenario.organization.employees
@@ -62,13 +66,15 @@ class OrganisationModel(mesa.Model):
         self.traits = Traits.draw(scenario.behavior, n, self.rng)
         self.network = build_network(n, org.team_size, org.cross_team_ties, org.network, self.rng)
         self.rates = hourly_rates(scenario.usage, self.traits.speedup, self.traits.self_report_bias)
+        self._believed_value_per_genuine_hour = self.traits.intrinsic_motivation * self.traits.perceived_speedup
         self.management = ManagementState(policy=scenario, target=scenario.kpi.resolved_target)
         self.state = WorkforceState(np.zeros(n), np.zeros(n))
         self._terms: PolicyTerms | None = None
         self._start_state()
         self.flagged_while_honest = np.zeros(n, dtype=bool)
         self.records: list[dict[str, float]] = []
-        Employee.create_agents(self, n, index=np.arange(n))
+        if agents:
+            Employee.create_agents(self, n, index=np.arange(n))
 
     # --- policy as it stands this week ----------------------------------------------------
     @property
@@ -92,7 +98,7 @@ class OrganisationModel(mesa.Model):
                 policy=policy,
                 kpi_rate=kpis.kpi_rate(policy.kpi, self.rates),
                 detector=detector,
-                genuine_base=traits.intrinsic_motivation * traits.perceived_speedup - penalty.per_genuine_hour,
+                genuine_base=self._believed_value_per_genuine_hour - penalty.per_genuine_hour,
                 performative_base=-traits.integrity_cost - penalty.per_performative_hour,
             )
         return self._terms
@@ -165,17 +171,21 @@ class OrganisationModel(mesa.Model):
         c, delta, kappa = behavior.effort_cost, behavior.substitutability, behavior.conformity
         payoff = (
             reward
-            + traits.intrinsic_motivation * traits.perceived_speedup * g
-            - 0.5 * c * (g * g + p * p)
-            - delta * c * g * p
-            - traits.integrity_cost * p
+            + g * (self._believed_value_per_genuine_hour - 0.5 * c * g - delta * c * p)
+            - p * (traits.integrity_cost + 0.5 * c * p)
             - flags.penalty
-            - kappa * (p - peers_p) ** 2
         )
+        if kappa > 0:
+            payoff -= kappa * (p - peers_p) ** 2
         state.genuine_hours, state.performative_hours = g, p
         state.kpi, state.reward, state.penalty, state.payoff = measured, reward, flags.penalty, payoff
         state.flags = flags.audit_flags + flags.detector_flags
+        self._record(week, flags)
 
+    def _record(self, week: int, flags: Flags) -> None:
+        """Append this week's organisation totals to `records` (what a dashboard would show)."""
+        policy, state = self.policy, self.state
+        g, p, measured, target = state.genuine_hours, state.performative_hours, state.kpi, self.management.target
         gaming = p >= GAMING_MIN_HOURS
         flagged_honest = flags.flagged & ~gaming
         self.flagged_while_honest |= flagged_honest
@@ -188,18 +198,18 @@ class OrganisationModel(mesa.Model):
             **totals,
             "reported_kpi": float(measured.sum()),
             "kpi_target": target,
-            "kpi_strength": strength,
+            "kpi_strength": self.kpi_strength,
             "budget_index": self.management.budget_index,
             "target_reached_share": float(np.mean(measured >= target * (1 - 1e-9))),
             "gaming_employees": float(gaming.sum()),
             "gaming_share": float(gaming.mean()),
-            "active_users": float(np.sum(queries >= kpi.active_threshold_queries * (1 - 1e-9))),
+            "active_users": float(np.sum(queries >= policy.kpi.active_threshold_queries * (1 - 1e-9))),
             "flagged_employees": float(flags.flagged.sum()),
             "flagged_honest_employees": float(flagged_honest.sum()),
             "audit_flags": float(flags.audit_flags.sum()),
             "detector_flags": float(flags.detector_flags.sum()),
             "data_exposure_incidents": float(self.rng.poisson(exposure_rate * totals["performative_queries"])),
-            "mean_payoff": float(payoff.mean()),
+            "mean_payoff": float(state.payoff.mean()),
         }
         row["performative_share"] = _share(totals["performative_hours"], totals["genuine_hours"] + totals["performative_hours"])
         row["roi_reported"] = roi(totals["reported_value_usd"], totals["ai_spend_usd"])
