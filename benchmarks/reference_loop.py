@@ -1,0 +1,100 @@
+"""The reference: an idiomatic per-agent Mesa loop running the same decision rule.
+
+Each employee is a Mesa agent with a Python `decide` method (`shuffle_do`), reading its colleagues'
+last-week performative hours one by one and solving its own best response with scalar
+arithmetic. Supports what the benchmark needs: the linear scheme, the `best_response` rule with
+inertia (no noise), conformity, and expected audit/detector penalties. Built from an
+:class:`~sim.model.OrganisationModel` so both start from identical traits, network and week 0.
+"""
+
+from __future__ import annotations
+
+import mesa
+
+from sim.model import OrganisationModel
+
+
+class ReferenceEmployee(mesa.Agent):
+    def __init__(self, model: ReferenceModel, genuine_base: float, performative_base: float, g: float, p: float):
+        super().__init__(model)
+        self.genuine_base = genuine_base
+        self.performative_base = performative_base
+        self.genuine_hours = g
+        self.performative_hours = p
+        self.colleagues: list[ReferenceEmployee] = []
+        self._next = (g, p)
+
+    def decide(self) -> None:
+        m = self.model
+        if self.colleagues:
+            peers = sum(c.performative_hours for c in self.colleagues) / len(self.colleagues)
+        else:
+            peers = 0.0
+        a_g = self.genuine_base + m.reward_per_genuine_hour
+        a_p = self.performative_base + m.reward_per_performative_hour + 2 * m.kappa * peers
+        g, p = best_response_scalar(a_g, a_p, m.c, m.delta, m.kappa, m.cap)
+        inertia = m.inertia
+        self._next = (
+            self.genuine_hours + inertia * (g - self.genuine_hours),
+            self.performative_hours + inertia * (p - self.performative_hours),
+        )
+
+    def advance(self) -> None:
+        self.genuine_hours, self.performative_hours = self._next
+
+
+def best_response_scalar(a_g: float, a_p: float, c: float, delta: float, kappa: float, cap: float) -> tuple[float, float]:
+    """One employee's best response (interior, else the KKT edge), hours cap by clipping."""
+    h11, h12, h22 = c, delta * c, c + 2 * kappa
+    det = h11 * h22 - h12 * h12
+    g_in = (h22 * a_g - h12 * a_p) / det
+    p_in = (h11 * a_p - h12 * a_g) / det
+    if g_in > 0 and p_in > 0:
+        g, p = g_in, p_in
+    else:
+        g_edge = max(a_g / h11, 0.0)
+        if a_p <= h12 * g_edge:
+            g, p = g_edge, 0.0
+        else:
+            g, p = 0.0, max(a_p / h22, 0.0)
+    total = g + p
+    if total > cap:
+        g, p = g * cap / total, p * cap / total
+    return g, p
+
+
+class ReferenceModel(mesa.Model):
+    def __init__(self, source: OrganisationModel):
+        super().__init__(rng=source.config.seed)
+        behavior, policy = source.config.behavior, source.policy
+        if policy.kpi.scheme != "linear" or behavior.rule != "best_response" or behavior.noise > 0:
+            raise ValueError("the reference loop covers the linear scheme and noiseless best response")
+        self.c, self.delta, self.kappa = behavior.effort_cost, behavior.substitutability, behavior.conformity
+        self.cap, self.inertia = behavior.max_ai_hours_per_week, behavior.inertia
+        terms = source.policy_terms()
+        scale = source.kpi_strength / source.management.target
+        self.reward_per_genuine_hour = float(terms.kpi_rate.per_genuine_hour) * scale
+        self.reward_per_performative_hour = float(terms.kpi_rate.per_performative_hour) * scale
+        state = source.state
+        people = [
+            ReferenceEmployee(
+                self,
+                float(terms.genuine_base[i]),
+                float(terms.performative_base[i]),
+                float(state.genuine_hours[i]),
+                float(state.performative_hours[i]),
+            )
+            for i in range(state.size)
+        ]
+        adjacency = source.network.adjacency
+        for i, person in enumerate(people):
+            person.colleagues = [people[j] for j in adjacency.indices[adjacency.indptr[i] : adjacency.indptr[i + 1]]]
+        self.people = people
+        self.totals: list[tuple[float, float]] = []
+
+    def step(self) -> None:
+        self.agents.shuffle_do("decide")
+        self.agents.do("advance")
+        self.totals.append(
+            (sum(a.genuine_hours for a in self.people), sum(a.performative_hours for a in self.people))
+        )
