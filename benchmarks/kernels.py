@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.decision import select
 from sim.model import OrganisationModel
 
 
@@ -29,13 +30,13 @@ def bare_kernel(model: OrganisationModel, weeks: int) -> np.ndarray:
         g_edge = np.maximum(a_g / h11, 0.0)
         interior = (g_in > 0) & (p_in > 0)
         on_p_zero = a_p <= h12 * g_edge
-        g_new = np.where(interior, g_in, np.where(on_p_zero, g_edge, 0.0))
-        p_new = np.where(interior, p_in, np.where(on_p_zero, 0.0, np.maximum(a_p / h22, 0.0)))
+        g_new = select(interior, g_in, g_edge * on_p_zero)
+        p_new = select(interior, p_in, np.maximum(a_p / h22, 0.0) * ~on_p_zero)
         if noise > 0:
             g_new = np.maximum(g_new + rng.normal(0.0, noise, g.size), 0.0)
             p_new = np.maximum(p_new + rng.normal(0.0, noise, p.size), 0.0)
             total = g_new + p_new
-            scale = np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)
+            scale = np.minimum(cap / np.maximum(total, 1e-300), 1.0)
             g_new, p_new = g_new * scale, p_new * scale
         g += inertia * (g_new - g)
         p += inertia * (p_new - p)

@@ -21,6 +21,13 @@ import numpy as np
 FEASIBILITY_TOLERANCE_HOURS = 1e-9
 
 
+def select(mask: np.ndarray, if_true: np.ndarray | float, if_false: np.ndarray | float) -> np.ndarray:
+    """`np.where` for finite values, as exact arithmetic (x*1 + y*0): several times faster than
+    `np.where` on masks without a pattern, which defeat branch prediction."""
+    on = mask.astype(np.float64)
+    return if_true * on + if_false * (1.0 - on)
+
+
 @dataclass(frozen=True)
 class Step:
     """A lump-sum reward `height` for reaching `threshold` on the KPI b_g g + b_p p."""
@@ -104,8 +111,8 @@ def _best_without_step(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
     p_edge = np.maximum(a_p * (1 / h22), 0.0)  # best p with g = 0
     interior = (g_in > 0) & (p_in > 0)
     on_p_zero = a_p <= h12 * g_edge  # d f / d p <= 0 at (g_edge, 0)
-    g = np.where(interior, g_in, np.where(on_p_zero, g_edge, 0.0))
-    p = np.where(interior, p_in, np.where(on_p_zero, 0.0, p_edge))
+    g = select(interior, g_in, g_edge * on_p_zero)
+    p = select(interior, p_in, p_edge * ~on_p_zero)
     over = np.flatnonzero(g + p > problem.hours_cap)
     if over.size:
         g_cap, p_cap = best_response_by_candidates(problem.subset(over))

@@ -66,7 +66,7 @@ def cap_hours(g: np.ndarray, p: np.ndarray, cap: float) -> Hours:
     """Clip to g, p >= 0 and scale down where g + p exceeds the weekly cap."""
     g, p = np.maximum(g, 0.0), np.maximum(p, 0.0)
     total = g + p
-    scale = np.where(total > cap, cap / np.maximum(total, 1e-300), 1.0)
+    scale = np.minimum(cap / np.maximum(total, 1e-300), 1.0)
     return g * scale, p * scale
 
 
