@@ -6,22 +6,12 @@ Field docstrings are the YAML reference. Defaults from the world cite :mod:`sim.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim import sources as src
 
-REGIMES = (
-    "tokens",
-    "queries",
-    "active_user",
-    "completions",
-    "time_saved",
-    "action_linked",
-    "error_reduction",
-    "composite",
-)
 Regime = Literal[
     "tokens",
     "queries",
@@ -32,6 +22,7 @@ Regime = Literal[
     "error_reduction",
     "composite",
 ]
+REGIMES: tuple[str, ...] = get_args(Regime)
 Scheme = Literal["linear", "quota", "rank"]
 Rule = Literal["best_response", "imitation", "threshold"]
 
