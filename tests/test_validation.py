@@ -72,3 +72,11 @@ def test_seed_carbon_claim_is_computed_from_parameters_not_copied():
     assert claim.simulated != pytest.approx(checks.SEED_CARBON_T_PER_YEAR, rel=0.05)
     # 10M tokens/day at 1.4 J/token, PUE 1.1, 0.48 kg/kWh: about 0.75 t per year
     assert claim.simulated == pytest.approx(1e7 * 365 * 1.4 * 1.1 / 3.6e6 * 0.48 / 1000, rel=1e-9)
+
+
+def test_validate_reports_an_unwritable_folder_in_one_line(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert main(["validate", "--out", str(blocker / "report")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot write the validation report") and "Traceback" not in err

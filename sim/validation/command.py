@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from sim.validation.report import verdict, write_report
 
 EXIT_OK = 0
 EXIT_FAILED = 1
+EXIT_CANNOT_WRITE = 2
 
 
 def format_table(groups: list[CheckGroup]) -> str:
@@ -37,7 +39,11 @@ def validate(out_dir: Path) -> int:
         "git_commit": git_commit(),
         "checks_wall_time_s": round(checks_s, 2),
     }
-    write_report(groups, out_dir, meta)
+    try:
+        write_report(groups, out_dir, meta)
+    except OSError as exc:
+        print(f"error: cannot write the validation report to {out_dir}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
     failed = sum(c.passed is False for g in groups for c in g.checks)
     print(format_table(groups))
     print(f"\n{'all checks pass' if not failed else f'{failed} check(s) FAIL'}; "
