@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="override one scenario value, e.g. --set kpi.strength=2 (repeatable)",
     )
     run.add_argument("--out", type=Path, default=None, help="output folder (default results/<scenario name>/)")
+    validate = commands.add_parser(
+        "validate", help="run the theory and calibration checks and write a report; exit 1 if any fails"
+    )
+    validate.add_argument("--out", type=Path, default=Path("results/validation"), help="report folder")
     return parser
 
 
@@ -78,7 +82,13 @@ def format_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
-COMMANDS = {"run": cmd_run}
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.validation.command import validate
+
+    return validate(args.out)
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate}
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

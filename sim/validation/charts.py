@@ -1,0 +1,122 @@
+"""One chart per check group. Each function takes the group's chart data and returns a Figure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+FIGSIZE = (6.4, 4.0)
+SIMULATED = dict(marker="o", linestyle="none", markersize=5)
+
+
+def holmstrom_milgrom(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    ax.plot(data["strength"], data["g_analytic"], color="tab:blue", label="genuine g, analytic")
+    ax.plot(data["strength"], data["p_analytic"], color="tab:red", label="performative p, analytic")
+    ax.plot(data["strength"], data["g_sim"], color="tab:blue", label="g, simulated", **SIMULATED)
+    ax.plot(data["strength"], data["p_sim"], color="tab:red", label="p, simulated", **SIMULATED)
+    ax.axvline(data["vanishing"], color="grey", linestyle=":", label="m2/delta - m1")
+    ax.set(xlabel="reward per performative hour alpha_1", ylabel="hours per week",
+           title="Multitask: simulated vs analytic best response")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def becker(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    ax.plot(data["fine_grid"], data["p_analytic"], color="black", label="p* analytic")
+    ax.plot(data["expected_fine"], data["p_sim"], color="tab:red", label="simulated (q, F) pairs", **SIMULATED)
+    ax.set(xlabel="expected fine q*F", ylabel="performative hours per week",
+           title="Deterrence: p* depends on q and F only through q*F")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def granovetter(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    ax.step(data["week"], data["total"], where="post", label="thresholds 0, 1, ..., N-1")
+    ax.step(data["week"], data["stopped"], where="post", label="second-lowest threshold + 1")
+    ax.set(xlabel="week", ylabel="employees gaming", ylim=(0, data["employees"] + 0.5),
+           title="Threshold cascade: total, or stopped at one")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def replicator(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    ax.plot(data["week"], data["simulated"], color="tab:red", label="imitation (simulated)")
+    ax.plot(data["week"], data["logistic"], color="black", linestyle="--", label="replicator (logistic)")
+    ax.set(xlabel="week", ylabel="share of employees gaming", ylim=(0, 1),
+           title="Imitation vs the replicator equation")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def goodhart(data: dict[str, Any]) -> Figure:
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 4.0))
+    for ax, regime, label in ((left, "tokens", "tokens (gameable)"), (right, "outcome", "error_reduction (outcome)")):
+        reported = data[f"{regime}_reported"]
+        ax.plot(data["strength"], reported / max(abs(reported).max(), 1e-300), color="tab:orange",
+                linestyle="--", label="reported KPI (share of max)")
+        true = data[f"{regime}_true"]
+        ax.plot(data["strength"], true / max(abs(true).max(), 1e-300), color="tab:green",
+                label="true productivity (share of max |.|)")
+        ax.axhline(0, color="grey", linewidth=0.5)
+        ax.set(xlabel="KPI strength alpha", title=label)
+    left.set_ylabel("normalised total")
+    left.legend(fontsize=8)
+    fig.suptitle("Goodhart: what the dashboard shows vs what is true")
+    fig.tight_layout()
+    return fig
+
+
+def detector(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=(4.8, 4.4))
+    ax.plot(data["fpr"], data["tpr"], color="black", label=f"ROC, d' = {data['separation']:.2f}")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":")
+    ax.plot(data["balanced_fpr"], data["balanced_tpr"], "o", color="tab:blue", label="balanced point")
+    ax.plot(data["default_fpr"], data["default_tpr"], "s", color="tab:red", label="default operating point")
+    ax.set(xlabel="false-positive rate per genuine hour", ylabel="true-positive rate per performative hour",
+           title="Anomaly detector ROC")
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def prices(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=(4.8, 3.6))
+    ax.bar(data["labels"], data["usd_per_mtok"], color=["tab:blue", "tab:orange", "tab:grey"])
+    ax.set(ylabel="USD per million tokens", title="Default prices")
+    return fig
+
+
+def energy(data: dict[str, Any]) -> Figure:
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.6))
+    low, high = data["range_j"]
+    left.axhspan(low, high, color="tab:green", alpha=0.2, label="measured range")
+    left.bar(["default (blended)", "implied by seed claim"], [data["per_token_j"], data["implied_j"]],
+             color=["tab:blue", "tab:red"])
+    left.set(ylabel="J per token", title="Energy per token")
+    left.legend(fontsize=8)
+    right.bar(data["labels"], data["tonnes"], color=["tab:red", "tab:blue"])
+    right.set(ylabel="t CO2 per year", title="10M tokens/day")
+    fig.tight_layout()
+    return fig
+
+
+CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
+    "holmstrom_milgrom": holmstrom_milgrom,
+    "becker": becker,
+    "granovetter": granovetter,
+    "replicator": replicator,
+    "goodhart": goodhart,
+    "detector": detector,
+    "prices": prices,
+    "energy": energy,
+}

@@ -1,0 +1,352 @@
+"""The checks behind ``tokenmaxx validate``: theory (brief section 6) and calibration (section 8).
+
+Each check group runs the model (or the code's own arithmetic) on the set-ups of
+:mod:`sim.validation.scenarios`, compares with the analytic or published value and returns
+:class:`Check` rows plus the data for one chart. Nothing here plots or writes files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from scipy.special import ndtr
+
+import sim
+from sim import sources as src
+from sim.economics import energy_kwh, token_cost_usd
+from sim.enforcement import detector_rates, detector_separation
+from sim.model import OrganisationModel
+from sim.scenario_io import load_scenario
+from sim.schema import Scenario
+from sim.validation import scenarios as sc
+
+Comparison = Literal["equal", "at_least", "at_most", "info"]
+
+EXACT_HOURS = 1e-9
+"""Tolerance (hours) for the closed-form limits: the best response is exact, so only rounding."""
+VANISHING_TOLERANCE = 1e-3
+"""Tolerance on the incentive strength at which genuine effort vanishes (bisection resolution)."""
+REPLICATOR_TOLERANCE = 0.03
+"""Largest allowed gap between the simulated share and the logistic (finite population noise)."""
+GOODHART_MIN_FALL = 0.1
+"""True productivity at the strongest incentive must lie at least this share below its peak."""
+DETECTOR_ACCURACY_TOLERANCE = 0.02
+"""Balanced accuracy within two points of the reported ~85%."""
+MONEY_TOLERANCE_USD = 1e-9
+
+HM_STRENGTHS = np.linspace(0.0, 3.0, 31)
+BECKER_PAIRS = ((0.0, 0.0), (0.1, 1.0), (0.2, 2.0), (0.5, 0.5), (0.1, 2.5), (0.25, 1.0), (0.4, 0.5),
+                (0.8, 0.25), (0.3, 3.0), (0.9, 1.0), (0.6, 2.0))
+"""(audit rate q, penalty F) pairs; several share the same q*F."""
+GRANOVETTER_EMPLOYEES = 10
+GOODHART_STRENGTHS = np.linspace(0.0, 2.0, 21)
+SEED_CARBON_TOKENS_PER_DAY = 10_000_000
+SEED_CARBON_T_PER_YEAR = 2.5
+DAYS_PER_YEAR = 365
+
+
+@dataclass(frozen=True)
+class Check:
+    """One row of the validation table."""
+
+    name: str
+    claim: str
+    expected: float
+    simulated: float
+    tolerance: float
+    comparison: Comparison = "equal"
+    unit: str = ""
+
+    @property
+    def passed(self) -> bool | None:
+        """True/False for a check; None for an informational row (shown, not judged)."""
+        if self.comparison == "info":
+            return None
+        if not np.isfinite(self.simulated):
+            return False
+        if self.comparison == "at_least":
+            return bool(self.simulated >= self.expected - self.tolerance)
+        if self.comparison == "at_most":
+            return bool(self.simulated <= self.expected + self.tolerance)
+        return bool(abs(self.simulated - self.expected) <= self.tolerance)
+
+
+@dataclass(frozen=True)
+class CheckGroup:
+    """A theory or calibration fact: its checks and the data for its chart."""
+
+    key: str
+    title: str
+    source: str
+    checks: list[Check]
+    chart_data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed is not False for check in self.checks)
+
+
+def _first_week(data: dict) -> OrganisationModel:
+    model = OrganisationModel(load_scenario(data))
+    model.step()
+    return model
+
+
+def holmstrom_milgrom() -> CheckGroup:
+    """Best response against the clipped first-order conditions across incentive strength."""
+    simulated = [_first_week(sc.hm_scenario(float(a))).state for a in HM_STRENGTHS]
+    g_sim = np.array([s.genuine_hours.mean() for s in simulated])
+    p_sim = np.array([s.performative_hours.mean() for s in simulated])
+    spread = max(max(np.ptp(s.genuine_hours), np.ptp(s.performative_hours)) for s in simulated)
+    analytic = np.array([sc.hm_expected(float(a)) for a in HM_STRENGTHS])
+    error = float(max(np.abs(g_sim - analytic[:, 0]).max(), np.abs(p_sim - analytic[:, 1]).max(), spread))
+    vanishing = _bisect_vanishing(0.0, 3.0)
+    return CheckGroup(
+        "holmstrom_milgrom",
+        "Holmstrom-Milgrom multitask: genuine effort crowded out by a rewarded performative task",
+        "Holmstrom and Milgrom (1991), J. Law Econ. Organ. 7: 24-52",
+        [
+            Check("hm_best_response_error", f"largest |simulated - analytic| of (g, p) over {len(HM_STRENGTHS)} "
+                  "strengths alpha_1 in [0, 3]", 0.0, error, EXACT_HOURS, unit="hours"),
+            Check("hm_vanishing_strength", "alpha_1 at which genuine effort vanishes = m2/delta - m1",
+                  sc.hm_vanishing_strength(), vanishing, VANISHING_TOLERANCE, unit="alpha"),
+        ],
+        {"strength": HM_STRENGTHS, "g_sim": g_sim, "p_sim": p_sim,
+         "g_analytic": analytic[:, 0], "p_analytic": analytic[:, 1], "vanishing": sc.hm_vanishing_strength()},
+    )
+
+
+def _bisect_vanishing(low: float, high: float, iterations: int = 30) -> float:
+    """Smallest alpha_1 with zero genuine hours in the simulation (bisection on the model)."""
+    if _first_week(sc.hm_scenario(high)).state.genuine_hours.max() > 0:
+        return float("nan")
+    for _ in range(iterations):
+        mid = 0.5 * (low + high)
+        if _first_week(sc.hm_scenario(mid)).state.genuine_hours.max() > 0:
+            low = mid
+        else:
+            high = mid
+    return 0.5 * (low + high)
+
+
+def becker() -> CheckGroup:
+    """p* = max(0, (alpha k_p - iota - q F tpr) / c); equal q*F, equal behaviour."""
+    p_sim, series = [], {}
+    for rate, penalty in BECKER_PAIRS:
+        result = sim.run(sc.becker_scenario(rate, penalty))
+        p_sim.append(float(result.model.state.performative_hours.mean()))
+        series[(rate, penalty)] = result.timeseries["performative_hours"].to_numpy()
+    expected = np.array([sc.becker_expected(q, f) for q, f in BECKER_PAIRS])
+    error = float(np.abs(np.array(p_sim) - expected).max())
+    expected_fines = np.array([q * f for q, f in BECKER_PAIRS])
+    spread = 0.0
+    for fine in np.unique(expected_fines):
+        same = [series[pair] for pair, qf in zip(BECKER_PAIRS, expected_fines) if np.isclose(qf, fine)]
+        spread = max(spread, float(np.ptp(np.vstack(same), axis=0).max()))
+    grid = np.linspace(0.0, expected_fines.max() * 1.1, 100)
+    return CheckGroup(
+        "becker",
+        "Becker deterrence: performative hours fall with the expected fine q*F",
+        "Becker (1968), J. Polit. Econ. 76: 169-217",
+        [
+            Check("becker_formula_error", f"largest |p - p*| over {len(BECKER_PAIRS)} (q, F) pairs", 0.0, error,
+                  EXACT_HOURS, unit="hours"),
+            Check("becker_qf_invariance", "largest difference in weekly performative hours between runs "
+                  "with the same q*F", 0.0, spread, EXACT_HOURS, unit="hours"),
+        ],
+        {"expected_fine": expected_fines, "p_sim": np.array(p_sim), "fine_grid": grid,
+         "p_analytic": np.array([sc.becker_expected(x, 1.0) for x in grid]),
+         "pairs": list(BECKER_PAIRS)},
+    )
+
+
+def granovetter() -> CheckGroup:
+    """Thresholds 0..N-1: total cascade; second-lowest raised by one: stops at one."""
+    n = GRANOVETTER_EMPLOYEES
+    uniform = list(range(n))
+    stopped = list(range(n))
+    stopped[1] = 2
+    total_series = sim.run(sc.granovetter_scenario(uniform)).timeseries["gaming_employees"].to_numpy()
+    stopped_series = sim.run(sc.granovetter_scenario(stopped)).timeseries["gaming_employees"].to_numpy()
+    expected_path = np.minimum(np.arange(1, len(total_series) + 1), n)
+    return CheckGroup(
+        "granovetter",
+        "Granovetter thresholds: a total cascade, and one that stops at one",
+        "Granovetter (1978), Am. J. Sociol. 83: 1420-1443",
+        [
+            Check("granovetter_total", f"employees gaming at the end, thresholds 0..{n - 1}", float(n),
+                  float(total_series[-1]), 0.0, unit="employees"),
+            Check("granovetter_path", "largest |gaming - min(week, N)| over the weeks (one more each week)",
+                  0.0, float(np.abs(total_series - expected_path).max()), 0.0, unit="employees"),
+            Check("granovetter_stopped", "employees gaming at the end, second-lowest threshold raised by one",
+                  1.0, float(stopped_series[-1]), 0.0, unit="employees"),
+        ],
+        {"week": np.arange(1, len(total_series) + 1), "total": total_series, "stopped": stopped_series,
+         "employees": n},
+    )
+
+
+def replicator() -> CheckGroup:
+    """Imitation in a large well-mixed organisation against the logistic replicator solution."""
+    data = sc.imitation_scenario()
+    behavior = load_scenario(data).behavior
+    model = OrganisationModel(load_scenario(data))
+    performers = model.state.performative_hours > 0
+    x0 = float(performers.mean())
+    payoffs = model.decision_problem().value(model.state.genuine_hours, model.state.performative_hours)
+    gap = float(payoffs[performers][0] - payoffs[~performers][0])
+    model.run()
+    share = np.array([row["gaming_share"] for row in model.records])
+    weeks = np.arange(1, len(share) + 1)
+    expected = sc.replicator_share(x0, behavior.imitation_rate, behavior.selection_intensity, gap, weeks)
+    return CheckGroup(
+        "replicator",
+        "Replicator dynamics: imitation follows the logistic curve",
+        "Taylor and Jonker (1978), Math. Biosci. 40; Traulsen et al. (2006), Phys. Rev. E 74 (Fermi rule)",
+        [
+            Check("replicator_max_gap", f"largest |simulated - logistic| share over {len(share)} weeks "
+                  f"({model.state.size:,} employees)", 0.0, float(np.abs(share - expected).max()),
+                  REPLICATOR_TOLERANCE, unit="share"),
+            Check("replicator_reaches_majority", "final share of performers (the whole S-curve is covered)",
+                  0.5, float(share[-1]), 0.0, "at_least", unit="share"),
+        ],
+        {"week": weeks, "simulated": share, "logistic": expected, "payoff_gap": gap, "x0": x0},
+    )
+
+
+def _largest_fall(values: np.ndarray) -> float:
+    """Largest drop between consecutive values, as a share of the largest |value|."""
+    scale = float(np.abs(values).max()) or 1.0
+    return float(max(0.0, -np.diff(values).min()) / scale)
+
+
+def goodhart() -> CheckGroup:
+    """Reported KPI rises with strength; true productivity peaks then falls; not under outcomes."""
+    curves = {}
+    for regime in ("tokens", "error_reduction"):
+        reported, productivity = [], []
+        for strength in GOODHART_STRENGTHS:
+            summary = sim.run(sc.goodhart_scenario(regime, float(strength))).summary
+            reported.append(summary["reported_kpi"])
+            productivity.append(summary["true_hours_saved"] - summary["performative_hours"])
+        curves[regime] = (np.array(reported), np.array(productivity))
+    reported, productivity = curves["tokens"]
+    peak = int(np.argmax(productivity))
+    interior = 0 < peak < len(GOODHART_STRENGTHS) - 1 and productivity[peak] > productivity[0]
+    fall = float((productivity[peak] - productivity[-1]) / abs(productivity[peak])) if interior else 0.0
+    outcome = curves["error_reduction"][1]
+    return CheckGroup(
+        "goodhart",
+        "Goodhart: a gameable KPI rises while true productivity peaks and falls",
+        "Goodhart (1975); Manheim and Garrabrant (2018), arXiv 1803.04585",
+        [
+            Check("goodhart_reported_monotone", "tokens regime: largest fall of the reported KPI as strength "
+                  "rises (share of max)", 0.0, _largest_fall(reported), EXACT_HOURS, "at_most"),
+            Check("goodhart_true_peaks_and_falls", "tokens regime: fall of true productivity from an interior "
+                  "peak to the strongest incentive (share of peak)", GOODHART_MIN_FALL, fall, 0.0, "at_least"),
+            Check("goodhart_outcome_never_falls", "error_reduction regime: largest fall of true productivity "
+                  "(share of max)", 0.0, _largest_fall(outcome), EXACT_HOURS, "at_most"),
+        ],
+        {"strength": GOODHART_STRENGTHS, "tokens_reported": reported, "tokens_true": productivity,
+         "outcome_reported": curves["error_reduction"][0], "outcome_true": outcome},
+    )
+
+
+def detector() -> CheckGroup:
+    """The default feature separation gives the ~85% accuracy reported for anomaly detectors."""
+    scenario = Scenario()
+    separation = detector_separation(scenario.usage, scenario.detection)
+    balanced = float(ndtr(separation / 2))  # best balanced accuracy, equal-variance Gaussian scores
+    enabled = scenario.detection.model_copy(update={"enabled": True})
+    at_default = detector_rates(scenario.usage, enabled)
+    threshold = np.linspace(-4, 6, 201)
+    return CheckGroup(
+        "detector",
+        "Anomaly detector: ~85% accurate, with false positives",
+        src.DETECTOR_SOURCE,
+        [
+            Check("detector_balanced_accuracy", f"balanced accuracy Phi(d'/2) at the default feature separation "
+                  f"d' = {separation:.2f}", src.DETECTOR_ACCURACY, balanced, DETECTOR_ACCURACY_TOLERANCE),
+            Check("detector_default_operating_point", f"balanced accuracy at the default operating point "
+                  f"threshold_sd = {scenario.detection.threshold_sd:g} (tpr {at_default.tpr:.2f}, "
+                  f"fpr {at_default.fpr:.3f})", src.DETECTOR_ACCURACY,
+                  (at_default.tpr + 1 - at_default.fpr) / 2, 0.0, "info"),
+        ],
+        {"fpr": ndtr(-threshold), "tpr": ndtr(separation - threshold), "separation": separation,
+         "default_tpr": at_default.tpr, "default_fpr": at_default.fpr,
+         "balanced_tpr": balanced, "balanced_fpr": 1 - balanced},
+    )
+
+
+def prices_and_targets() -> CheckGroup:
+    """The code's price arithmetic on a million tokens, and the default token target."""
+    scenario = Scenario()
+    share = scenario.usage.genuine.output_token_share
+    million = 1e6
+    by_code = token_cost_usd(million * (1 - share), million * share, scenario)
+    by_hand = (1 - share) * 3.0 + share * 15.0  # brief section 8: $3 / M input, $15 / M output
+    return CheckGroup(
+        "prices",
+        "Prices and targets",
+        f"{src.PRICE_SOURCE}; {src.AMAZON_TARGET_SOURCE}",
+        [
+            Check("price_per_million_tokens", f"USD per million tokens at output share {share:g}: "
+                  f"{1 - share:g} x $3 + {share:g} x $15", by_hand, by_code, MONEY_TOLERANCE_USD, unit="USD"),
+            Check("default_token_target", "default weekly target of the tokens regime", 50_000.0,
+                  Scenario().kpi.resolved_target, 0.0, unit="tokens"),
+        ],
+        {"labels": ["input", "output", "blended"],
+         "usd_per_mtok": [scenario.pricing.input_usd_per_mtok, scenario.pricing.output_usd_per_mtok, by_code]},
+    )
+
+
+def energy_and_carbon() -> CheckGroup:
+    """Energy per token within the measured range; the seed's carbon claim computed, not trusted."""
+    scenario = Scenario()
+    e, share = scenario.energy, scenario.usage.performative.output_token_share
+    per_token_j = (1 - share) * e.joules_per_input_token + share * e.joules_per_output_token
+    low, high = 0.5, 4.0  # Samsi et al. 2023: 0.5 to 4 J per token
+    tokens_per_year = SEED_CARBON_TOKENS_PER_DAY * DAYS_PER_YEAR
+    kwh_year = energy_kwh(tokens_per_year * (1 - share), tokens_per_year * share, scenario)
+    tonnes = kwh_year * e.grid_kg_co2_per_kwh / 1_000
+    implied_j = SEED_CARBON_T_PER_YEAR * 1_000 / e.grid_kg_co2_per_kwh * 3.6e6 / e.pue / tokens_per_year
+    return CheckGroup(
+        "energy",
+        "Energy and carbon",
+        f"{src.ENERGY_SOURCE}; {src.PUE_SOURCE}; {src.GRID_SOURCE}; seed article (carbon claim)",
+        [
+            Check("energy_per_token_in_range", f"blended J per token at output share {share:g} lies in "
+                  f"[{low:g}, {high:g}] J", (low + high) / 2, per_token_j, (high - low) / 2, unit="J/token"),
+            Check("energy_per_output_token_in_range", "J per output token lies in [3, 4] J (LLaMA-65B)",
+                  3.5, e.joules_per_output_token, 0.5, unit="J/token"),
+            Check("seed_carbon_claim", f"t CO2 per year from {SEED_CARBON_TOKENS_PER_DAY:,} tokens/day: seed "
+                  f"claims {SEED_CARBON_T_PER_YEAR:g}; computed = {tokens_per_year:.3g} tokens x "
+                  f"{per_token_j:.2f} J x PUE {e.pue:g} / 3.6e6 = {kwh_year:,.0f} kWh x "
+                  f"{e.grid_kg_co2_per_kwh:g} kg/kWh", SEED_CARBON_T_PER_YEAR, tonnes, 0.0, "info", "t CO2/yr"),
+            Check("seed_carbon_implied_energy", "J per token (before PUE) the seed's claim implies at the default "
+                  f"grid intensity; measured range [{low:g}, {high:g}]", (low + high) / 2, implied_j,
+                  (high - low) / 2, "info", "J/token"),
+        ],
+        {"labels": ["seed claim", "computed from defaults"], "tonnes": [SEED_CARBON_T_PER_YEAR, tonnes],
+         "per_token_j": per_token_j, "range_j": (low, high), "implied_j": implied_j},
+    )
+
+
+GROUPS: dict[str, Callable[[], CheckGroup]] = {
+    "holmstrom_milgrom": holmstrom_milgrom,
+    "becker": becker,
+    "granovetter": granovetter,
+    "replicator": replicator,
+    "goodhart": goodhart,
+    "detector": detector,
+    "prices": prices_and_targets,
+    "energy": energy_and_carbon,
+}
+
+
+def run_checks() -> list[CheckGroup]:
+    """Run every check group in order."""
+    return [make() for make in GROUPS.values()]
