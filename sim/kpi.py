@@ -67,8 +67,8 @@ class Incentive:
 def incentive(kpi: Kpi, rate: Rate, strength: float, target: float, rank_cutoff: np.ndarray | None) -> Incentive:
     """Linear and step parts of the reward for the regime-scheme pair."""
     none = Rate(0.0, 0.0)
-    if kpi.regime == "active_user":
-        height = strength / target if kpi.scheme == "linear" else strength * (target <= 1.0)
+    if kpi.regime == "active_user":  # the KPI is 0 or 1: a quota above 1 can never be met
+        height = strength / target if kpi.scheme == "linear" else strength * (active_user_goal(kpi, target) <= 1.0)
         return Incentive(none, Step(height, rate.per_genuine_hour, rate.per_performative_hour, kpi.active_threshold_queries))
     if kpi.scheme == "linear":
         return Incentive(rate.scaled(strength / target), None)
@@ -80,10 +80,17 @@ def realised_reward(kpi: Kpi, value: np.ndarray, strength: float, target: float,
     """Reward (utility) each employee earns for the KPI value measured this week."""
     if kpi.scheme == "linear":
         return strength * value / target
-    if kpi.scheme == "quota" or kpi.regime == "active_user":
-        goal = 1.0 if kpi.regime == "active_user" else target
-        return strength * (value >= goal * (1 - 1e-9))
+    if kpi.regime == "active_user":
+        return strength * (value >= active_user_goal(kpi, target) * (1 - 1e-9))
+    if kpi.scheme == "quota":
+        return strength * (value >= target * (1 - 1e-9))
     return strength * (value >= team_cutoff(value, team, kpi.rank_top_share))
+
+
+def active_user_goal(kpi: Kpi, target: float) -> float:
+    """The 0/1 active-user KPI an employee must reach: the target under quota, 1 under rank
+    (being active is all that can be ranked)."""
+    return target if kpi.scheme == "quota" else 1.0
 
 
 def team_cutoff(value: np.ndarray, team: np.ndarray, top_share: float) -> np.ndarray:

@@ -58,13 +58,17 @@ class Bounded(Strict):
 class NormalDist(Bounded):
     dist: Literal["normal"]
     mean: float
+    """Mean of the draws (before clipping)."""
     sd: float = Field(ge=0)
+    """Standard deviation of the draws."""
 
 
 class UniformDist(Bounded):
     dist: Literal["uniform"]
     low: float
+    """Smallest value drawn."""
     high: float
+    """Largest value drawn."""
 
     @model_validator(mode="after")
     def _ordered(self) -> UniformDist:
@@ -84,7 +88,9 @@ class LognormalDist(Bounded):
 class BetaDist(Bounded):
     dist: Literal["beta"]
     a: float = Field(gt=0)
+    """First shape parameter (draws lie in [0, 1])."""
     b: float = Field(gt=0)
+    """Second shape parameter."""
 
 
 class ValuesDist(Strict):
@@ -247,8 +253,9 @@ class Audit(Strict):
 class Detection(Strict):
     enabled: bool = False
     """Screen every employee-week with the anomaly detector."""
-    threshold_sd: float = 2.0
-    """Operating point: flag an hour whose score is this many sds above genuine use."""
+    threshold_sd: float = 2.5
+    """Operating point: flag an hour whose score is this many sds above genuine use (2.5: 0.6% of
+    genuine hours flagged; the best balanced accuracy, ~85%, is at d'/2 ~ 1.06)."""
     penalty: float = Field(0.5, ge=0)
     """Utility penalty per hour flagged by the detector."""
     spread_log_tokens_per_query: float = Field(src.SPREAD_LOG_TOKENS_PER_QUERY, gt=0)
@@ -277,10 +284,13 @@ class Economics(Strict):
 
 class Energy(Strict):
     joules_per_input_token: float = Field(src.JOULES_PER_INPUT_TOKEN, ge=0)
+    """Energy per input (prompt) token at the accelerator, joules."""
     joules_per_output_token: float = Field(src.JOULES_PER_OUTPUT_TOKEN, ge=0)
+    """Energy per generated token at the accelerator, joules."""
     pue: float = Field(src.PUE, ge=1)
     """Data-centre power usage effectiveness."""
     grid_kg_co2_per_kwh: float = Field(src.GRID_KG_CO2_PER_KWH, ge=0)
+    """Carbon intensity of the electricity, kg CO2 per kWh."""
 
 
 class Security(Strict):
@@ -302,10 +312,12 @@ class Budget(Strict):
     enabled: bool = False
     """Review the AI budget on reported ROI (the 'feedback loop of false success')."""
     review_every_weeks: int = Field(13, ge=1)
+    """Weeks between budget reviews (13: quarterly)."""
     hurdle_roi: float = 0.0
     """Reported ROI above this grows the budget, below it shrinks it."""
-    growth_per_unit_roi: float = Field(0.1, ge=0)
-    """Relative budget change per unit of reported ROI above the hurdle."""
+    growth_per_unit_roi: float = Field(0.001, ge=0)
+    """Relative budget change per unit of reported ROI above the hurdle (ROI is a ratio: 100 = 10,000%;
+    token spend is small next to wages, so reported ROIs run to the hundreds)."""
     max_change: float = Field(0.5, ge=0, le=1)
     """Cap on the relative change at one review."""
     strength_follows_budget: bool = True
@@ -343,8 +355,11 @@ class Scenario(Strict):
     name: str = "scenario"
     """Short name; results go to results/<name>/."""
     description: str = ""
+    """One or two sentences on what the scenario represents (shown by listings and reports)."""
     weeks: int = Field(52, ge=1, le=10_000)
+    """Length of the run; one step is one working week."""
     seed: int = Field(42, ge=0)
+    """Root of all randomness in the run: the same seed gives the same numbers."""
     organization: Organization = Organization()
     behavior: Behavior = Behavior()
     usage: Usage = Usage()

@@ -90,7 +90,31 @@ EXPOSURE_SOURCE = (
     "reports such incidents but no rate"
 )
 
+BEHAVIOUR_ASSUMPTION = (
+    "ASSUMPTION: behavioural parameter with no empirical estimate; chosen so that default "
+    "employees use AI a few hours a week; sweep it (docs/calibration.md)"
+)
+POLICY_ASSUMPTION = "ASSUMPTION: a policy choice, not a fact; set it to the organisation's own"
+
 SOURCES: dict[str, str] = {
+    **{
+        f"behavior.{key}": BEHAVIOUR_ASSUMPTION
+        for key in (
+            "effort_cost", "substitutability", "intrinsic_motivation", "integrity_cost", "conformity",
+            "noise", "inertia", "imitation_rate", "selection_intensity", "threshold",
+            "initial_performative_share", "max_ai_hours_per_week",
+        )
+    },
+    **{
+        key: POLICY_ASSUMPTION
+        for key in (
+            "kpi.strength", "kpi.active_threshold_queries", "kpi.measurement_noise", "kpi.rank_top_share",
+            "kpi.rank_margin", "audit.rate", "audit.penalty", "audit.tpr", "audit.fpr", "detection.penalty",
+            "detection.threshold_sd", "management.target_ratchet.attainment_share", "management.target_ratchet.step",
+            "management.budget.review_every_weeks", "management.budget.hurdle_roi",
+            "management.budget.growth_per_unit_roi", "management.budget.max_change",
+        )
+    },
     "behavior.speedup": SPEEDUP_SOURCE,
     "behavior.self_report_bias": SELF_REPORT_BIAS_SOURCE,
     "usage.genuine.tokens_per_hour": USAGE_SOURCE,

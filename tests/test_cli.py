@@ -49,3 +49,16 @@ def test_python_dash_m_sim_is_the_same_command():
 
     proc = subprocess.run([sys.executable, "-m", "sim", "--help"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and "tokenmaxx" in proc.stdout and "run" in proc.stdout
+
+
+def test_result_files_are_readable_by_others(tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "o"
+    old = os.umask(0o022)
+    try:
+        assert main(["run", "scenarios/default.yaml", "--set", "weeks=2", "--out", str(out)]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((out / "summary.json").stat().st_mode) == 0o644

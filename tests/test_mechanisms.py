@@ -186,3 +186,11 @@ def test_poisson_by_inversion_matches_poisson_distribution():
     np.testing.assert_allclose(observed, poisson.pmf(np.arange(8), 1.7), atol=0.004)
     assert counts.mean() == pytest.approx(1.7, rel=0.01)
     assert (poisson_by_inversion(np.zeros(10), rng.random(10)) == 0).all()
+
+
+def test_active_user_quota_above_one_is_never_paid_nor_pursued():
+    data = homogeneous(kpi__regime="active_user", kpi__scheme="quota", kpi__target=2.0, kpi__strength=1.0,
+                       behavior__intrinsic_motivation=0.0)
+    model = sim.run(data).model
+    assert (model.state.reward == 0).all()
+    assert (model.state.genuine_hours + model.state.performative_hours == 0).all()
