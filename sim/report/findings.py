@@ -22,7 +22,7 @@ def usd(amount: float) -> str:
 
 
 def pct(share: float) -> str:
-    return f"{share:.0%}" if share >= 0.01 or share == 0 else f"{share:.1%}"
+    return f"{share:.1%}"
 
 
 def times(ratio: float) -> str:
@@ -71,9 +71,10 @@ def run_findings(summary: dict[str, Any], scenario: Scenario, ts: pd.DataFrame |
             f"were not gaming."
         )
     if s["data_exposure_incidents"] > 0:
+        count = s["data_exposure_incidents"]
         out.append(
-            f"Scripted performative queries caused {s['data_exposure_incidents']:,.0f} expected "
-            f"data-exposure incidents."
+            f"Scripted performative queries caused {count:,.0f} data-exposure "
+            f"incident{'' if count == 1 else 's'} (confidential data sent to the model for show)."
         )
     if ts is not None:
         out.extend(intervention_findings(scenario, ts))

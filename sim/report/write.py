@@ -18,6 +18,8 @@ from sim.runner import RunResult
 from sim.schema import Scenario
 
 REPORT_NAME = "report.html"
+RUN_FORMATS = {"flagged_honest_employees": "{:,.0f}", "data_exposure_incidents": "{:,.0f}"}
+"""Formats that differ in a single run (whole counts) from a comparison (means of counts)."""
 FIGURE_DIR = "figures"
 
 
@@ -25,7 +27,7 @@ def write_run_report(result: RunResult, out_dir: Path) -> list[Path]:
     """Write report.html and figures/*.png for one run; return the paths written."""
     figures = _render({name: (plot(result.timeseries), caption) for name, (plot, caption) in RUN_FIGURES.items()})
     summary, scenario = result.summary, result.scenario
-    headline_rows = [[label, _fmt(fmt, summary.get(key))] for key, label, fmt in HEADLINE_METRICS]
+    headline_rows = [[label, _fmt(RUN_FORMATS.get(key, fmt), summary.get(key))] for key, label, fmt in HEADLINE_METRICS]
     sections = [
         ("Headline numbers", table_html(["metric", "value over the run"], headline_rows)),
         ("What the numbers say", list_html(run_findings(summary, scenario, result.timeseries), "findings")),
