@@ -72,13 +72,15 @@ def plot_spend_comparison(summaries: pd.DataFrame, ax: Axes | None = None) -> Fi
     }
     bottom = np.zeros(len(means))
     for label, (values, colour) in parts.items():
+        if not (values > 0).any():
+            continue
         ax.bar(range(len(means)), values, bottom=bottom, color=colour, label=label)
         bottom += values.to_numpy()
     _scenario_axis(ax, list(means.index))
     usd_axis(ax)
     ax.set_title("Where the money went (mean over replicates)", loc="left", fontsize=11)
     ax.set_ylabel("AI spend over the run")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
@@ -94,16 +96,17 @@ def plot_metric_comparison(summaries: pd.DataFrame, metric: str, title: str, yla
 
 
 def plot_weekly_comparison(timeseries: pd.DataFrame, column: str, title: str, ylabel: str, share: bool = False,
-                           ax: Axes | None = None) -> Figure:
-    """A weekly column per scenario: mean line with a 95% interval band."""
+                           percent: bool = False, ax: Axes | None = None) -> Figure:
+    """A weekly column per scenario: mean line with a 95% interval band (`share`: a 0-100% axis)."""
     fig, ax = new_axes(ax)
     data = weekly_intervals(timeseries, column)
     for i, (label, group) in enumerate(data.groupby("scenario", sort=False)):
         colour = PALETTE[i % len(PALETTE)]
         ax.plot(group["week"], group["mean"], color=colour, lw=2, label=label)
         ax.fill_between(group["week"], group["low"], group["high"], color=colour, alpha=0.2, lw=0)
-    if share:
+    if share or percent:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    if share:
         ax.set_ylim(0, 1)
     ax.set_title(title, loc="left", fontsize=11)
     ax.set_xlabel("week")
@@ -147,7 +150,8 @@ def comparison_figures(summaries: pd.DataFrame, timeseries: pd.DataFrame) -> dic
             "Hours AI really saves per employee each week, less the hours spent on performative use.",
         ),
         "reported_adoption": (
-            plot_weekly_comparison(ts, "kpi_share_of_target", "Reported adoption", "dashboard KPI, % of target"),
+            plot_weekly_comparison(ts, "kpi_share_of_target", "Reported adoption", "dashboard KPI, % of target",
+                                   percent=True),
             "What each dashboard shows, as a share of its own target (regimes count different things).",
         ),
         "roi": (plot_roi_comparison(summaries), "ROI over the run as management reports it and in truth."),
