@@ -74,7 +74,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     given = _leaf_paths(read_scenario_file(Path(args.scenario))) | {o.partition("=")[0].strip() for o in args.overrides}
-    print(f"# {args.scenario}, resolved: every key, its value, whether the file set it, and its source")
+    print(
+        f"# {args.scenario}, resolved: every key and its value; 'set' = given in the file (or a file it "
+        "extends, or --set), 'default' = the documented default; and the source of world-derived values"
+    )
     for line in annotated_lines(scenario.model_dump(mode="json"), given):
         print(line)
     return 0
@@ -100,6 +103,8 @@ def annotated_lines(data: dict[str, Any], given: set[str], prefix: str = "", ind
 def _inline(value: Any) -> str:
     import json
 
+    if isinstance(value, str):
+        return " ".join(value.split())
     return json.dumps(value) if isinstance(value, (dict, list)) or value is None else str(value)
 
 
