@@ -36,7 +36,7 @@ def write_run_report(result: RunResult, out_dir: Path) -> list[Path]:
         ("Scenario", table_html(["setting", "value"], scenario_rows(scenario))),
     ]
     html = page(
-        f"What the {scenario.kpi.regime} KPI does: {scenario.name}",
+        f"What the KPI does: {scenario.name} ({_regimes(scenario, summary)} KPI, {scenario.kpi.scheme} reward)",
         scenario.description.strip() or "(no description)",
         sections,
         _meta(f"seed {scenario.seed}"),
@@ -116,6 +116,12 @@ def _write_html(out_dir: Path, html: str) -> Path:
     path = out_dir / REPORT_NAME
     atomic_write_text(path, html)
     return path
+
+
+def _regimes(scenario: Scenario, summary: dict) -> str:
+    """'tokens', or 'tokens, then error_reduction' when an intervention switched the regime."""
+    final = summary.get("final_kpi_regime", scenario.kpi.regime)
+    return scenario.kpi.regime if final == scenario.kpi.regime else f"{scenario.kpi.regime}, then {final}"
 
 
 def _fmt(fmt: str, value: object) -> str:
