@@ -1,5 +1,7 @@
 """Command line: `tokenmaxx run SCENARIO [--seed N] [--set key.path=value ...] [--out DIR]`.
 
+Also `check`, `list`, `show` and `compare` (see :mod:`sim.cli_library`).
+
 User errors (a bad scenario, a missing file) print one clear message and exit with code 2.
 """
 
@@ -10,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from sim import cli_library
 from sim.scenario_io import ScenarioError
 
 EXIT_USAGE = 2
@@ -46,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help="run the theory and calibration checks and write a report; exit 1 if any fails"
     )
     validate.add_argument("--out", type=Path, default=Path("results/validation"), help="report folder")
+    cli_library.add_parsers(commands)
     return parser
 
 
@@ -60,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.output import write_run
+    from sim.report import write_run_report
     from sim.runner import run
 
     started = time.perf_counter()
@@ -67,6 +72,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - started
     out_dir = args.out or Path("results") / result.scenario.name
     write_run(result, out_dir, wall)
+    write_run_report(result, out_dir)
     print(format_summary(result.summary))
     print(f"\nwall time {wall:.2f} s; results in {out_dir}/")
     return 0
@@ -89,6 +95,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate}
+COMMANDS.update(cli_library.COMMANDS)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

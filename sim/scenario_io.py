@@ -31,7 +31,7 @@ def load_scenario(
         data = copy.deepcopy(source)
     else:
         origin = str(source)
-        data = read_yaml(Path(source))
+        data = read_scenario_file(Path(source))
         data.setdefault("name", Path(source).stem)
     for item in overrides or []:
         path, value = parse_override(item)
@@ -60,6 +60,46 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario must be a mapping of keys to values, got {type(data).__name__}")
     return data
+
+
+EXTENDS_KEY = "extends"
+"""A scenario file may name another file (path relative to itself) whose values it starts from."""
+
+
+def read_scenario_file(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario file and resolve its `extends:` chain into one deep-merged mapping.
+
+    The file's own values win over those of the file it extends; mappings merge key by key,
+    lists, plain values and distributions (`{dist: ...}`) are replaced whole. `name` is not inherited (each file is its own
+    scenario). A cycle of `extends:` is an error naming the whole chain.
+    """
+    resolved = path.resolve()
+    if resolved in _chain:
+        cycle = " -> ".join(str(p) for p in (*_chain, resolved))
+        raise ScenarioError(f"{path}: 'extends' forms a cycle: {cycle}")
+    data = read_yaml(path)
+    parent = data.pop(EXTENDS_KEY, None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str) or not parent.strip():
+        raise ScenarioError(f"{path}: extends: expected the path of another scenario file, got {parent!r}")
+    parent_path = path.parent / parent
+    if not parent_path.is_file():
+        raise ScenarioError(f"{path}: extends: no such scenario file '{parent}' (looked for {parent_path})")
+    base = read_scenario_file(parent_path, (*_chain, resolved))
+    base.pop("name", None)
+    return deep_merge(base, data)
+
+
+def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A new mapping: `base` with `changes` merged in, nested mappings merged key by key."""
+    merged = copy.deepcopy(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and "dist" not in value and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
 
 
 def parse_override(item: str) -> tuple[list[str], Any]:

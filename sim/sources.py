@@ -143,3 +143,7 @@ SOURCES: dict[str, str] = {
     "energy.grid_kg_co2_per_kwh": GRID_SOURCE,
     "security.exposures_per_million_performative_queries": EXPOSURE_SOURCE,
 }
+
+# --- Case figures the scenario library reproduces ------------------------------------------------
+SALESFORCE_ACTION_SHARE = 0.30
+SALESFORCE_ACTION_SOURCE = "~30% of Einstein GPT interactions lead to a measurable action (Salesforce, seed article)"

@@ -1,0 +1,141 @@
+"""Commands for the scenario library and policy comparison: check, list, show, compare.
+
+Registered in :mod:`sim.cli` through :func:`add_parsers` and :data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from sim.scenario_io import ScenarioError, load_scenario, read_scenario_file
+from sim.sources import SOURCES
+
+DEFAULT_LIBRARY = Path("scenarios")
+DEFAULT_REPLICATES = 5
+DEFAULT_ROOT_SEED = 0
+
+
+def add_parsers(commands: Any) -> None:
+    """Add the library commands to the `tokenmaxx` sub-command parser."""
+    check = commands.add_parser("check", help="validate a scenario without running it")
+    check.add_argument("scenario", help="scenario YAML file")
+    _add_overrides(check)
+
+    lst = commands.add_parser("list", help="list the scenario library, one line each")
+    lst.add_argument("folder", nargs="?", type=Path, default=DEFAULT_LIBRARY, help="folder of scenario files (default scenarios/)")
+
+    show = commands.add_parser("show", help="print the resolved scenario, every default, with sources")
+    show.add_argument("scenario", help="scenario YAML file")
+    _add_overrides(show)
+
+    compare = commands.add_parser("compare", help="run scenarios on the same replicate seeds and compare them")
+    compare.add_argument("scenarios", nargs="+", help="two or more scenario YAML files")
+    compare.add_argument("--replicates", type=int, default=DEFAULT_REPLICATES, help=f"runs per scenario (default {DEFAULT_REPLICATES})")
+    compare.add_argument("--seed", type=int, default=DEFAULT_ROOT_SEED, help=f"root seed of the replicate seeds (default {DEFAULT_ROOT_SEED})")
+    _add_overrides(compare, "for every scenario")
+    compare.add_argument("--out", type=Path, default=None, help="output folder (default results/compare-<names>/)")
+
+
+def _add_overrides(parser: argparse.ArgumentParser, scope: str = "") -> None:
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+        help=f"override one scenario value {scope}, e.g. --set kpi.strength=2 (repeatable)".replace("  ", " "),
+    )
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    kpi = scenario.kpi
+    print(
+        f"ok: {args.scenario} is a valid scenario '{scenario.name}': {scenario.organization.employees:,} employees, "
+        f"{scenario.weeks} weeks, KPI {kpi.regime}/{kpi.scheme}, {len(scenario.management.interventions)} interventions"
+    )
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    folder: Path = args.folder
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    if not files:
+        raise ScenarioError(f"{folder}: no scenario files (*.yaml) here")
+    width = max(len(f.name) for f in files)
+    for path in files:
+        try:
+            description = " ".join(load_scenario(path).description.split()) or "(no description)"
+        except ScenarioError as exc:
+            description = "INVALID: " + str(exc).splitlines()[0]
+        print(f"{path.name:<{width}}  {description}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    given = _leaf_paths(read_scenario_file(Path(args.scenario))) | {o.partition("=")[0].strip() for o in args.overrides}
+    print(
+        f"# {args.scenario}, resolved: every key and its value; 'set' = given in the file (or a file it "
+        "extends, or --set), 'default' = the documented default; and the source of world-derived values"
+    )
+    for line in annotated_lines(scenario.model_dump(mode="json"), given):
+        print(line)
+    return 0
+
+
+def annotated_lines(data: dict[str, Any], given: set[str], prefix: str = "", indent: int = 0) -> list[str]:
+    """YAML-like lines, each leaf marked 'set' or 'default', with its source where one exists."""
+    lines = []
+    pad = "  " * indent
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        origin = "set" if any(g == path or g.startswith(path + ".") for g in given) else "default"
+        source = SOURCES.get(path)
+        note = f"  # {origin}" + (f"; source: {source}" if source else "")
+        if isinstance(value, dict) and value and "dist" not in value:
+            lines.append(f"{pad}{key}:")
+            lines.extend(annotated_lines(value, given, path + ".", indent + 1))
+        else:
+            lines.append(f"{pad}{key}: {_inline(value)}{note}")
+    return lines
+
+
+def _inline(value: Any) -> str:
+    import json
+
+    if isinstance(value, str):
+        return " ".join(value.split())
+    return json.dumps(value) if isinstance(value, (dict, list)) or value is None else str(value)
+
+
+def _leaf_paths(data: dict[str, Any], prefix: str = "") -> set[str]:
+    paths = set()
+    for key, value in data.items():
+        if isinstance(value, dict) and value:
+            paths |= _leaf_paths(value, f"{prefix}{key}.")
+        paths.add(f"{prefix}{key}")
+    return paths
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import compare, format_table
+    from sim.output import atomic_write
+    from sim.report import write_comparison_report
+
+    if len(args.scenarios) < 2:
+        raise ScenarioError("compare needs at least two scenario files")
+    if args.replicates < 1:
+        raise ScenarioError(f"--replicates {args.replicates}: must be at least 1")
+    started = time.perf_counter()
+    comparison = compare(args.scenarios, args.replicates, args.seed, args.overrides)
+    out_dir = args.out or Path("results") / ("compare-" + "-".join(comparison.scenarios))
+    atomic_write(out_dir / "summaries.csv", lambda p: comparison.summaries.to_csv(p, index=False))
+    write_comparison_report(comparison, out_dir)
+    wall = time.perf_counter() - started
+    print(f"{args.replicates} replicates per scenario, mean [95% interval]\n")
+    print(format_table(comparison))
+    print(f"\nwall time {wall:.2f} s; report in {out_dir}/report.html")
+    return 0
+
+
+COMMANDS = {"check": cmd_check, "list": cmd_list, "show": cmd_show, "compare": cmd_compare}

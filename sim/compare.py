@@ -1,0 +1,136 @@
+"""Run several scenarios on the same replicate seeds and summarise each metric with an interval.
+
+Replicate seeds come from one root seed through :class:`numpy.random.SeedSequence`, so every
+scenario sees the same seeds and a comparison is reproducible from (files, root seed, N).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.runner import run
+from sim.scenario_io import load_scenario
+from sim.schema import Scenario
+
+CONFIDENCE = 0.95
+
+HEADLINE_METRICS: tuple[tuple[str, str, str], ...] = (
+    ("performative_share", "performative share of AI hours", "{:.1%}"),
+    ("gaming_share_final", "employees gaming (last week)", "{:.1%}"),
+    ("roi_reported", "ROI as reported", "{:,.1f}"),
+    ("roi_true", "ROI in truth", "{:,.1f}"),
+    ("value_overstatement", "value overstated (times)", "{:,.2f}"),
+    ("ai_spend_usd", "AI spend (USD)", "{:,.0f}"),
+    ("wasted_spend_usd", "spend on performative use (USD)", "{:,.0f}"),
+    ("wasted_spend_share", "share of spend wasted", "{:.1%}"),
+    ("true_value_usd", "true value (USD)", "{:,.0f}"),
+    ("co2_kg", "CO2 (kg)", "{:,.1f}"),
+    ("flagged_honest_employees", "honest employees flagged", "{:,.1f}"),
+    ("data_exposure_incidents", "data-exposure incidents", "{:,.1f}"),
+)
+"""(summary key, label, format) of the metrics a comparison shows, in order."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Replicate results of several scenarios on shared seeds."""
+
+    scenarios: dict[str, Scenario]  # label -> resolved scenario
+    seeds: list[int]
+    root_seed: int
+    summaries: pd.DataFrame  # one row per (scenario, replicate): summary values
+    timeseries: pd.DataFrame  # one row per (scenario, replicate, week)
+
+
+def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
+    """`replicates` independent seeds spawned from `root_seed`."""
+    children = np.random.SeedSequence(root_seed).spawn(replicates)
+    return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
+
+
+def compare(
+    sources: list[str | Path], replicates: int = 5, root_seed: int = 0, overrides: list[str] | None = None
+) -> Comparison:
+    """Run every scenario once per replicate seed (the same seeds for each scenario)."""
+    if replicates < 1:
+        raise ValueError("replicates must be at least 1")
+    seeds = replicate_seeds(root_seed, replicates)
+    scenarios = _labelled([load_scenario(src, overrides) for src in sources])
+    summary_rows, frames = [], []
+    for label, scenario in scenarios.items():
+        for replicate, seed in enumerate(seeds):
+            result = run(scenario, seed=seed)
+            summary_rows.append({"scenario": label, "replicate": replicate, **result.summary})
+            frames.append(result.timeseries.assign(scenario=label, replicate=replicate))
+    return Comparison(scenarios, seeds, root_seed, pd.DataFrame(summary_rows), pd.concat(frames, ignore_index=True))
+
+
+def _labelled(scenarios: list[Scenario]) -> dict[str, Scenario]:
+    """Label each scenario by its name, numbering repeats (a.yaml twice -> a, a#2)."""
+    labelled: dict[str, Scenario] = {}
+    for scenario in scenarios:
+        label, k = scenario.name, 2
+        while label in labelled:
+            label, k = f"{scenario.name}#{k}", k + 1
+        labelled[label] = scenario
+    return labelled
+
+
+def interval(values: np.ndarray | pd.Series, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+    """Mean and confidence interval of the mean (Student t); a single value has a zero-width one.
+
+    A quantity that is never negative in any replicate (a count, a cost) gets its interval
+    clipped at zero.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(x.mean())
+    if x.size == 1:
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    low = max(mean - half, 0.0) if x.min() >= 0 else mean - half
+    return mean, low, mean + half
+
+
+def headline_table(comparison: Comparison) -> pd.DataFrame:
+    """Rows: (metric, statistic mean/low/high); columns: scenario labels."""
+    rows = {}
+    for key, _, _ in HEADLINE_METRICS:
+        for label in comparison.scenarios:
+            values = comparison.summaries.loc[comparison.summaries["scenario"] == label, key]
+            mean, low, high = interval(values)
+            rows.setdefault((key, "mean"), {})[label] = mean
+            rows.setdefault((key, "low"), {})[label] = low
+            rows.setdefault((key, "high"), {})[label] = high
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def format_table(comparison: Comparison) -> str:
+    """The headline metrics side by side: 'mean [low, high]' per scenario."""
+    table = headline_table(comparison)
+    labels = list(comparison.scenarios)
+    cells = {
+        label: [format_cell(table, key, label, fmt) for key, _, fmt in HEADLINE_METRICS] for label in labels
+    }
+    names = [name for _, name, _ in HEADLINE_METRICS]
+    first = max(len(n) for n in names)
+    widths = {label: max(len(label), *(len(c) for c in cells[label])) for label in labels}
+    header = " " * first + "  " + "  ".join(f"{label:>{widths[label]}}" for label in labels)
+    lines = [header]
+    for i, name in enumerate(names):
+        lines.append(f"{name:<{first}}  " + "  ".join(f"{cells[label][i]:>{widths[label]}}" for label in labels))
+    return "\n".join(lines)
+
+
+def format_cell(table: pd.DataFrame, key: str, label: str, fmt: str) -> str:
+    mean, low, high = (table.loc[(key, stat), label] for stat in ("mean", "low", "high"))
+    if mean != mean:
+        return "n/a"
+    return f"{fmt.format(mean)} [{fmt.format(low)}, {fmt.format(high)}]"

@@ -1,0 +1,169 @@
+"""Figures of a comparison, drawn from replicate tables (DataFrames), never from models.
+
+``summaries`` has one row per (scenario, replicate) with the run summary values; ``timeseries``
+one row per (scenario, replicate, week). Bars show the mean over replicates with its 95%
+confidence interval; lines show the weekly mean with a band for its interval.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from sim.compare import interval
+from sim.report.figures import COLOURS, new_axes, usd_axis
+
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e")
+
+
+def metric_intervals(summaries: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per scenario (in order of first appearance): mean, low, high of one summary metric."""
+    labels = list(dict.fromkeys(summaries["scenario"]))
+    rows = [interval(summaries.loc[summaries["scenario"] == label, metric]) for label in labels]
+    return pd.DataFrame(rows, index=labels, columns=["mean", "low", "high"])
+
+
+def weekly_intervals(timeseries: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per scenario and week: mean, low, high across replicates of one weekly column."""
+    rows = []
+    for (label, week), group in timeseries.groupby(["scenario", "week"], sort=False):
+        mean, low, high = interval(group[column])
+        rows.append({"scenario": label, "week": week, "mean": mean, "low": low, "high": high})
+    return pd.DataFrame(rows)
+
+
+def _bars(ax: Axes, data: pd.DataFrame, offset: float, width: float, colour: str, label: str | None) -> None:
+    x = np.arange(len(data)) + offset
+    errors = np.vstack([data["mean"] - data["low"], data["high"] - data["mean"]])
+    ax.bar(x, data["mean"], width, color=colour, label=label, yerr=errors, capsize=3, ecolor="black")
+
+
+def _scenario_axis(ax: Axes, labels: list[str]) -> None:
+    ax.set_xticks(range(len(labels)), labels, rotation=20 if len(labels) > 3 else 0, ha="right" if len(labels) > 3 else "center")
+    ax.grid(axis="y", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def plot_roi_comparison(summaries: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """ROI as reported and in truth, per scenario."""
+    fig, ax = new_axes(ax)
+    reported, true = metric_intervals(summaries, "roi_reported"), metric_intervals(summaries, "roi_true")
+    _bars(ax, reported, -0.2, 0.4, COLOURS["reported"], "ROI as reported")
+    _bars(ax, true, 0.2, 0.4, COLOURS["true"], "ROI in truth")
+    ax.axhline(0, color="black", lw=0.7)
+    _scenario_axis(ax, list(reported.index))
+    ax.set_title("Return on AI spend: reported vs true", loc="left", fontsize=11)
+    ax.set_ylabel("ROI over the run")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_spend_comparison(summaries: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Mean AI spend per scenario, split into genuine use, performative use and licences."""
+    fig, ax = new_axes(ax)
+    means = summaries.groupby("scenario", sort=False)[["usage_spend_usd", "wasted_spend_usd", "licence_cost_usd"]].mean()
+    parts = {
+        "genuine use": (means["usage_spend_usd"] - means["wasted_spend_usd"], COLOURS["genuine"]),
+        "performative use": (means["wasted_spend_usd"], COLOURS["performative"]),
+        "licences": (means["licence_cost_usd"], COLOURS["licence"]),
+    }
+    bottom = np.zeros(len(means))
+    for label, (values, colour) in parts.items():
+        if not (values > 0).any():
+            continue
+        ax.bar(range(len(means)), values, bottom=bottom, color=colour, label=label)
+        bottom += values.to_numpy()
+    _scenario_axis(ax, list(means.index))
+    usd_axis(ax)
+    ax.set_title("Where the money went (mean over replicates)", loc="left", fontsize=11)
+    ax.set_ylabel("AI spend over the run")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+def plot_metric_comparison(summaries: pd.DataFrame, metric: str, title: str, ylabel: str, ax: Axes | None = None) -> Figure:
+    """One summary metric per scenario: mean with its 95% interval."""
+    fig, ax = new_axes(ax)
+    data = metric_intervals(summaries, metric)
+    _bars(ax, data, 0.0, 0.6, PALETTE[0], None)
+    _scenario_axis(ax, list(data.index))
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.set_ylabel(ylabel)
+    return fig
+
+
+def plot_weekly_comparison(timeseries: pd.DataFrame, column: str, title: str, ylabel: str, share: bool = False,
+                           percent: bool = False, ax: Axes | None = None) -> Figure:
+    """A weekly column per scenario: mean line with a 95% interval band (`share`: a 0-100% axis)."""
+    fig, ax = new_axes(ax)
+    data = weekly_intervals(timeseries, column)
+    for i, (label, group) in enumerate(data.groupby("scenario", sort=False)):
+        colour = PALETTE[i % len(PALETTE)]
+        ax.plot(group["week"], group["mean"], color=colour, lw=2, label=label)
+        ax.fill_between(group["week"], group["low"], group["high"], color=colour, alpha=0.2, lw=0)
+    if share or percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    if share:
+        ax.set_ylim(0, 1)
+    ax.set_title(title, loc="left", fontsize=11)
+    ax.set_xlabel("week")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_flags_comparison(summaries: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Flagged employee-weeks and honest employees flagged, per scenario."""
+    fig, ax = new_axes(ax)
+    flagged = metric_intervals(summaries, "flagged_employee_weeks")
+    honest = metric_intervals(summaries, "flagged_honest_employees")
+    _bars(ax, flagged, -0.2, 0.4, COLOURS["gaming"], "flagged employee-weeks")
+    _bars(ax, honest, 0.2, 0.4, COLOURS["honest"], "honest employees flagged")
+    _scenario_axis(ax, list(flagged.index))
+    ax.set_title("Flags from audits and anomaly detection", loc="left", fontsize=11)
+    ax.set_ylabel("count over the run")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def adoption_index(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """Timeseries with two derived weekly columns: KPI as a share of target, true net hours per employee."""
+    return timeseries.assign(
+        kpi_share_of_target=timeseries["reported_kpi"] / (timeseries["employees"] * timeseries["kpi_target"]),
+        true_net_hours_saved_per_employee=(timeseries["true_hours_saved"] - timeseries["performative_hours"])
+        / timeseries["employees"],
+    )
+
+
+def comparison_figures(summaries: pd.DataFrame, timeseries: pd.DataFrame) -> dict[str, tuple[Figure, str]]:
+    """Name -> (figure, caption) for the comparison report, in reading order."""
+    ts = adoption_index(timeseries)
+    return {
+        "true_productivity": (
+            plot_weekly_comparison(ts, "true_net_hours_saved_per_employee", "True productivity",
+                                   "net hours saved / employee / week"),
+            "Hours AI really saves per employee each week, less the hours spent on performative use.",
+        ),
+        "reported_adoption": (
+            plot_weekly_comparison(ts, "kpi_share_of_target", "Reported adoption", "dashboard KPI, % of target",
+                                   percent=True),
+            "What each dashboard shows, as a share of its own target (regimes count different things).",
+        ),
+        "roi": (plot_roi_comparison(summaries), "ROI over the run as management reports it and in truth."),
+        "spend": (plot_spend_comparison(summaries), "AI spend split into genuine use, performative use and licences."),
+        "co2": (
+            plot_metric_comparison(summaries, "co2_kg", "CO2 emitted by AI use", "kg CO2 over the run"),
+            "Emissions from serving the tokens.",
+        ),
+        "gaming": (
+            plot_weekly_comparison(timeseries, "gaming_share", "Employees gaming the metric", "share of employees",
+                                   share=True),
+            "Share of employees spending at least 6 minutes a week on performative use.",
+        ),
+        "flags": (plot_flags_comparison(summaries), "Flags raised, and honest employees wrongly flagged."),
+    }

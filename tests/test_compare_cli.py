@@ -1,0 +1,93 @@
+"""`tokenmaxx compare`, `check`, `list`, `show`, and the report written by `run`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.compare import compare, interval, replicate_seeds
+from sim.sources import SOURCES
+
+LIBRARY = Path(__file__).resolve().parents[1] / "scenarios"
+SMALL = ["--set", "organization.employees=30", "--set", "weeks=10"]
+
+
+def test_replicate_seeds_are_reproducible_and_distinct():
+    seeds = replicate_seeds(7, 6)
+    assert seeds == replicate_seeds(7, 6)
+    assert len(set(seeds)) == 6
+    assert seeds != replicate_seeds(8, 6)
+    assert replicate_seeds(7, 3) == seeds[:3]  # more replicates extend, never reshuffle
+
+
+def test_every_scenario_gets_the_same_seeds():
+    result = compare([LIBRARY / "amazon.yaml", LIBRARY / "organic.yaml"], 3, 11, ["weeks=5", "organization.employees=20"])
+    by_scenario = result.summaries.groupby("scenario")["seed"].apply(list)
+    assert by_scenario["amazon"] == by_scenario["organic"] == replicate_seeds(11, 3)
+
+
+def test_same_scenario_twice_gives_identical_replicates():
+    result = compare([LIBRARY / "amazon.yaml", LIBRARY / "amazon.yaml"], 2, 0, ["weeks=5", "organization.employees=20"])
+    assert list(result.scenarios) == ["amazon", "amazon#2"]
+    a, b = (result.summaries[result.summaries["scenario"] == s] for s in result.scenarios)
+    pd.testing.assert_series_equal(a["performative_share"].reset_index(drop=True), b["performative_share"].reset_index(drop=True))
+
+
+def test_interval_is_the_t_interval_of_the_mean():
+    mean, low, high = interval(np.array([-1.0, 0.0, 1.0]))
+    half = 4.302652729911275 * 1.0 / np.sqrt(3)  # t(0.975, df=2) x sd / sqrt(n)
+    assert (mean, low, high) == pytest.approx((0.0, -half, half))
+    assert interval(np.array([2.0])) == (2.0, 2.0, 2.0)
+    assert interval(np.array([0.0, 0.0, 3.0]))[1] == 0.0  # counts are never below zero
+
+
+def test_cli_compare_prints_side_by_side_and_writes_a_report(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    code = main(["compare", str(LIBRARY / "amazon.yaml"), str(LIBRARY / "outcome.yaml"), "--replicates", "2", "--out", str(out), *SMALL])
+    assert code == 0
+    printed = capsys.readouterr().out
+    header = next(line for line in printed.splitlines() if "amazon" in line)
+    assert "outcome" in header  # side by side
+    assert "performative share of AI hours" in printed and "[" in printed
+    assert (out / "report.html").is_file() and (out / "summaries.csv").is_file()
+    assert len(pd.read_csv(out / "summaries.csv")) == 4
+
+
+def test_cli_compare_rejects_bad_replicates(capsys):
+    assert main(["compare", str(LIBRARY / "amazon.yaml"), str(LIBRARY / "outcome.yaml"), "--replicates", "0"]) == 2
+    assert "replicates" in capsys.readouterr().err
+
+
+def test_cli_run_writes_the_report(tmp_path):
+    assert main(["run", str(LIBRARY / "amazon.yaml"), "--out", str(tmp_path), *SMALL]) == 0
+    assert (tmp_path / "report.html").is_file()
+    assert len(list((tmp_path / "figures").glob("*.png"))) >= 6
+
+
+def test_cli_check_validates_without_running(tmp_path, capsys):
+    assert main(["check", str(LIBRARY / "jasper.yaml")]) == 0
+    assert "ok" in capsys.readouterr().out
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_list_shows_every_library_file_on_one_line(capsys):
+    assert main(["list", str(LIBRARY)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    files = sorted(p.name for p in LIBRARY.glob("*.yaml"))
+    assert len(lines) == len(files)
+    assert all(line.startswith(name) for line, name in zip(lines, files))
+    assert all("INVALID" not in line for line in lines)
+
+
+def test_cli_show_prints_every_default_with_its_source(capsys):
+    assert main(["show", str(LIBRARY / "amazon.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "target: 50000.0  # set" in out
+    line = next(l for l in out.splitlines() if l.strip().startswith("loaded_wage_usd_per_hour:"))
+    assert "# default; source: " + SOURCES["economics.loaded_wage_usd_per_hour"] in line
+    for path in SOURCES:
+        assert f"{path.split('.')[-1]}:" in out
