@@ -196,21 +196,22 @@ def load_spec(source: str | Path | dict[str, Any], base_dir: Path | None = None)
 
 
 def check_key_paths(spec: SweepSpec, base: Scenario, origin: str) -> None:
-    """Fail at once on a varied key path the scenario schema does not have, or that the sweep sets."""
+    """Fail at once on a key path the scenario schema lacks, one the sweep sets, or a value out of range."""
     for path in [*spec.fixed, *spec.varied]:
         if path in RESERVED_KEYS:
             raise SweepError(f"{origin}: '{path}' is set by the sweep itself (use replicates and the sweep's seed)")
-    for path in spec.varied:
-        probe = _probe_value(spec, path)
-        try:
-            apply_changes(base, {path: probe}, origin=f"{origin}: parameters.{path}")
-        except ScenarioError as exc:
-            raise SweepError(str(exc)) from None
-
-
-def _probe_value(spec: SweepSpec, path: str) -> Any:
-    """A value of the parameter to test its key path with (its first level or lower bound)."""
     if spec.design.kind == "list":
-        return spec.design.points[0][path]
-    param = spec.parameters[path]
-    return param.values[0] if param.values is not None else param.low
+        for i, point in enumerate(spec.design.points):
+            _try(base, point, f"{origin}: design.points.{i}")
+        return
+    for path, param in spec.parameters.items():
+        probes = param.values if param.values is not None else [param.low, param.high]
+        for value in probes:
+            _try(base, {path: int(round(value)) if param.integer else value}, f"{origin}: parameters.{path}={value!r}")
+
+
+def _try(base: Scenario, changes: dict[str, Any], origin: str) -> None:
+    try:
+        apply_changes(base, changes, origin=origin)
+    except ScenarioError as exc:
+        raise SweepError(str(exc)) from None

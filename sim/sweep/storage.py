@@ -59,6 +59,8 @@ class SweepStore:
                     "Re-run with --fresh to discard them, or choose another folder with --out."
                 )
         self.runs_dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.runs_dir.glob(".run-*.tmp"):  # left by a run killed while writing
+            stale.unlink(missing_ok=True)
         atomic_write_text(self.root / "spec.yaml", yaml.safe_dump(loaded.spec.model_dump(mode="json"), sort_keys=False))
         atomic_write_text(self.root / "base_scenario.yaml", dump_yaml(loaded.base))
         atomic_write(self.root / "design.csv", lambda p: design.to_csv(p))
