@@ -119,7 +119,7 @@ class SweepStore:
             series = [pd.read_parquet(p) for p in sorted(self.timeseries_dir.glob("run-*.parquet"))]
             if series:
                 _write_parquet(self.root / "timeseries.parquet", _concat(series))
-        return table
+        return pd.read_parquet(self.root / "runs.parquet")  # exactly what is on disk
 
     def load_table(self) -> pd.DataFrame:
         """The tidy table: runs.parquet if the sweep finished, else whatever parts exist."""
