@@ -107,3 +107,10 @@ def test_kept_timeseries_have_one_row_per_week_per_run(tmp_path):
     run_sweep(spec, executor="sequential", out=tmp_path / "out", progress=False)
     series = pd.read_parquet(tmp_path / "out" / "timeseries.parquet")
     assert series.groupby("run_index")["week"].count().to_dict() == {i: 5 for i in range(8)}
+
+
+def test_a_folder_in_use_by_another_sweep_is_refused(tmp_path):
+    spec, out = write_spec(tmp_path), tmp_path / "out"
+    with SweepStore(out).lock(), pytest.raises(SweepError, match="another sweep process"):
+        run_sweep(spec, executor="sequential", out=out, progress=False)
+    assert run_sweep(spec, executor="sequential", out=out, progress=False).ran_now == 8

@@ -22,7 +22,7 @@ from sim.sweep.executors import make_executor
 from sim.sweep.samplers import sample
 from sim.sweep.spec import LoadedSpec, load_spec
 from sim.sweep.storage import SweepStore
-from sim.sweep.tasks import Evaluate, build_tasks, execute, simulate
+from sim.sweep.tasks import Evaluate, RunTask, build_tasks, execute, simulate
 
 
 @dataclass(frozen=True)
@@ -76,10 +76,19 @@ def run_sweep(
     other models); it must be importable by workers when the executor is not sequential.
     """
     loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
-    started_wall, started = time.perf_counter(), _now()
     design = sample(loaded.spec)
     tasks = build_tasks(loaded, design)
     store = SweepStore(Path(out) if out is not None else Path("results") / loaded.spec.name)
+    with store.lock():
+        return _run(loaded, store, design, tasks, executor, workers, scheduler, fresh, retry_failed, progress, evaluate)
+
+
+def _run(
+    loaded: LoadedSpec, store: SweepStore, design: pd.DataFrame, tasks: list[RunTask], executor: str,
+    workers: int | None, scheduler: str | None, fresh: bool, retry_failed: bool, progress: bool, evaluate: Evaluate,
+) -> SweepOutcome:
+    """The body of :func:`run_sweep`, with the results folder locked."""
+    started_wall, started = time.perf_counter(), _now()
     store.prepare(loaded, design, fresh=fresh)
     finished = store.finished(retry_failed)
     todo = [t for t in tasks if t.run_index not in finished]

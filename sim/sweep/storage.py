@@ -16,9 +16,11 @@ absent, never half-written.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,22 @@ class SweepStore:
         self.metadata_path = self.root / "metadata.json"
 
     # --- lifecycle -----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the folder for one sweep process at a time (released when the process dies)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as handle:
+            try:
+                import fcntl
+            except ImportError:  # pragma: no cover - Windows: no advisory lock
+                yield
+                return
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SweepError(f"{self.root}: another sweep process is writing here; wait for it or stop it") from None
+            yield
 
     def prepare(self, loaded: LoadedSpec, design: pd.DataFrame, fresh: bool = False) -> None:
         """Start or resume: refuse results made by a different spec unless `fresh` wipes them."""
