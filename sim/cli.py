@@ -50,7 +50,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--out", type=Path, default=Path("results/validation"), help="report folder")
     cli_library.add_parsers(commands)
+    add_sweep_commands(commands)
     return parser
+
+
+def add_sweep_commands(commands: argparse._SubParsersAction) -> None:
+    """`tokenmaxx sweep SPEC ...` and `tokenmaxx report SWEEP_DIR`."""
+    sweep = commands.add_parser("sweep", help="run (or resume) a parameter sweep")
+    sweep.add_argument("spec", help="sweep YAML file (see scenarios/sweeps/)")
+    sweep.add_argument(
+        "--executor", choices=("sequential", "processes", "dask"), default="processes",
+        help="where runs run (default: local processes)",
+    )
+    sweep.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    sweep.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler, e.g. tcp://host:8786")
+    sweep.add_argument("--out", type=Path, default=None, help="results folder (default results/<sweep name>/)")
+    sweep.add_argument("--fresh", action="store_true", help="discard earlier results in the folder and start again")
+    sweep.add_argument("--retry-failed", action="store_true", help="run again the runs that failed before")
+    sweep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    report = commands.add_parser("report", help="chart a sweep's results (tables as CSV too)")
+    report.add_argument("sweep_dir", type=Path, help="a sweep's results folder, e.g. results/metric_choice")
+    report.add_argument("--out", type=Path, default=None, help="report folder (default SWEEP_DIR/report/)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,7 +117,32 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return validate(args.out)
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate}
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.sweep import run_sweep
+
+    try:
+        outcome = run_sweep(
+            args.spec, executor=args.executor, workers=args.workers, scheduler=args.scheduler, out=args.out,
+            fresh=args.fresh, retry_failed=args.retry_failed, progress=not args.no_progress,
+        )
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished runs are on disk; run the same command again to resume", file=sys.stderr)
+        return 130
+    print(outcome.describe())
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.sweep.report import write_report
+
+    written = write_report(args.sweep_dir, args.out)
+    print(f"{len(written)} files in {written[0].parent}/" if written else "nothing to report")
+    for path in written:
+        print(f"  {path.name}")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep, "report": cmd_report}
 COMMANDS.update(cli_library.COMMANDS)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,163 @@
+"""Run a sweep: spec -> design -> runs on an executor -> parts on disk -> tidy table.
+
+>>> from sim.sweep import run_sweep
+>>> outcome = run_sweep("scenarios/sweeps/metric_choice.yaml", executor="processes", workers=2)  # doctest: +SKIP
+>>> outcome.table.groupby("kpi.regime")["roi_true"].mean()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.sweep.executors import make_executor
+from sim.sweep.samplers import sample
+from sim.sweep.spec import LoadedSpec, load_spec
+from sim.sweep.storage import SweepStore
+from sim.sweep.tasks import Evaluate, RunTask, build_tasks, execute, simulate
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    """What a sweep call did: where results are, the tidy table, and this session's counts."""
+
+    out_dir: Path
+    table: pd.DataFrame
+    runs_total: int
+    ran_now: int
+    failed_now: int
+    skipped: int
+    wall_time_s: float
+
+    @property
+    def runs_per_minute(self) -> float:
+        return 60.0 * self.ran_now / self.wall_time_s if self.wall_time_s > 0 else float("nan")
+
+    def describe(self) -> str:
+        """A few lines for the end of a sweep."""
+        table = self.table
+        ok = int((table["status"] == "ok").sum()) if len(table) else 0
+        failed = len(table) - ok
+        lines = [
+            f"sweep results in {self.out_dir}/",
+            f"  runs: {len(table)} of {self.runs_total} done ({ok} ok, {failed} failed)",
+            f"  this session: {self.ran_now} run ({self.failed_now} failed), {self.skipped} already on disk",
+            f"  wall time {self.wall_time_s:.1f} s"
+            + (f", {self.runs_per_minute:,.0f} runs per minute" if self.ran_now else ""),
+        ]
+        if failed:
+            first = table.loc[table["status"] != "ok"].iloc[0]
+            lines.append(f"  first failure (run {int(first['run_index'])}): {first['error']}")
+        return "\n".join(lines)
+
+
+def run_sweep(
+    spec: str | Path | dict[str, Any] | LoadedSpec,
+    executor: str = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    fresh: bool = False,
+    retry_failed: bool = False,
+    progress: bool = True,
+    evaluate: Evaluate = simulate,
+) -> SweepOutcome:
+    """Run every missing run of a sweep and write the tidy table; safe to call again to resume.
+
+    `evaluate(scenario, seed) -> (summary, timeseries)` replaces the simulation (for tests and
+    other models); it must be importable by workers when the executor is not sequential.
+    """
+    loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
+    design = sample(loaded.spec)
+    tasks = build_tasks(loaded, design)
+    store = SweepStore(Path(out) if out is not None else Path("results") / loaded.spec.name)
+    with store.lock():
+        return _run(loaded, store, design, tasks, executor, workers, scheduler, fresh, retry_failed, progress, evaluate)
+
+
+def _run(
+    loaded: LoadedSpec, store: SweepStore, design: pd.DataFrame, tasks: list[RunTask], executor: str,
+    workers: int | None, scheduler: str | None, fresh: bool, retry_failed: bool, progress: bool, evaluate: Evaluate,
+) -> SweepOutcome:
+    """The body of :func:`run_sweep`, with the results folder locked."""
+    started_wall, started = time.perf_counter(), _now()
+    store.prepare(loaded, design, fresh=fresh)
+    finished = store.finished(retry_failed)
+    todo = [t for t in tasks if t.run_index not in finished]
+    engine = make_executor(executor, workers, scheduler)
+    session = {"started": started, "executor": executor, "workers": engine.workers, "scheduler": scheduler}
+    metadata = _metadata(loaded, store, len(tasks))
+    store.write_metadata({**metadata, "status": "running", "sessions": [*metadata["sessions"], session]})
+
+    ran = failed = 0
+    bar = _progress_bar(len(tasks), len(tasks) - len(todo), loaded.spec.name, progress)
+    try:
+        if todo:
+            with engine:
+                for record in engine.map_unordered(functools.partial(execute, evaluate=evaluate), todo):
+                    store.write_run(record)
+                    ran += 1
+                    failed += record["status"] != "ok"
+                    bar.update(1)
+                    if failed:
+                        bar.set_postfix(failed=failed, refresh=False)
+    finally:
+        bar.close()
+        session.update(finished=_now(), ran=ran, failed=failed)
+        table = store.consolidate()
+        done = len(table)
+        store.write_metadata(
+            {
+                **metadata,
+                "status": "complete" if done == len(tasks) else "incomplete",
+                "runs_done": done,
+                "runs_failed": int((table["status"] != "ok").sum()) if done else 0,
+                "sessions": [*metadata["sessions"], session],
+            }
+        )
+    wall = time.perf_counter() - started_wall
+    return SweepOutcome(store.root, table, len(tasks), ran, failed, len(tasks) - len(todo), wall)
+
+
+def _metadata(loaded: LoadedSpec, store: SweepStore, runs_total: int) -> dict[str, Any]:
+    """Provenance: the spec and its hash, versions, earlier sessions of the same sweep."""
+    from importlib.metadata import version
+
+    from sim.output import git_commit
+
+    previous = store.read_metadata() or {}
+    return {
+        "sweep": loaded.spec.name,
+        "spec_file": loaded.origin,
+        "spec_hash": loaded.digest,
+        "spec": loaded.spec.model_dump(mode="json"),
+        "package": "tokenmaxxing",
+        "version": version("tokenmaxxing"),
+        "mesa_version": version("mesa"),
+        "numpy_version": version("numpy"),
+        "python": platform.python_version(),
+        "git_commit": git_commit(),
+        "runs_total": runs_total,
+        "sessions": previous.get("sessions", []),
+    }
+
+
+def _progress_bar(total: int, initial: int, name: str, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total, initial=initial, desc=f"sweep {name}", unit="run", file=sys.stderr, disable=not enabled,
+        smoothing=0.1, dynamic_ncols=True,
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

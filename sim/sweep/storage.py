@@ -1,0 +1,185 @@
+"""Storage that loses nothing: one small Parquet part per finished run, written atomically.
+
+Layout of ``results/<sweep>/``::
+
+    metadata.json          spec, its hash, versions, sessions (start/end, runs done and failed)
+    spec.yaml              the sweep spec as validated; base_scenario.yaml the resolved base
+    design.csv             one row per point: the sampled values (before rounding)
+    runs/run-000123.parquet          one row per finished run (written at once)
+    timeseries/run-000123.parquet    its weekly series, when kept (written before the run part)
+    runs.parquet, runs.csv           the tidy table: one row per run, sorted by run index
+    timeseries.parquet               all kept weekly series, with run_index
+
+A run counts as done when its part exists; since parts appear by rename, a part is complete or
+absent, never half-written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import yaml
+
+from sim.output import atomic_write, atomic_write_text
+from sim.scenario_io import dump_yaml
+from sim.sweep.spec import LoadedSpec, SweepError
+
+PART_PATTERN = re.compile(r"^run-(\d+)\.parquet$")
+TABLE_FILES = ("runs.parquet", "runs.csv", "timeseries.parquet")
+
+
+class SweepStore:
+    """The results folder of one sweep."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.runs_dir = self.root / "runs"
+        self.timeseries_dir = self.root / "timeseries"
+        self.metadata_path = self.root / "metadata.json"
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the folder for one sweep process at a time (released when the process dies)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as handle:
+            try:
+                import fcntl
+            except ImportError:  # pragma: no cover - Windows: no advisory lock
+                yield
+                return
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SweepError(f"{self.root}: another sweep process is writing here; wait for it or stop it") from None
+            yield
+
+    def prepare(self, loaded: LoadedSpec, design: pd.DataFrame, fresh: bool = False) -> None:
+        """Start or resume: refuse results made by a different spec unless `fresh` wipes them."""
+        if fresh:
+            self.clear()
+        previous = self.read_metadata()
+        if self.part_indices() or previous:
+            old = (previous or {}).get("spec_hash")
+            if old != loaded.digest:
+                raise SweepError(
+                    f"{self.root}: holds results of a different sweep specification "
+                    f"(spec hash {old or 'unknown'}, now {loaded.digest}). "
+                    "Re-run with --fresh to discard them, or choose another folder with --out."
+                )
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.runs_dir.glob(".run-*.tmp"):  # left by a run killed while writing
+            stale.unlink(missing_ok=True)
+        atomic_write_text(self.root / "spec.yaml", yaml.safe_dump(loaded.spec.model_dump(mode="json"), sort_keys=False))
+        atomic_write_text(self.root / "base_scenario.yaml", dump_yaml(loaded.base))
+        atomic_write(self.root / "design.csv", lambda p: design.to_csv(p))
+
+    def clear(self) -> None:
+        """Remove this sweep's own files (never anything else in the folder)."""
+        for folder in (self.runs_dir, self.timeseries_dir):
+            if folder.is_dir():
+                shutil.rmtree(folder)
+        for name in (*TABLE_FILES, "metadata.json"):
+            (self.root / name).unlink(missing_ok=True)
+
+    # --- runs ----------------------------------------------------------------------------
+
+    def part_path(self, run_index: int) -> Path:
+        return self.runs_dir / f"run-{run_index:06d}.parquet"
+
+    def part_indices(self) -> set[int]:
+        """Run indices whose part is on disk."""
+        if not self.runs_dir.is_dir():
+            return set()
+        return {int(m.group(1)) for p in self.runs_dir.iterdir() if (m := PART_PATTERN.match(p.name))}
+
+    def finished(self, retry_failed: bool = False) -> set[int]:
+        """Runs that need not run again (with `retry_failed`, failed runs are not finished)."""
+        done = self.part_indices()
+        if retry_failed and done:
+            table = self.read_parts()
+            done = set(table.loc[table["status"] == "ok", "run_index"].astype(int))
+        return done
+
+    def write_run(self, record: dict[str, Any]) -> None:
+        """Write one run's record (and its time series first, if kept), each atomically."""
+        record = dict(record)
+        timeseries = record.pop("timeseries", None)
+        index = int(record["run_index"])
+        if timeseries is not None:
+            series = timeseries.assign(run_index=index)
+            atomic_write(self.timeseries_dir / f"run-{index:06d}.parquet", lambda p: series.to_parquet(p, index=False))
+        row = pd.DataFrame([record])
+        atomic_write(self.part_path(index), lambda p: row.to_parquet(p, index=False))
+
+    def read_parts(self) -> pd.DataFrame:
+        """Every finished run, one row each, sorted by run index."""
+        parts = [pd.read_parquet(self.part_path(i)) for i in sorted(self.part_indices())]
+        if not parts:
+            return pd.DataFrame(columns=["run_index", "status"])
+        return _concat(parts).sort_values("run_index").reset_index(drop=True)
+
+    def consolidate(self) -> pd.DataFrame:
+        """Write the tidy table (runs.parquet, runs.csv) and the kept time series; return the table."""
+        table = self.read_parts()
+        _write_parquet(self.root / "runs.parquet", table)
+        atomic_write(self.root / "runs.csv", lambda p: table.to_csv(p, index=False))
+        if self.timeseries_dir.is_dir():
+            series = [pd.read_parquet(p) for p in sorted(self.timeseries_dir.glob("run-*.parquet"))]
+            if series:
+                _write_parquet(self.root / "timeseries.parquet", _concat(series))
+        return pd.read_parquet(self.root / "runs.parquet")  # exactly what is on disk
+
+    def load_table(self) -> pd.DataFrame:
+        """The tidy table: runs.parquet if the sweep finished, else whatever parts exist."""
+        path = self.root / "runs.parquet"
+        if path.is_file() and not self._parts_newer_than(path):
+            return pd.read_parquet(path)
+        if not self.part_indices():
+            raise SweepError(f"{self.root}: no sweep results here (no runs.parquet, no runs/ parts)")
+        return self.read_parts()
+
+    def _parts_newer_than(self, path: Path) -> bool:
+        return self.runs_dir.is_dir() and len(self.part_indices()) != len(pd.read_parquet(path, columns=["run_index"]))
+
+    # --- metadata ------------------------------------------------------------------------
+
+    def read_metadata(self) -> dict[str, Any] | None:
+        if not self.metadata_path.is_file():
+            return None
+        try:
+            return json.loads(self.metadata_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise SweepError(f"{self.metadata_path}: not valid JSON ({exc}); use --fresh to start again") from None
+
+    def write_metadata(self, metadata: dict[str, Any]) -> None:
+        atomic_write_text(self.metadata_path, json.dumps(metadata, indent=2, default=str) + "\n")
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack parts; columns keep the order of the run record, `error` just after `status`."""
+    frames = [f.dropna(axis=1, how="all") if len(f) == 1 else f for f in frames]
+    table = pd.concat(frames, ignore_index=True, sort=False)
+    if "status" in table:
+        error = table.pop("error") if "error" in table else pd.Series(None, index=table.index, dtype=object)
+        table.insert(table.columns.get_loc("status") + 1, "error", error)
+    return table
+
+
+def _write_parquet(path: Path, table: pd.DataFrame) -> None:
+    """Parquet, turning columns that mix words and numbers (e.g. list designs) into text."""
+    try:
+        atomic_write(path, lambda p: table.to_parquet(p, index=False))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        mixed = table.select_dtypes(include="object").columns
+        fixed = table.astype({c: "string" for c in mixed})
+        atomic_write(path, lambda p: fixed.to_parquet(p, index=False))

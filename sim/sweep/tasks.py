@@ -1,0 +1,81 @@
+"""One run of a sweep: the task sent to a worker and the plain record it sends back.
+
+Workers get a small picklable :class:`RunTask` and return a dict (never the model). A run that
+raises comes back as a record with ``status = "failed"`` and the error, and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from sim.scenario_io import ScenarioError, apply_changes
+from sim.schema import Scenario
+from sim.sweep.samplers import point_values, run_seeds
+from sim.sweep.spec import LoadedSpec, SweepError
+
+Evaluate = Callable[[Scenario, int], tuple[dict[str, Any], pd.DataFrame | None]]
+"""(scenario, seed) -> (summary metrics, weekly time series or None)."""
+
+MAX_ERROR_CHARS = 2_000
+
+
+@dataclass(frozen=True)
+class RunTask:
+    run_index: int
+    point: int
+    replicate: int
+    seed: int
+    values: dict[str, Any]
+    scenario: Scenario = field(repr=False)
+    keep_timeseries: bool = False
+
+
+def simulate(scenario: Scenario, seed: int) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The default evaluation: the model's one boundary function, :func:`sim.runner.run`."""
+    from sim.runner import run
+
+    result = run(scenario, seed=seed)
+    return result.summary, result.timeseries
+
+
+def execute(task: RunTask, evaluate: Evaluate = simulate) -> dict[str, Any]:
+    """Run one task; return its record (keys: run identity, values, status, error, metrics)."""
+    record: dict[str, Any] = {
+        "run_index": task.run_index,
+        "point": task.point,
+        "replicate": task.replicate,
+        "seed": task.seed,
+        **task.values,
+    }
+    try:
+        summary, timeseries = evaluate(task.scenario, task.seed)
+    except Exception as exc:  # noqa: BLE001 - a failed run is data, not a crash
+        detail = "".join(traceback.format_exception_only(exc)).strip()
+        return {**record, "status": "failed", "error": detail[:MAX_ERROR_CHARS], "timeseries": None}
+    metrics = {k: v for k, v in summary.items() if k not in record and k not in ("name",)}
+    kept = timeseries if task.keep_timeseries else None
+    return {**record, "status": "ok", "error": None, **metrics, "timeseries": kept}
+
+
+def build_tasks(loaded: LoadedSpec, design: pd.DataFrame) -> list[RunTask]:
+    """Every run of the sweep in run-index order; every point's scenario validated up front."""
+    spec = loaded.spec
+    seeds = run_seeds(spec.seed, len(design) * spec.replicates)
+    tasks = []
+    for point, row in design.iterrows():
+        values = point_values(spec, row)
+        try:
+            scenario = apply_changes(loaded.base, values, origin=f"{loaded.origin}: point {point} {values}")
+        except ScenarioError as exc:
+            raise SweepError(str(exc)) from None
+        for replicate in range(spec.replicates):
+            index = int(point) * spec.replicates + replicate
+            tasks.append(
+                RunTask(index, int(point), replicate, seeds[index], values, scenario, spec.keep_timeseries)
+            )
+    return tasks
