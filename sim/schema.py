@@ -212,7 +212,9 @@ class Kpi(Strict):
     strength: float = Field(0.5, ge=0)
     """alpha: utility of the full KPI reward."""
     target: float | None = Field(None, gt=0)
-    """Per employee per week, in KPI units; empty means the regime's default (tokens: 50,000)."""
+    """Per employee per week, in KPI units of the regime; empty means the regime's default (tokens:
+    50,000). A target set here stays when the regime is changed by `--set` or a sweep: leave it
+    empty in base scenarios that others vary."""
     weights: dict[Literal[
         "tokens", "queries", "completions", "time_saved", "action_linked", "error_reduction"
     ], float] = Field(default_factory=dict)
