@@ -100,7 +100,13 @@ def million(agents: bool) -> dict:
 
 def reference_ratio(employees: int, weeks: int) -> dict:
     scenario = load_scenario(DEFAULT, [f"organization.employees={employees}", f"weeks={weeks}", "behavior.noise=0"])
-    fast_s = best_of(3, lambda: OrganisationModel(scenario, agents=False).run())
+    def fast() -> float:
+        model = OrganisationModel(scenario, agents=False)
+        start = time.perf_counter()
+        model.run()
+        return time.perf_counter() - start
+
+    fast_s = min(fast() for _ in range(3))  # the weeks only, like the reference below
 
     # time only the reference's weeks, not its construction
     ref = ReferenceModel(OrganisationModel(scenario, agents=False))

@@ -187,6 +187,7 @@ class OrganisationModel(mesa.Model):
         policy, state = self.policy, self.state
         g, p, measured, target = state.genuine_hours, state.performative_hours, state.kpi, self.management.target
         gaming = p >= GAMING_MIN_HOURS
+        gaming_count = float(np.count_nonzero(gaming))
         flagged_honest = flags.flagged & ~gaming
         self.flagged_while_honest |= flagged_honest
         totals = week_economics(g, p, self.rates, policy)
@@ -200,12 +201,12 @@ class OrganisationModel(mesa.Model):
             "kpi_target": target,
             "kpi_strength": self.kpi_strength,
             "budget_index": self.management.budget_index,
-            "target_reached_share": float(np.mean(measured >= target * (1 - 1e-9))),
-            "gaming_employees": float(gaming.sum()),
-            "gaming_share": float(gaming.mean()),
-            "active_users": float(np.sum(queries >= policy.kpi.active_threshold_queries * (1 - 1e-9))),
-            "flagged_employees": float(flags.flagged.sum()),
-            "flagged_honest_employees": float(flagged_honest.sum()),
+            "target_reached_share": np.count_nonzero(measured >= target * (1 - 1e-9)) / state.size,
+            "gaming_employees": gaming_count,
+            "gaming_share": gaming_count / state.size,
+            "active_users": float(np.count_nonzero(queries >= policy.kpi.active_threshold_queries * (1 - 1e-9))),
+            "flagged_employees": float(np.count_nonzero(flags.flagged)),
+            "flagged_honest_employees": float(np.count_nonzero(flagged_honest)),
             "audit_flags": float(flags.audit_flags.sum()),
             "detector_flags": float(flags.detector_flags.sum()),
             "data_exposure_incidents": float(self.rng.poisson(exposure_rate * totals["performative_queries"])),
