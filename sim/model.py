@@ -57,8 +57,9 @@ class OrganisationModel(mesa.Model):
     def __init__(
         self, scenario: Scenario, rng: int | np.random.Generator | None = None, agents: bool = True
     ) -> None:
-        """`agents=False` skips creating the Employee views (the arrays are the same): for
-        very large runs where nobody reads individual agents."""
+        """Employees become Mesa agents the first time `model.agents` is read (creating a million
+        Python objects costs seconds that runs which only need totals never pay). `agents=False`
+        never creates them."""
         super().__init__(rng=scenario.seed if rng is None else rng)
         self.config = scenario
         n = scenario.organization.employees
@@ -73,8 +74,16 @@ class OrganisationModel(mesa.Model):
         self._start_state()
         self.flagged_while_honest = np.zeros(n, dtype=bool)
         self.records: list[dict[str, float]] = []
-        if agents:
-            Employee.create_agents(self, n, index=np.arange(n))
+        self._agents_wanted = agents
+        self._agents_created = False
+
+    @property
+    def agents(self):
+        """All employees as Mesa agents (created on first access)."""
+        if self._agents_wanted and not self._agents_created:
+            self._agents_created = True
+            Employee.create_agents(self, self.state.size, index=np.arange(self.state.size))
+        return super().agents
 
     # --- policy as it stands this week ----------------------------------------------------
     @property

@@ -105,3 +105,12 @@ def test_token_cost_shows_its_arithmetic():
     tokens = 100 * 5.0 * 6_000  # employees x hours x default genuine tokens per hour
     assert row["tokens"] == pytest.approx(tokens)
     assert row["token_cost_usd"] == pytest.approx(tokens * (0.7 * 3 + 0.3 * 15) / 1e6)
+
+
+def test_agents_are_created_on_first_access_and_only_once():
+    model = sim.run(scenario_dict(weeks=2)).model
+    assert not model._agents_created
+    first = model.agents
+    assert len(first) == 50 and model._agents_created
+    assert len(model.agents) == 50  # not created twice
+    assert sorted(a.index for a in model.agents) == list(range(50))
