@@ -1,4 +1,5 @@
-"""Command line: `tokenmaxx run SCENARIO [--seed N] [--set key.path=value ...] [--out DIR]`.
+"""Command line: `tokenmaxx run SCENARIO [--seed N] [--set key.path=value ...] [--out DIR]`;
+`tokenmaxx dashboard [SCENARIO] [--port N]` serves the interactive dashboard.
 
 User errors (a bad scenario, a missing file) print one clear message and exit with code 2.
 """
@@ -13,6 +14,8 @@ from pathlib import Path
 from sim.scenario_io import ScenarioError
 
 EXIT_USAGE = 2
+EXIT_FAILURE = 1
+DASHBOARD_PORT = 8765
 
 HEADLINES = (
     ("employees", "employees", "{:,.0f}"),
@@ -42,7 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="override one scenario value, e.g. --set kpi.strength=2 (repeatable)",
     )
     run.add_argument("--out", type=Path, default=None, help="output folder (default results/<scenario name>/)")
+    add_dashboard_parser(commands)
     return parser
+
+
+def add_dashboard_parser(commands: argparse._SubParsersAction) -> None:
+    dashboard = commands.add_parser("dashboard", help="serve the interactive dashboard on 127.0.0.1")
+    dashboard.add_argument(
+        "scenario", nargs="?", default=None, help="scenario YAML file the controls start from (default: scenarios/default.yaml)"
+    )
+    dashboard.add_argument("--port", type=int, default=DASHBOARD_PORT, help=f"port (default {DASHBOARD_PORT})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,7 +90,27 @@ def format_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
-COMMANDS = {"run": cmd_run}
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from sim.dashboard import server
+    from sim.dashboard.model import DEFAULT_SCENARIO
+    from sim.scenario_io import load_scenario
+
+    scenario = Path(args.scenario or DEFAULT_SCENARIO)
+    load_scenario(scenario)  # a bad scenario is a clear error here, not a broken page later
+    if not 0 < args.port < 65536:
+        print(f"error: --port {args.port}: expected a port number between 1 and 65535", file=sys.stderr)
+        return EXIT_USAGE
+    if not server.port_is_free(args.port):
+        print(f"error: port {args.port} on {server.HOST} is in use; choose another with --port", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return server.serve(scenario, args.port)
+    except server.DashboardError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+COMMANDS = {"run": cmd_run, "dashboard": cmd_dashboard}
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

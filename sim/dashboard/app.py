@@ -1,12 +1,10 @@
 """The SolaraViz app: `solara run sim.dashboard.app` (``tokenmaxx dashboard`` does this for you).
 
 The only module that imports Solara and ``mesa.visualization``. The scenario file comes from
-the environment variable named by :data:`SCENARIO_ENV` (set by the CLI); controls start at its values.
+:func:`sim.dashboard.model.scenario_path` (set by the CLI); the controls start at its values.
 """
 
 from __future__ import annotations
-
-import os
 
 import numpy as np
 import solara
@@ -15,10 +13,9 @@ from mesa.visualization.utils import update_counter
 
 from sim.dashboard import controls
 from sim.dashboard.figures import network_figure
-from sim.dashboard.model import DEFAULT_SCENARIO, DashboardModel
+from sim.dashboard.model import DashboardModel, scenario_path
 from sim.scenario_io import load_scenario
 
-SCENARIO_ENV = "TOKENMAXX_DASHBOARD_SCENARIO"
 TITLE = "TokenMaxxing: what the dashboard shows against what is true"
 
 
@@ -53,28 +50,30 @@ ROI = make_plot_component(
 
 @solara.component
 def Headline(model: DashboardModel) -> None:
-    """This week's numbers in words (what management sees against what is true)."""
+    """This week's numbers in words: what management sees against what is true."""
     update_counter.get()
     latest = model.latest()
     policy = model.policy
-    with solara.Card("This week", classes=["tokenmaxx-headline"]):
-        solara.Markdown(
-            f"**Week {len(model.records)}** of {model.config.weeks} · regime **{policy.kpi.regime}** "
-            f"({policy.kpi.scheme}, strength {policy.kpi.strength:g}) · audits {policy.audit.rate:.0%} · "
-            f"detector {'on' if policy.detection.enabled else 'off'}"
-        )
+    with solara.Card("This week"):
+        solara.HTML(tag="p", classes=["tokenmaxx-policy"], unsafe_innerHTML=(
+            f"<b>Week {len(model.records)}</b> of {model.config.weeks} &middot; regime <b>{policy.kpi.regime}</b> "
+            f"({policy.kpi.scheme}, strength {policy.kpi.strength:g}) &middot; audits {policy.audit.rate:.0%} &middot; "
+            f"detector {'on' if policy.detection.enabled else 'off'} &middot; {model.config.organization.employees} employees"
+        ))
         if latest is None:
-            solara.Markdown("Press **Step** or **▶** to run the organisation week by week. "
-                            "Controls take effect on **Reset**.")
+            solara.HTML(tag="p", unsafe_innerHTML=(
+                "Press <b>Step</b> or <b>&#9654;</b> to run the organisation week by week. "
+                "Changed controls take effect on <b>Reset</b>."
+            ))
             return
-        solara.Markdown(
-            f"- employees gaming: **{latest['Employees gaming (%)']:.1f}%**\n"
-            f"- claimed hours saved: **{latest['Claimed hours saved (dashboard)']:.2f}** per employee-week; "
-            f"true net: **{latest['True net hours saved']:.2f}**\n"
-            f"- AI spend: **${latest['AI spend (USD/week)']:,.0f}**/week, of which performative "
-            f"**${latest['Spend on performative use (USD/week)']:,.0f}**\n"
-            f"- ROI reported **{latest['ROI reported']:.1f}** vs true **{latest['ROI true']:.1f}**"
-        )
+        solara.HTML(tag="ul", classes=["tokenmaxx-headline"], unsafe_innerHTML=(
+            f"<li>employees gaming: <b>{latest['Employees gaming (%)']:.1f}%</b></li>"
+            f"<li>claimed hours saved: <b>{latest['Claimed hours saved (dashboard)']:.2f}</b> per employee-week; "
+            f"true net: <b>{latest['True net hours saved']:.2f}</b></li>"
+            f"<li>AI spend: <b>${latest['AI spend (USD/week)']:,.0f}</b>/week, of which performative "
+            f"<b>${latest['Spend on performative use (USD/week)']:,.0f}</b></li>"
+            f"<li>ROI reported <b>{latest['ROI reported']:.1f}</b> vs true <b>{latest['ROI true']:.1f}</b></li>"
+        ))
 
 
 @solara.component
@@ -84,10 +83,6 @@ def NetworkView(model: DashboardModel) -> None:
     graph_edges = solara.use_memo(lambda: np.array(list(model.network.to_networkx().edges()), dtype=int), [model])
     figure = network_figure(model.layout(), graph_edges, model.state.performative_hours, len(model.records))
     solara.FigureMatplotlib(figure, format="png")
-
-
-def scenario_path() -> str:
-    return os.environ.get(SCENARIO_ENV, DEFAULT_SCENARIO)
 
 
 @solara.component

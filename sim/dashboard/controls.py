@@ -15,6 +15,8 @@ COMPOSITE_WEIGHTS = "{tokens: 0.5, error_reduction: 0.5}"
 """Used when the composite regime is chosen and the scenario gives no weights."""
 MAX_EMPLOYEES = 200
 """The network view stays readable (and the layout fast) up to about this head-count."""
+LARGE_ORG_EMPLOYEES = 100
+"""Head-count the dashboard starts with when the scenario's organisation exceeds MAX_EMPLOYEES."""
 
 # name -> (scenario key path, Mesa model_params entry)
 CONTROLS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -40,7 +42,8 @@ def current_values(scenario: Scenario) -> dict[str, Any]:
         for part in path.split("."):
             node = getattr(node, part)
         values[name] = node
-    values["employees"] = min(values["employees"], MAX_EMPLOYEES)
+    if values["employees"] > MAX_EMPLOYEES:
+        values["employees"] = LARGE_ORG_EMPLOYEES
     return values
 
 

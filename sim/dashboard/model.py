@@ -7,6 +7,7 @@ series the charts show with a Mesa ``DataCollector``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from sim.model import OrganisationModel
 from sim.scenario_io import load_scenario
 
 DEFAULT_SCENARIO = str(Path(__file__).resolve().parents[2] / "scenarios" / "default.yaml")
+SCENARIO_ENV = "TOKENMAXX_DASHBOARD_SCENARIO"
+"""Environment variable naming the scenario file the dashboard starts from."""
 LAYOUT_SEED = 7
 """Seed of the network drawing's layout (positions only; no effect on the simulation)."""
 
@@ -33,6 +36,11 @@ SERIES: dict[str, str] = {
     "ROI true": "(true value - spend) / spend",
 }
 """Weekly series the dashboard charts, by label, with what each means."""
+
+
+def scenario_path() -> str:
+    """The scenario file the dashboard starts from (the CLI sets it; default: default.yaml)."""
+    return os.environ.get(SCENARIO_ENV, DEFAULT_SCENARIO)
 
 
 def weekly_series(row: dict[str, float]) -> dict[str, float]:
