@@ -19,8 +19,12 @@ from sim.scenario_io import load_scenario
 TITLE = "TokenMaxxing: what the dashboard shows against what is true"
 
 
+CHART_SIZE_INCHES = (6.0, 3.6)
+"""Fits a SolaraViz grid card without cropping."""
+
+
 def _style_axes(ax) -> None:
-    ax.set_xlabel("week")
+    ax.figure.set_size_inches(*CHART_SIZE_INCHES)
     ax.grid(alpha=0.3)
 
 
@@ -81,8 +85,10 @@ def NetworkView(model: DashboardModel) -> None:
     """The colleague network coloured by behaviour (blue genuine, red performative)."""
     update_counter.get()
     graph_edges = solara.use_memo(lambda: np.array(list(model.network.to_networkx().edges()), dtype=int), [model])
-    figure = network_figure(model.layout(), graph_edges, model.state.performative_hours, len(model.records))
-    solara.FigureMatplotlib(figure, format="png")
+    figure = network_figure(
+        model.layout(), graph_edges, model.state.genuine_hours, model.state.performative_hours, len(model.records)
+    )
+    solara.FigureMatplotlib(figure, format="png", bbox_inches="tight")
 
 
 @solara.component

@@ -6,6 +6,7 @@ Used by ``tokenmaxx dashboard`` and by the browser test, so both start it the sa
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -100,7 +101,10 @@ def stop(process: subprocess.Popen, grace_s: float = 10.0) -> None:
 
 
 def serve(scenario: Path, port: int, host: str = HOST) -> int:
-    """Run the dashboard in the foreground until Ctrl-C; returns an exit code."""
+    """Run the dashboard in the foreground until Ctrl-C (or SIGTERM); returns an exit code.
+
+    The server is stopped however this function ends."""
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     process = start(scenario, port, host)
     try:
         wait_until_ready(process, url(port, host))
@@ -110,3 +114,7 @@ def serve(scenario: Path, port: int, host: str = HOST) -> int:
         return 0
     finally:
         stop(process)
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
