@@ -81,6 +81,13 @@ def chart(page, name: str):
 
 
 CHART_ORDER = ["productivity", "gaming", "spend", "network"]
+PAGE_1_SHOWN = """() => {
+    const charts = [...document.querySelectorAll('.v-window-item--active .vue-grid-item img')];
+    const sliding = document.querySelector('.v-window__container--is-active');
+    return charts.length === 2 && !sliding
+        && charts.every(img => img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().height > 0);
+}"""
+"""Page 1 holds two charts (KPI attainment, ROI), both loaded, and the tab's slide has ended."""
 
 
 def screenshot(page, name: str) -> None:
@@ -148,4 +155,11 @@ def test_controls_step_and_charts_change(dashboard_url: str, browser) -> None:
     for name, tokens, outcome in zip(CHART_ORDER, tokens_charts, outcome_charts, strict=True):
         assert tokens != outcome, f"the {name} chart is the same under the tokens and error_reduction regimes"
     screenshot(page, "after.png")
+
+    # the second tab: KPI attainment and ROI, reported against true
+    page.get_by_role("tab", name="Page 1").click()
+    page.get_by_text("Time: 3.0").wait_for(timeout=TIMEOUT_MS)
+    # Page 0 holds four charts, Page 1 two: wait for the switch to finish (fails on timeout)
+    page.wait_for_function(PAGE_1_SHOWN, timeout=TIMEOUT_MS)
+    screenshot(page, "after-page1.png")
     page.close()
