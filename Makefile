@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-fast setup clean
+.PHONY: run test test-fast setup browser dashboard clean
 
 setup: $(STAMP)
 
@@ -17,7 +17,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/tokenmaxx run scenarios/default.yaml
 
-test: $(STAMP)
+# Headless Chromium from Debian for the dashboard's browser test (idempotent; CI runs as root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { test "$$(id -u)" = 0 || { echo "error: Chromium is missing; install it (apt-get install chromium) or run make as root" >&2; exit 1; }; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+dashboard: $(STAMP)
+	$(BIN)/tokenmaxx dashboard
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)

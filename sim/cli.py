@@ -1,4 +1,5 @@
-"""Command line: `tokenmaxx run SCENARIO [--seed N] [--set key.path=value ...] [--out DIR]`.
+"""Command line: `tokenmaxx run SCENARIO [--seed N] [--set key.path=value ...] [--out DIR]`;
+`tokenmaxx dashboard [SCENARIO] [--port N]` serves the interactive dashboard.
 
 Also `check`, `list`, `show` and `compare` (see :mod:`sim.cli_library`).
 
@@ -16,6 +17,8 @@ from sim import cli_library
 from sim.scenario_io import ScenarioError
 
 EXIT_USAGE = 2
+EXIT_FAILURE = 1
+DASHBOARD_PORT = 8765
 
 HEADLINES = (
     ("employees", "employees", "{:,.0f}"),
@@ -51,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--out", type=Path, default=Path("results/validation"), help="report folder")
     cli_library.add_parsers(commands)
     add_sweep_commands(commands)
+    add_dashboard_parser(commands)
     return parser
 
 
@@ -71,6 +75,14 @@ def add_sweep_commands(commands: argparse._SubParsersAction) -> None:
     report = commands.add_parser("report", help="chart a sweep's results (tables as CSV too)")
     report.add_argument("sweep_dir", type=Path, help="a sweep's results folder, e.g. results/metric_choice")
     report.add_argument("--out", type=Path, default=None, help="report folder (default SWEEP_DIR/report/)")
+
+
+def add_dashboard_parser(commands: argparse._SubParsersAction) -> None:
+    dashboard = commands.add_parser("dashboard", help="serve the interactive dashboard on 127.0.0.1")
+    dashboard.add_argument(
+        "scenario", nargs="?", default=None, help="scenario YAML file the controls start from (default: scenarios/default.yaml)"
+    )
+    dashboard.add_argument("--port", type=int, default=DASHBOARD_PORT, help=f"port (default {DASHBOARD_PORT})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,7 +154,27 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep, "report": cmd_report}
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from sim.dashboard import server
+    from sim.dashboard.model import DEFAULT_SCENARIO
+    from sim.scenario_io import load_scenario
+
+    scenario = Path(args.scenario or DEFAULT_SCENARIO)
+    load_scenario(scenario)  # a bad scenario is a clear error here, not a broken page later
+    if not 0 < args.port < 65536:
+        print(f"error: --port {args.port}: expected a port number between 1 and 65535", file=sys.stderr)
+        return EXIT_USAGE
+    if not server.port_is_free(args.port):
+        print(f"error: port {args.port} on {server.HOST} is in use; choose another with --port", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return server.serve(scenario, args.port)
+    except server.DashboardError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep, "report": cmd_report, "dashboard": cmd_dashboard}
 COMMANDS.update(cli_library.COMMANDS)
 
 if __name__ == "__main__":  # pragma: no cover
