@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.decision import select
-from sim.model import OrganisationModel
+from sim.engine.decision import select
+from sim.engine.model import OrganisationModel
 
 
 def bare_kernel(model: OrganisationModel, weeks: int) -> np.ndarray:

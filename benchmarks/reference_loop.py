@@ -4,14 +4,14 @@ Each employee is a Mesa agent with a Python `decide` method (`shuffle_do`), read
 last-week performative hours one by one and solving its own best response with scalar
 arithmetic. Supports what the benchmark needs: the linear scheme, the `best_response` rule with
 inertia (no noise), conformity, and expected audit/detector penalties. Built from an
-:class:`~sim.model.OrganisationModel` so both start from identical traits, network and week 0.
+:class:`~sim.engine.model.OrganisationModel` so both start from identical traits, network and week 0.
 """
 
 from __future__ import annotations
 
 import mesa
 
-from sim.model import OrganisationModel
+from sim.engine.model import OrganisationModel
 
 
 class ReferenceEmployee(mesa.Agent):

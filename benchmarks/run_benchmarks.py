@@ -32,10 +32,10 @@ import numpy as np
 
 from benchmarks.kernels import bare_kernel
 from benchmarks.reference_loop import ReferenceModel
-from sim.model import OrganisationModel
+from sim.engine.model import OrganisationModel
 from sim.output import atomic_write_text
 from sim.runner import run
-from sim.scenario_io import load_scenario
+from sim.scenario.io import load_scenario
 
 FULL_MODEL = [
     "detection.enabled=true",
@@ -86,7 +86,7 @@ def million(agents: bool) -> dict:
     code = (
         "import resource, time, json, sys\n"
         "from benchmarks.run_benchmarks import full_scenario\n"
-        "from sim.model import OrganisationModel\n"
+        "from sim.engine.model import OrganisationModel\n"
         "s = full_scenario(1_000_000)\n"
         "t = time.perf_counter()\n"
         "m = OrganisationModel(s)\n"

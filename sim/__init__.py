@@ -5,10 +5,10 @@
 >>> result.summary["performative_share"]  # doctest: +SKIP
 """
 
-from sim.agents import Employee
-from sim.model import OrganisationModel
+from sim.engine.agents import Employee
+from sim.engine.model import OrganisationModel
 from sim.runner import RunResult, run
-from sim.scenario_io import ScenarioError, load_scenario
-from sim.schema import Scenario
+from sim.scenario.io import ScenarioError, load_scenario
+from sim.scenario.schema import Scenario
 
 __all__ = ["Employee", "OrganisationModel", "RunResult", "Scenario", "ScenarioError", "load_scenario", "run"]

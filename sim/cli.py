@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from sim import cli_library
-from sim.scenario_io import ScenarioError
+from sim.scenario.io import ScenarioError
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -157,7 +157,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from sim.dashboard import server
     from sim.dashboard.model import DEFAULT_SCENARIO
-    from sim.scenario_io import load_scenario
+    from sim.scenario.io import load_scenario
 
     scenario = Path(args.scenario or DEFAULT_SCENARIO)
     load_scenario(scenario)  # a bad scenario is a clear error here, not a broken page later

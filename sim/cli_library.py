@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sim.scenario_io import ScenarioError, load_scenario, read_scenario_file
-from sim.sources import SOURCES
+from sim.scenario.io import ScenarioError, load_scenario, read_scenario_file
+from sim.scenario.sources import SOURCES
 
 DEFAULT_LIBRARY = Path("scenarios")
 DEFAULT_REPLICATES = 5

@@ -14,8 +14,8 @@ import pandas as pd
 from scipy import stats
 
 from sim.runner import run
-from sim.scenario_io import load_scenario
-from sim.schema import Scenario
+from sim.scenario.io import load_scenario
+from sim.scenario.schema import Scenario
 
 CONFIDENCE = 0.95
 

@@ -1,6 +1,6 @@
 """Generate the reference documentation from the code, so it cannot drift from it.
 
-- ``docs/scenario-reference.md`` from the pydantic schema (:class:`sim.schema.Scenario`): every key,
+- ``docs/scenario-reference.md`` from the pydantic schema (:class:`sim.scenario.schema.Scenario`): every key,
   its type, default, constraints, docstring and (for world-derived defaults) source.
 - ``docs/cli.md`` from the argparse parser (:func:`sim.cli.build_parser`).
 
@@ -21,8 +21,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from sim.schema import BetaDist, LognormalDist, NormalDist, Scenario, UniformDist, ValuesDist
-from sim.sources import SOURCES
+from sim.scenario.schema import BetaDist, LognormalDist, NormalDist, Scenario, UniformDist, ValuesDist
+from sim.scenario.sources import SOURCES
 
 REGENERATE = "python -m sim.docs_gen"
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
@@ -158,7 +158,7 @@ TABLE_HEAD = "| key | type | default | allowed | meaning | source of the default
 
 def scenario_reference() -> str:
     """The YAML reference as Markdown."""
-    out = [HEADER.format(cmd=REGENERATE, origin="`sim/schema.py` and `sim/sources.py`"),
+    out = [HEADER.format(cmd=REGENERATE, origin="`sim/scenario/schema.py` and `sim/scenario/sources.py`"),
            "# Scenario YAML reference\n",
            "Every key a scenario file may hold. Unknown keys are errors (the message names the key and "
            "suggests the nearest valid one). Keys not given take the default shown. Override any key on "

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.runner import RunResult, clean_for_json
-from sim.scenario_io import dump_yaml
+from sim.scenario.io import dump_yaml
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:

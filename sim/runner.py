@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.economics import roi
-from sim.model import OrganisationModel
-from sim.scenario_io import load_scenario
-from sim.schema import Scenario
+from sim.engine.economics import roi
+from sim.engine.model import OrganisationModel
+from sim.scenario.io import load_scenario
+from sim.scenario.schema import Scenario
 
 FLOW_COLUMNS = (
     "genuine_hours",

@@ -34,7 +34,7 @@ def test_sensitivity_moves_each_parameter_to_both_ends(monkeypatch):
 
 
 def test_trait_overrides_are_valid_scenarios():
-    from sim.scenario_io import load_scenario
+    from sim.scenario.io import load_scenario
 
     for parameter in cal.PARAMETERS:
         data = load_scenario(cal.BASE_SCENARIO).model_dump(exclude_unset=True)

@@ -10,7 +10,7 @@ import pytest
 
 from sim.cli import main
 from sim.compare import compare, interval, replicate_seeds
-from sim.sources import SOURCES
+from sim.scenario.sources import SOURCES
 
 LIBRARY = Path(__file__).resolve().parents[1] / "scenarios"
 SMALL = ["--set", "organization.employees=30", "--set", "weeks=10"]

@@ -12,7 +12,7 @@ import pytest
 from sim.cli import main
 from sim.dashboard import controls, server
 from sim.dashboard.model import DEFAULT_SCENARIO, SERIES, DashboardModel
-from sim.scenario_io import load_scenario
+from sim.scenario.io import load_scenario
 
 
 def test_every_control_is_a_model_parameter() -> None:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.decision import Problem, Step, best_response, best_response_by_candidates
+from sim.engine.decision import Problem, Step, best_response, best_response_by_candidates
 
 GRID_STEP = 0.02
 

@@ -7,8 +7,8 @@ import argparse
 import pytest
 
 from sim import docs_gen
-from sim.schema import Scenario
-from sim.sources import SOURCES
+from sim.scenario.schema import Scenario
+from sim.scenario.sources import SOURCES
 
 
 @pytest.mark.parametrize("name", sorted(docs_gen.GENERATED))

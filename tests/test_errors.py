@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from sim.cli import main
-from sim.scenario_io import ScenarioError, load_scenario
+from sim.scenario.io import ScenarioError, load_scenario
 
 
 def write(tmp_path, text: str):

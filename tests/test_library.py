@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.scenario_io import read_yaml
-from sim.sources import SALESFORCE_ACTION_SHARE
+from sim.scenario.io import read_yaml
+from sim.scenario.sources import SALESFORCE_ACTION_SHARE
 
 LIBRARY = Path(__file__).resolve().parents[1] / "scenarios"
 SEEDS = (1, 2, 3)
@@ -97,7 +97,7 @@ def test_microsoft_active_user_kpi_raises_active_users_and_licences_dominate_spe
 
 def test_microsoft_licences_are_the_seed_tables_monthly_cost():
     scenario = sim.load_scenario(LIBRARY / "microsoft.yaml")
-    from sim.sources import COPILOT_M365_USD_PER_USER_MONTH
+    from sim.scenario.sources import COPILOT_M365_USD_PER_USER_MONTH
 
     assert scenario.pricing.licence_usd_per_user_month == COPILOT_M365_USD_PER_USER_MONTH
     result = sim.run(scenario)
@@ -108,7 +108,7 @@ def test_microsoft_licences_are_the_seed_tables_monthly_cost():
 
 def test_amazon_is_the_seed_case():
     scenario = sim.load_scenario(LIBRARY / "amazon.yaml")
-    from sim import sources
+    from sim.scenario import sources
 
     assert scenario.kpi.regime == "tokens" and scenario.kpi.scheme == "quota"
     assert scenario.kpi.target == sources.AMAZON_TOKENS_PER_ENGINEER_WEEK

@@ -8,9 +8,9 @@ import pytest
 from scipy.special import ndtr
 
 import sim
-from sim.enforcement import detector_rates, detector_separation
-from sim.kpi import team_cutoff
-from sim.schema import Detection, Usage
+from sim.engine.enforcement import detector_rates, detector_separation
+from sim.engine.kpi import team_cutoff
+from sim.scenario.schema import Detection, Usage
 from tests.conftest import homogeneous, scenario_dict
 
 GAMEABLE = ["tokens", "queries", "completions", "time_saved", "action_linked"]
@@ -177,7 +177,7 @@ def test_data_exposure_grows_with_performative_queries():
 def test_poisson_by_inversion_matches_poisson_distribution():
     from scipy.stats import poisson
 
-    from sim.enforcement import poisson_by_inversion
+    from sim.engine.enforcement import poisson_by_inversion
 
     rng = np.random.default_rng(0)
     mean = np.full(200_000, 1.7)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.network import build_network
+from sim.engine.network import build_network
 
 
 def test_team_network_structure():

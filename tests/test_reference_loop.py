@@ -6,8 +6,8 @@ import numpy as np
 
 from benchmarks.kernels import bare_kernel
 from benchmarks.reference_loop import ReferenceModel
-from sim.model import OrganisationModel
-from sim.scenario_io import load_scenario
+from sim.engine.model import OrganisationModel
+from sim.scenario.io import load_scenario
 from tests.conftest import scenario_dict
 
 CASE = scenario_dict(

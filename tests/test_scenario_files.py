@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.scenario_io import ScenarioError, load_scenario
+from sim.scenario.io import ScenarioError, load_scenario
 
 
 def write(folder: Path, name: str, text: str) -> Path:

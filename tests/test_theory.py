@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model import OrganisationModel
-from sim.scenario_io import load_scenario
+from sim.engine.model import OrganisationModel
+from sim.scenario.io import load_scenario
 from sim.validation import scenarios as sc
 from sim.validation.scenarios import (
     becker_expected,

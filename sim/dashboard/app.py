@@ -14,7 +14,7 @@ from mesa.visualization.utils import update_counter
 from sim.dashboard import controls
 from sim.dashboard.figures import network_figure
 from sim.dashboard.model import DashboardModel, scenario_path
-from sim.scenario_io import load_scenario
+from sim.scenario.io import load_scenario
 
 TITLE = "TokenMaxxing: what the dashboard shows against what is true"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.schema import REGIMES, Scenario
+from sim.scenario.schema import REGIMES, Scenario
 
 SCHEMES = ("linear", "quota", "rank")
 COMPOSITE_WEIGHTS = "{tokens: 0.5, error_reduction: 0.5}"

@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
-from sim.observables import GAMING_MIN_HOURS
+from sim.engine.observables import GAMING_MIN_HOURS
 
 GAMING_COLOURS = LinearSegmentedColormap.from_list("gaming", ["#fdae61", "#d7191c"])
 """Gaming employees: orange (a little performative use) to red (a lot)."""

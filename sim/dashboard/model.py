@@ -15,8 +15,8 @@ import mesa
 import numpy as np
 
 from sim.dashboard import controls
-from sim.model import OrganisationModel
-from sim.scenario_io import load_scenario
+from sim.engine.model import OrganisationModel
+from sim.scenario.io import load_scenario
 
 DEFAULT_SCENARIO = str(Path(__file__).resolve().parents[2] / "scenarios" / "default.yaml")
 SCENARIO_ENV = "TOKENMAXX_DASHBOARD_SCENARIO"

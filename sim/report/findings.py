@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.economics import JOULES_PER_KWH, WEEKS_PER_MONTH
-from sim.schema import Scenario
+from sim.engine.economics import JOULES_PER_KWH, WEEKS_PER_MONTH
+from sim.scenario.schema import Scenario
 
 TOKENS_PER_MTOK = 1e6
 

@@ -15,7 +15,7 @@ from sim.report.figures import RUN_FIGURES
 from sim.report.findings import comparison_findings, cost_working, run_findings
 from sim.report.html import figure_html, list_html, page, png_bytes, table_html
 from sim.runner import RunResult
-from sim.schema import Scenario
+from sim.scenario.schema import Scenario
 
 REPORT_NAME = "report.html"
 RUN_FORMATS = {"flagged_honest_employees": "{:,.0f}", "data_exposure_incidents": "{:,.0f}"}

@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.scenario_io import ScenarioError, apply_changes, describe_error, load_scenario, read_yaml
-from sim.schema import Scenario
+from sim.scenario.io import ScenarioError, apply_changes, describe_error, load_scenario, read_yaml
+from sim.scenario.schema import Scenario
 
 RESERVED_KEYS = ("seed", "name")
 """Scenario keys a sweep sets itself: each run's seed, and the sweep's name."""

@@ -29,7 +29,7 @@ import pyarrow as pa
 import yaml
 
 from sim.output import atomic_write, atomic_write_text
-from sim.scenario_io import dump_yaml
+from sim.scenario.io import dump_yaml
 from sim.sweep.spec import LoadedSpec, SweepError
 
 PART_PATTERN = re.compile(r"^run-(\d+)\.parquet$")

@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.scenario_io import ScenarioError, apply_changes
-from sim.schema import Scenario
+from sim.scenario.io import ScenarioError, apply_changes
+from sim.scenario.schema import Scenario
 from sim.sweep.samplers import point_values, run_seeds
 from sim.sweep.spec import LoadedSpec, SweepError
 

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 import sim
-from sim import sources as src
-from sim.scenario_io import load_scenario, set_path
+from sim.scenario import sources as src
+from sim.scenario.io import load_scenario, set_path
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_SCENARIO = ROOT / "scenarios" / "default.yaml"

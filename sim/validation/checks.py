@@ -15,12 +15,12 @@ import numpy as np
 from scipy.special import ndtr
 
 import sim
-from sim import sources as src
-from sim.economics import energy_kwh, token_cost_usd
-from sim.enforcement import detector_rates, detector_separation
-from sim.model import OrganisationModel
-from sim.scenario_io import load_scenario
-from sim.schema import Scenario
+from sim.scenario import sources as src
+from sim.engine.economics import energy_kwh, token_cost_usd
+from sim.engine.enforcement import detector_rates, detector_separation
+from sim.engine.model import OrganisationModel
+from sim.scenario.io import load_scenario
+from sim.scenario.schema import Scenario
 from sim.validation import scenarios as sc
 
 Comparison = Literal["equal", "at_least", "at_most", "info"]

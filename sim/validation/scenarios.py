@@ -2,7 +2,7 @@
 
 Shared by ``tokenmaxx validate`` (:mod:`sim.validation.checks`) and the test suite
 (``tests/test_theory.py``), so the report and the tests exercise the same set-ups.
-Each builder returns a plain scenario dict; :func:`sim.scenario_io.load_scenario` validates it.
+Each builder returns a plain scenario dict; :func:`sim.scenario.io.load_scenario` validates it.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from sim import sources as src
-from sim.scenario_io import set_path
+from sim.scenario import sources as src
+from sim.scenario.io import set_path
 
 
 def scenario_dict(**paths: Any) -> dict[str, Any]:

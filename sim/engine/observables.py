@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.schema import Usage
+from sim.scenario.schema import Usage
 
 GAMING_MIN_HOURS = 0.1
 """An employee-week with at least this many performative hours counts as gaming (6 minutes)."""

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.schema import Scenario
+from sim.scenario.schema import Scenario
 
 
 class ScenarioError(ValueError):

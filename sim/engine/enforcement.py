@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
-from sim.schema import Audit, Detection, Usage
+from sim.scenario.schema import Audit, Detection, Usage
 
 
 @dataclass(frozen=True)

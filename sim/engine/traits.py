@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.schema import BetaDist, LognormalDist, NormalDist, Trait, UniformDist, ValuesDist
+from sim.scenario.schema import BetaDist, LognormalDist, NormalDist, Trait, UniformDist, ValuesDist
 
 
 def draw_trait(trait: Trait, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.schema import Behavior
-from sim.traits import draw_trait
+from sim.scenario.schema import Behavior
+from sim.engine.traits import draw_trait
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Defaults that come from the world, each with its source.
 
-Every number here is used as a scenario default in :mod:`sim.schema`. Values marked
+Every number here is used as a scenario default in :mod:`sim.scenario.schema`. Values marked
 ``ASSUMPTION`` have no published measurement; they are illustrative and meant to be swept.
 The ``SOURCES`` table maps each scenario key path to the citation shown by ``tokenmaxx show``.
 """

@@ -1,7 +1,7 @@
 """The scenario schema: every key a scenario YAML may hold, its type, default and meaning.
 
-Validated once, at the edge (:mod:`sim.scenario_io`); models forbid unknown keys and are frozen.
-Field docstrings are the YAML reference. Defaults from the world cite :mod:`sim.sources`.
+Validated once, at the edge (:mod:`sim.scenario.io`); models forbid unknown keys and are frozen.
+Field docstrings are the YAML reference. Defaults from the world cite :mod:`sim.scenario.sources`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim import sources as src
+from sim.scenario import sources as src
 
 Regime = Literal[
     "tokens",

@@ -5,7 +5,7 @@ Each week (synchronous: every employee decides on the state of the week before):
 2. the decision rule gives each employee's genuine and performative hours;
 3. usage turns into observables, the KPI is measured and rewarded, audits and the detector flag;
 4. payoffs, organisation totals and management rules (target ratchet, budget review) follow.
-The arithmetic is on arrays for the whole workforce; :class:`sim.agents.Employee` objects are
+The arithmetic is on arrays for the whole workforce; :class:`sim.engine.agents.Employee` objects are
 views of one row each.
 """
 
@@ -16,17 +16,17 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim import kpi as kpis
-from sim.agents import Employee
-from sim.decision import Problem, best_response
-from sim.economics import roi, week_economics
-from sim.enforcement import Flags, HourlyFlagRates, detector_rates, draw_flags, expected_penalty
-from sim.network import build_network
-from sim.observables import GAMING_MIN_HOURS, Rate, hourly_rates
-from sim.rules import RULES
-from sim.scenario_io import apply_changes
-from sim.schema import Scenario
-from sim.state import Traits, WorkforceState
+from sim.engine import kpi as kpis
+from sim.engine.agents import Employee
+from sim.engine.decision import Problem, best_response
+from sim.engine.economics import roi, week_economics
+from sim.engine.enforcement import Flags, HourlyFlagRates, detector_rates, draw_flags, expected_penalty
+from sim.engine.network import build_network
+from sim.engine.observables import GAMING_MIN_HOURS, Rate, hourly_rates
+from sim.engine.rules import RULES
+from sim.scenario.io import apply_changes
+from sim.scenario.schema import Scenario
+from sim.engine.state import Traits, WorkforceState
 
 
 @dataclass(frozen=True)

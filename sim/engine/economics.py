@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.observables import Rate
-from sim.schema import Scenario
+from sim.engine.observables import Rate
+from sim.scenario.schema import Scenario
 
 JOULES_PER_KWH = 3.6e6
 WEEKS_PER_MONTH = 52 / 12

@@ -1,6 +1,6 @@
 """Employees as Mesa agents: each is a view of one row of the workforce arrays.
 
-The weekly arithmetic runs on arrays in :mod:`sim.model`; an ``Employee`` exposes its own row as
+The weekly arithmetic runs on arrays in :mod:`sim.engine.model`; an ``Employee`` exposes its own row as
 attributes so that ``model.agents.get("performative_hours")`` and dashboards can read it.
 """
 
@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.observables import GAMING_MIN_HOURS
+from sim.engine.observables import GAMING_MIN_HOURS
 
 if TYPE_CHECKING:
-    from sim.model import OrganisationModel
+    from sim.engine.model import OrganisationModel
 
 
 def _state(name: str, doc: str) -> property:

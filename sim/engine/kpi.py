@@ -1,9 +1,9 @@
 """KPI regimes (what the dashboard counts) and incentive schemes (what counting earns).
 
 A regime turns an employee-week into a number from the observable rates of
-:mod:`sim.observables`; a scheme turns that number into a reward. For the decision model each
+:mod:`sim.engine.observables`; a scheme turns that number into a reward. For the decision model each
 pair is expressed as a linear reward per hour plus an optional step reward
-(:class:`sim.decision.Step`), which the best response handles exactly.
+(:class:`sim.engine.decision.Step`), which the best response handles exactly.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.decision import Step
-from sim.observables import Rate
-from sim.schema import DEFAULT_TARGETS, Kpi
+from sim.engine.decision import Step
+from sim.engine.observables import Rate
+from sim.scenario.schema import DEFAULT_TARGETS, Kpi
 
 REGIME_OBSERVABLE = {
     "tokens": "tokens",

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.decision import best_response
-from sim.observables import GAMING_MIN_HOURS
+from sim.engine.decision import best_response
+from sim.engine.observables import GAMING_MIN_HOURS
 
 if TYPE_CHECKING:
-    from sim.model import OrganisationModel
+    from sim.engine.model import OrganisationModel
 
 Hours = tuple[np.ndarray, np.ndarray]
 
