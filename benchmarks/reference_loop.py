@@ -3,7 +3,8 @@
 Each employee is a Mesa agent with a Python `decide` method (`shuffle_do`), reading its colleagues'
 last-week performative hours one by one and solving its own best response with scalar
 arithmetic. Supports what the benchmark needs: the linear scheme, the `best_response` rule with
-inertia (no noise), conformity, and expected audit/detector penalties. Built from an
+its adjustment cost (inertia; no random-utility noise), conformity, and expected audit/detector
+penalties. Built from an
 :class:`~sim.engine.model.OrganisationModel` so both start from identical traits, network and week 0.
 """
 
@@ -30,22 +31,20 @@ class ReferenceEmployee(mesa.Agent):
             peers = sum(c.performative_hours for c in self.colleagues) / len(self.colleagues)
         else:
             peers = 0.0
-        a_g = self.genuine_base + m.reward_per_genuine_hour
-        a_p = self.performative_base + m.reward_per_performative_hour + 2 * m.kappa * peers
-        g, p = best_response_scalar(a_g, a_p, m.c, m.delta, m.kappa, m.cap)
-        inertia = m.inertia
-        self._next = (
-            self.genuine_hours + inertia * (g - self.genuine_hours),
-            self.performative_hours + inertia * (p - self.performative_hours),
-        )
+        lam = m.adjustment
+        a_g = self.genuine_base + m.reward_per_genuine_hour + lam * self.genuine_hours
+        a_p = self.performative_base + m.reward_per_performative_hour + 2 * m.kappa * peers + lam * self.performative_hours
+        self._next = best_response_scalar(a_g, a_p, m.c, m.delta, m.kappa, lam, m.cap)
 
     def advance(self) -> None:
         self.genuine_hours, self.performative_hours = self._next
 
 
-def best_response_scalar(a_g: float, a_p: float, c: float, delta: float, kappa: float, cap: float) -> tuple[float, float]:
+def best_response_scalar(
+    a_g: float, a_p: float, c: float, delta: float, kappa: float, lam: float, cap: float
+) -> tuple[float, float]:
     """One employee's best response (interior, else the KKT edge), hours cap by clipping."""
-    h11, h12, h22 = c, delta * c, c + 2 * kappa
+    h11, h12, h22 = c + lam, delta * c, c + 2 * kappa + lam
     det = h11 * h22 - h12 * h12
     g_in = (h22 * a_g - h12 * a_p) / det
     p_in = (h11 * a_p - h12 * a_g) / det
@@ -70,7 +69,7 @@ class ReferenceModel(mesa.Model):
         if policy.kpi.scheme != "linear" or behavior.rule != "best_response" or behavior.noise > 0:
             raise ValueError("the reference loop covers the linear scheme and noiseless best response")
         self.c, self.delta, self.kappa = behavior.effort_cost, behavior.substitutability, behavior.conformity
-        self.cap, self.inertia = behavior.max_ai_hours_per_week, behavior.inertia
+        self.cap, self.adjustment = behavior.max_ai_hours_per_week, source.adjustment_cost
         terms = source.policy_terms()
         scale = source.kpi_strength / source.management.target
         self.reward_per_genuine_hour = float(terms.kpi_rate.per_genuine_hour) * scale

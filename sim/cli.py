@@ -20,23 +20,6 @@ EXIT_USAGE = 2
 EXIT_FAILURE = 1
 DASHBOARD_PORT = 8765
 
-HEADLINES = (
-    ("employees", "employees", "{:,.0f}"),
-    ("weeks", "weeks", "{:,.0f}"),
-    ("kpi_regime", "KPI regime", "{}"),
-    ("performative_share", "performative share of AI hours", "{:.1%}"),
-    ("gaming_share_final", "employees gaming (last week)", "{:.1%}"),
-    ("tokens", "tokens", "{:,.0f}"),
-    ("ai_spend_usd", "AI spend (USD)", "{:,.0f}"),
-    ("wasted_spend_usd", "spend on performative use (USD)", "{:,.0f}"),
-    ("roi_reported", "ROI as reported", "{:.2f}"),
-    ("roi_true", "ROI in truth", "{:.2f}"),
-    ("co2_kg", "CO2 (kg)", "{:,.1f}"),
-    ("flagged_honest_employees", "honest employees flagged", "{:,.0f}"),
-    ("data_exposure_incidents", "data-exposure incidents", "{:,.0f}"),
-)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tokenmaxx", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -108,18 +91,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     out_dir = args.out or Path("results") / result.scenario.name
     write_run(result, out_dir, wall)
     write_run_report(result, out_dir)
-    print(format_summary(result.summary))
-    print(f"\nwall time {wall:.2f} s; results in {out_dir}/")
+    print(format_summary(result.summary, result.scenario))
+    print(f"\nwall time {wall:.2f} s; results in {out_dir}/; report: {out_dir / 'report.html'}")
     return 0
 
 
-def format_summary(summary: dict) -> str:
-    width = max(len(label) for _, label, _ in HEADLINES)
-    lines = [f"scenario: {summary['name']}"]
-    for key, label, fmt in HEADLINES:
-        value = summary[key]
-        text = "n/a" if value is None or value != value else fmt.format(value)
-        lines.append(f"  {label:<{width}}  {text}")
+def format_summary(summary: dict, scenario) -> str:
+    """The run's headline numbers as aligned text, units included."""
+    from sim.report.headlines import run_headlines
+
+    rows = run_headlines(summary, scenario)
+    width = max(len(label) for label, _ in rows)
+    regime = summary["kpi_regime"] if summary["final_kpi_regime"] == summary["kpi_regime"] else (
+        f"{summary['kpi_regime']}, then {summary['final_kpi_regime']}")
+    lines = [f"scenario: {summary['name']} ({regime} KPI, {summary['kpi_scheme']} reward; "
+             f"{summary['employees']:,} employees, {summary['weeks']} weeks)"]
+    lines += [f"  {label:<{width}}  {text}" for label, text in rows]
     return "\n".join(lines)
 
 

@@ -13,27 +13,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.metrics import COMPARISON_METRICS, METRICS, display
 from sim.runner import run
 from sim.scenario.io import load_scenario
 from sim.scenario.schema import Scenario
 
 CONFIDENCE = 0.95
 
-HEADLINE_METRICS: tuple[tuple[str, str, str], ...] = (
-    ("performative_share", "performative share of AI hours", "{:.1%}"),
-    ("gaming_share_final", "employees gaming (last week)", "{:.1%}"),
-    ("roi_reported", "ROI as reported", "{:,.1f}"),
-    ("roi_true", "ROI in truth", "{:,.1f}"),
-    ("value_overstatement", "value overstated (times)", "{:,.2f}"),
-    ("ai_spend_usd", "AI spend (USD)", "{:,.0f}"),
-    ("wasted_spend_usd", "spend on performative use (USD)", "{:,.0f}"),
-    ("wasted_spend_share", "share of spend wasted", "{:.1%}"),
-    ("true_value_usd", "true value (USD)", "{:,.0f}"),
-    ("co2_kg", "CO2 (kg)", "{:,.1f}"),
-    ("flagged_honest_employees", "honest employees flagged", "{:,.1f}"),
-    ("data_exposure_incidents", "data-exposure incidents", "{:,.1f}"),
+HEADLINE_METRICS: tuple[tuple[str, str, str], ...] = tuple(
+    (key, METRICS[key].label, "mean count" if METRICS[key].unit == "count" else METRICS[key].unit)
+    for key in COMPARISON_METRICS
 )
-"""(summary key, label, format) of the metrics a comparison shows, in order."""
+"""(summary key, label, unit) of the metrics a comparison shows, in order (means of counts keep a decimal)."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +108,7 @@ def format_table(comparison: Comparison) -> str:
     table = headline_table(comparison)
     labels = list(comparison.scenarios)
     cells = {
-        label: [format_cell(table, key, label, fmt) for key, _, fmt in HEADLINE_METRICS] for label in labels
+        label: [format_cell(table, key, label, unit) for key, _, unit in HEADLINE_METRICS] for label in labels
     }
     names = [name for _, name, _ in HEADLINE_METRICS]
     first = max(len(n) for n in names)
@@ -129,8 +120,9 @@ def format_table(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
-def format_cell(table: pd.DataFrame, key: str, label: str, fmt: str) -> str:
+def format_cell(table: pd.DataFrame, key: str, label: str, unit: str) -> str:
+    """'mean [low, high]' in the metric's unit."""
     mean, low, high = (table.loc[(key, stat), label] for stat in ("mean", "low", "high"))
     if mean != mean:
         return "n/a"
-    return f"{fmt.format(mean)} [{fmt.format(low)}, {fmt.format(high)}]"
+    return f"{display(mean, unit)} [{display(low, unit)}, {display(high, unit)}]"

@@ -14,6 +14,7 @@ import pandas as pd
 
 from sim.engine.economics import roi
 from sim.engine.model import OrganisationModel
+from sim.engine.valuation import valuation_method
 from sim.scenario.io import load_scenario
 from sim.scenario.schema import Scenario
 
@@ -35,15 +36,20 @@ FLOW_COLUMNS = (
     "usage_spend_usd",
     "wasted_spend_usd",
     "licence_cost_usd",
+    "enablement_cost_usd",
     "ai_spend_usd",
     "reported_value_usd",
+    "captured_value_usd",
+    "wasted_hours_cost_usd",
     "true_value_usd",
     "energy_kwh",
     "co2_kg",
     "wasted_co2_kg",
     "reported_kpi",
+    "genuine_kpi",
     "audit_flags",
     "detector_flags",
+    "flags_on_honest",
     "data_exposure_incidents",
 )
 """Weekly organisation totals whose sum over the run is the summary value of the same name."""
@@ -85,6 +91,8 @@ def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationM
     employee_weeks = scenario.organization.employees * scenario.weeks
     roi_reported = roi(totals["reported_value_usd"], totals["ai_spend_usd"])
     roi_true = roi(totals["true_value_usd"], totals["ai_spend_usd"])
+    flags = totals["audit_flags"] + totals["detector_flags"]
+    wage = scenario.economics.loaded_wage_usd_per_hour
     return {
         "name": scenario.name,
         "employees": scenario.organization.employees,
@@ -96,14 +104,23 @@ def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationM
         "performative_share": totals["performative_hours"] / ai_hours if ai_hours > 0 else 0.0,
         **totals,
         "reported_kpi_per_employee_week": totals["reported_kpi"] / employee_weeks,
+        "kpi_inflation": _ratio(totals["reported_kpi"], totals["genuine_kpi"]),
+        "claimed_hours_saved_per_employee_week": totals["claimed_hours_saved"] / employee_weeks,
+        "true_hours_saved_per_employee_week": totals["true_hours_saved"] / employee_weeks,
+        "ai_hours_per_employee_week": ai_hours / employee_weeks,
+        "incentive_usd_per_employee_week": scenario.kpi.strength * wage,
+        "valuation": valuation_method(scenario),
         "roi_reported": roi_reported,
         "roi_true": roi_true,
         "value_overstatement": _ratio(totals["reported_value_usd"], totals["true_value_usd"]),
+        "value_overstatement_usd": totals["reported_value_usd"] - totals["true_value_usd"],
         "wasted_spend_share": _ratio(totals["wasted_spend_usd"], totals["ai_spend_usd"]),
         "gaming_share_mean": float(timeseries["gaming_share"].mean()),
         "gaming_share_final": float(timeseries["gaming_share"].iloc[-1]),
         "flagged_honest_employees": int(model.flagged_while_honest.sum()),
         "flagged_employee_weeks": float(timeseries["flagged_employees"].sum()),
+        "flags": flags,
+        "honest_flag_share": _ratio(totals["flags_on_honest"], flags),
         "final_kpi_target": float(timeseries["kpi_target"].iloc[-1]),
         "final_budget_index": float(timeseries["budget_index"].iloc[-1]),
     }

@@ -27,7 +27,7 @@ def test_every_control_is_a_model_parameter() -> None:
 def test_controls_start_at_the_scenario_values() -> None:
     values = controls.current_values(load_scenario(DEFAULT_SCENARIO))
     assert values["regime"] == "tokens"
-    assert values["strength"] == 0.5
+    assert values["strength"] == 0.75
     assert values["employees"] == controls.LARGE_ORG_EMPLOYEES  # default.yaml has 500: too many to draw
 
 

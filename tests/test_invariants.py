@@ -60,14 +60,21 @@ def test_hours_and_counts_non_negative_and_capped(result):
 
 def test_money_tokens_and_carbon_add_up(result):
     ts = result.timeseries
-    np.testing.assert_allclose(ts["ai_spend_usd"], ts["usage_spend_usd"] + ts["licence_cost_usd"], rtol=1e-12)
+    np.testing.assert_allclose(
+        ts["ai_spend_usd"], ts["usage_spend_usd"] + ts["licence_cost_usd"] + ts["enablement_cost_usd"], rtol=1e-12
+    )
     np.testing.assert_allclose(ts["tokens"], ts["genuine_tokens"] + ts["performative_tokens"], rtol=1e-12)
     np.testing.assert_allclose(ts["tokens"], ts["input_tokens"] + ts["output_tokens"], rtol=1e-12)
     assert (ts["wasted_spend_usd"] <= ts["usage_spend_usd"] + 1e-9).all()
     assert (ts["wasted_co2_kg"] <= ts["co2_kg"] + 1e-12).all()
-    wage = result.scenario.economics.loaded_wage_usd_per_hour
-    np.testing.assert_allclose(ts["true_value_usd"], (ts["true_hours_saved"] - ts["performative_hours"]) * wage)
-    np.testing.assert_allclose(ts["reported_value_usd"], ts["claimed_hours_saved"] * wage)
+    econ = result.scenario.economics
+    wage, capture = econ.loaded_wage_usd_per_hour, econ.capture_share
+    np.testing.assert_allclose(ts["captured_value_usd"], ts["true_hours_saved"] * capture * wage)
+    np.testing.assert_allclose(ts["wasted_hours_cost_usd"], ts["performative_hours"] * wage)
+    np.testing.assert_allclose(ts["true_value_usd"], ts["captured_value_usd"] - ts["wasted_hours_cost_usd"])
+    noiseless = result.scenario.kpi.regime not in ("error_reduction", "composite")
+    if noiseless and not result.scenario.management.interventions:  # an outcome KPI is measured with noise
+        assert (ts["genuine_kpi"] <= ts["reported_kpi"] * (1 + 1e-12)).all()
 
 
 def test_summary_totals_are_sums_of_the_weeks(result):
@@ -91,15 +98,16 @@ def test_token_cost_shows_its_arithmetic():
         weeks=1,
         kpi__strength=0.0,
         behavior__speedup=0.0,
-        behavior__self_report_bias=0.0,
+        behavior__perception_anchoring=0.0,
         behavior__intrinsic_motivation=0.0,
         behavior__initial_performative_share=0.0,
+        behavior__noise=0.0,
+        behavior__effort_cost=0.05,
     )
     ts = sim.run(data).timeseries
     assert ts["tokens"].iloc[0] == 0.0  # no reason to use AI at all: nothing bought
     data["behavior"]["intrinsic_motivation"] = 1.0
     data["behavior"]["speedup"] = 0.25  # g = m*s/c = 0.25/0.05 = 5 hours
-    data["behavior"]["noise"] = 0.0
     data["behavior"]["inertia"] = 1.0
     row = sim.run(data).timeseries.iloc[0]
     tokens = 100 * 5.0 * 6_000  # employees x hours x default genuine tokens per hour

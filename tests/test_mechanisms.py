@@ -16,16 +16,22 @@ from tests.conftest import homogeneous, scenario_dict
 GAMEABLE = ["tokens", "queries", "completions", "time_saved", "action_linked"]
 
 
-def performative_share(regime: str, **paths) -> float:
+def regime_summary(regime: str, **paths) -> dict:
     data = scenario_dict(kpi__regime=regime, kpi__strength=1.0, weeks=6, organization__employees=200, **paths)
-    return sim.run(data, seed=5).summary["performative_share"]
+    return sim.run(data, seed=5).summary
+
+
+def performative_share(regime: str, **paths) -> float:
+    return regime_summary(regime, **paths)["performative_share"]
 
 
 def test_outcome_regime_is_not_gamed_and_volume_regimes_are():
-    outcome = performative_share("error_reduction", behavior__initial_performative_share=0.0)
-    assert outcome == 0.0
+    outcome = regime_summary("error_reduction", behavior__initial_performative_share=0.0)
+    assert outcome["performative_share"] == 0.0 and outcome["gaming_share_mean"] == 0.0
     for regime in ("tokens", "queries"):
-        assert performative_share(regime) > 0.2, regime
+        volume = regime_summary(regime)
+        assert volume["performative_share"] > 0.01 and volume["gaming_share_mean"] > 0.05, regime
+        assert volume["kpi_inflation"] > 1.03, regime
 
 
 def test_action_linking_makes_gaming_harder_than_counting_queries():
@@ -39,10 +45,14 @@ def test_gameability_follows_usage_not_labels():
     assert performative_share("tokens", **same, behavior__initial_performative_share=0.0) == 0.0
 
 
-def test_time_saved_is_moved_only_through_self_report_bias():
-    unbiased = performative_share("time_saved", behavior__self_report_bias=0.0, behavior__initial_performative_share=0.0)
-    biased = performative_share("time_saved", behavior__self_report_bias=0.6, behavior__initial_performative_share=0.0)
-    assert unbiased == 0.0 and biased > 0.0
+def test_time_saved_counts_believed_savings_which_performative_hours_do_not_move():
+    """Honest claims are the perceived speed-up on genuine hours; a performative hour saves nothing
+    and nobody claims it did, so performing does not raise the self-reported KPI."""
+    summary = regime_summary("time_saved", behavior__initial_performative_share=0.0)
+    assert summary["performative_share"] == 0.0 and summary["kpi_inflation"] == pytest.approx(1.0)
+    anchored = regime_summary("time_saved", behavior__perception_anchoring=0.85, behavior__speedup=0.0,
+                              behavior__perceived_speedup_prior=0.3)
+    assert anchored["claimed_hours_saved"] > 0 and anchored["true_hours_saved"] == 0.0
 
 
 def test_active_user_needs_only_a_little_use():
@@ -158,14 +168,14 @@ def test_value_based_pricing_charges_actions_not_tokens():
 
 def test_conformity_spreads_performative_use_from_peers():
     def scrupulous_hours(kappa: float) -> float:
-        # every other employee finds gaming too costly on their own (integrity cost 1 > reward 0.8)
+        # every other employee finds gaming too costly on their own (integrity cost 0.9 > reward 0.8)
         data = homogeneous(
-            kpi__strength=1.0, behavior__conformity=kappa, behavior__integrity_cost={"dist": "values", "values": [0.0, 1.0]}
+            kpi__strength=1.0, behavior__conformity=kappa, behavior__integrity_cost={"dist": "values", "values": [0.0, 0.9]}
         )
         return sim.run(data).model.state.performative_hours[1::2].mean()
 
     assert scrupulous_hours(0.0) == 0.0
-    assert scrupulous_hours(0.05) > 1.0
+    assert scrupulous_hours(0.05) > 0.1
 
 
 def test_data_exposure_grows_with_performative_queries():

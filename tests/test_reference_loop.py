@@ -17,7 +17,7 @@ CASE = scenario_dict(
     behavior__conformity=0.05,
     audit__rate=0.2,
     detection__enabled=True,
-    kpi__strength=0.8,
+    kpi__strength=1.5,
 )
 
 

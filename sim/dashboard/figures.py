@@ -6,8 +6,6 @@ import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
-from sim.engine.observables import GAMING_MIN_HOURS
-
 GAMING_COLOURS = LinearSegmentedColormap.from_list("gaming", ["#fdae61", "#d7191c"])
 """Gaming employees: orange (a little performative use) to red (a lot)."""
 GENUINE_COLOUR = "#2b83ba"
@@ -36,8 +34,8 @@ def network_figure(
     if len(edges):
         segments = xy[edges]
         ax.plot(segments[:, :, 0].T, segments[:, :, 1].T, color="#bbbbbb", linewidth=0.3, zorder=1)
-    gaming = performative_hours >= GAMING_MIN_HOURS
-    genuine = ~gaming & (genuine_hours >= GAMING_MIN_HOURS)
+    gaming = performative_hours > 0
+    genuine = ~gaming & (genuine_hours > 0)
     idle = ~gaming & ~genuine
     style = {"s": 28, "edgecolors": "white", "linewidths": 0.4, "zorder": 2}
     ax.scatter(xy[idle, 0], xy[idle, 1], color=IDLE_COLOUR, label="no AI use", **style)

@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.engine.observables import GAMING_MIN_HOURS
-
 if TYPE_CHECKING:
     from sim.engine.model import OrganisationModel
 
@@ -36,12 +34,12 @@ class Employee(mesa.Agent):
     genuine_hours = _state("genuine_hours", "Genuine AI hours this week (g).")
     performative_hours = _state("performative_hours", "Performative AI hours this week (p).")
     kpi = _state("kpi", "KPI value the dashboard recorded this week.")
-    reward = _state("reward", "KPI reward this week (utility).")
-    penalty = _state("penalty", "Audit and detector penalties this week (utility).")
+    reward = _state("reward", "KPI reward this week (hours of utility).")
+    penalty = _state("penalty", "Audit and detector penalties this week (hours of utility).")
     flags = _state("flags", "Hours flagged by audits and the detector this week.")
-    payoff = _state("payoff", "Realised utility this week.")
+    payoff = _state("payoff", "Realised utility this week (hours).")
     speedup = _trait("speedup", "True hours saved per genuine AI hour (s_i).")
-    self_report_bias = _trait("self_report_bias", "Believed extra hours saved per AI hour (b_i).")
+    perceived_speedup = _trait("perceived_speedup", "Hours saved per genuine AI hour the employee believes in.")
     intrinsic_motivation = _trait("intrinsic_motivation", "Utility per believed hour saved (m_i).")
     integrity_cost = _trait("integrity_cost", "Utility cost per performative hour (iota_i).")
 
@@ -59,4 +57,4 @@ class Employee(mesa.Agent):
 
     @property
     def is_gaming(self) -> bool:
-        return self.performative_hours >= GAMING_MIN_HOURS
+        return self.performative_hours > 0

@@ -2,8 +2,11 @@
 
 Each employee maximises, over genuine hours g and performative hours p,
 
-    f(g, p) = a_g g + a_p p - c/2 g^2 - (c/2 + kappa) p^2 - delta c g p
+    f(g, p) = a_g g + a_p p - (c + lam)/2 g^2 - (c/2 + kappa + lam/2) p^2 - delta c g p
               + h * 1[b_g g + b_p p >= T]                  (optional step reward)
+
+(lam: the adjustment cost of changing hours from last week, whose pull lam * last week's hours is
+already in a_g and a_p; utility is in hours of the employee's own time),
 
 subject to g >= 0, p >= 0, g + p <= H (and p = 0 where performing is ruled out).
 The quadratic part is concave, so its maximum over the polygon lies at the optimum of one of its
@@ -53,16 +56,17 @@ class Problem:
     conformity: float  # kappa
     hours_cap: float  # H
     step: Step | None = None
+    adjustment: float = 0.0  # lam, cost lam/2 per squared hour of change from last week
+
+    @property
+    def hessian(self) -> tuple[float, float, float]:
+        """(h_gg, h_gp, h_pp) of the concave quadratic part: f = a.x - x'Hx/2."""
+        c, lam = self.effort_cost, self.adjustment
+        return c + lam, self.substitutability * c, c + 2 * self.conformity + lam
 
     def quadratic_value(self, g: np.ndarray, p: np.ndarray) -> np.ndarray:
-        c, d, k = self.effort_cost, self.substitutability, self.conformity
-        return (
-            self.a_genuine * g
-            + self.a_performative * p
-            - 0.5 * c * g * g
-            - (0.5 * c + k) * p * p
-            - d * c * g * p
-        )
+        h11, h12, h22 = self.hessian
+        return self.a_genuine * g + self.a_performative * p - 0.5 * h11 * g * g - 0.5 * h22 * p * p - h12 * g * p
 
     def subset(self, rows: np.ndarray) -> Problem:
         """The same problem for a subset of employees."""
@@ -76,7 +80,7 @@ class Problem:
             step = Step(pick(s.height), pick(s.per_genuine_hour), pick(s.per_performative_hour), pick(s.threshold))
         return Problem(
             self.a_genuine[rows], self.a_performative[rows], self.effort_cost, self.substitutability,
-            self.conformity, self.hours_cap, step,
+            self.conformity, self.hours_cap, step, self.adjustment,
         )
 
     def value(self, g: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -92,7 +96,7 @@ def best_response(problem: Problem, may_perform: np.ndarray | None = None) -> tu
         return best_response_by_candidates(problem, may_perform)
     g, p = _best_without_step(problem)
     if may_perform is not None:
-        g = np.where(may_perform, g, np.clip(problem.a_genuine / problem.effort_cost, 0.0, problem.hours_cap))
+        g = np.where(may_perform, g, np.clip(problem.a_genuine / problem.hessian[0], 0.0, problem.hours_cap))
         p = np.where(may_perform, p, 0.0)
     return g, p
 
@@ -101,8 +105,7 @@ def _best_without_step(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
     """Closed form: the interior optimum if it is positive, else the edge that satisfies the
     Karush-Kuhn-Tucker conditions (strict concavity makes it unique). The rare employees whose
     answer breaks the hours cap are solved by the candidate method."""
-    c, d, k = problem.effort_cost, problem.substitutability, problem.conformity
-    h11, h12, h22 = c, d * c, c + 2 * k
+    h11, h12, h22 = problem.hessian
     a_g, a_p = problem.a_genuine, problem.a_performative
     det = h11 * h22 - h12 * h12
     g_in = (h22 / det) * a_g - (h12 / det) * a_p
@@ -149,9 +152,9 @@ def best_response_by_candidates(
 
 def _candidates(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
     """Stack of candidate points, shape (candidates, employees)."""
-    c, d, k, cap = problem.effort_cost, problem.substitutability, problem.conformity, problem.hours_cap
+    cap = problem.hours_cap
     a_g, a_p = problem.a_genuine, problem.a_performative
-    h11, h12, h22 = c, d * c, c + 2 * k
+    h11, h12, h22 = problem.hessian
     zeros = np.zeros_like(a_g)
     points: list[tuple[np.ndarray, np.ndarray]] = []
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -179,8 +182,7 @@ def _candidates(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
 
 def _on_line(problem: Problem, origin: tuple, direction: tuple) -> tuple[np.ndarray, np.ndarray]:
     """Maximiser of the quadratic part on the line origin + t * direction."""
-    c, d, k = problem.effort_cost, problem.substitutability, problem.conformity
-    h11, h12, h22 = c, d * c, c + 2 * k
+    h11, h12, h22 = problem.hessian
     g0, p0 = origin
     dg, dp = direction
     grad_g = problem.a_genuine - h11 * g0 - h12 * p0

@@ -1,8 +1,10 @@
-"""Money, value, energy and carbon of one week, for the whole organisation (brief section 7).
+"""Money, value, energy and carbon of one week, for the whole organisation (brief 7 and 10.5).
 
-Money and hours add up by construction: ``ai_spend_usd = usage_spend_usd + licence_cost_usd``;
-``tokens = genuine_tokens + performative_tokens``; ``true_value_usd = (true_hours_saved -
-performative_hours) * wage``; ``reported_value_usd = claimed_hours_saved * wage``.
+Money and hours add up by construction: ``ai_spend_usd = usage_spend_usd + licence_cost_usd +
+enablement_cost_usd``; ``tokens = genuine_tokens + performative_tokens``; ``true_value_usd =
+captured_value_usd - wasted_hours_cost_usd``, where captured value is truly saved hours x wage x
+capture share and wasted hours cost is performative hours x wage. Reported value is management's
+reading of the dashboard (:mod:`sim.engine.valuation`).
 """
 
 from __future__ import annotations
@@ -51,14 +53,16 @@ def week_economics(
         usage_spend, wasted_spend = cost_genuine + cost_performative, cost_performative
     else:  # value-based pricing: pay per downstream action
         usage_spend, wasted_spend = (actions_g + actions_p) * per_action, actions_p * per_action
-    licence = genuine.shape[0] * scenario.pricing.licence_usd_per_user_month / WEEKS_PER_MONTH
-    spend = usage_spend + licence
+    seats = genuine.shape[0]
+    licence = seats * scenario.pricing.licence_usd_per_user_month / WEEKS_PER_MONTH
+    enablement = seats * scenario.pricing.enablement_usd_per_user_month / WEEKS_PER_MONTH
+    spend = usage_spend + licence + enablement
     wage = scenario.economics.loaded_wage_usd_per_hour
     kwh_g = energy_kwh(in_g, out_g, scenario)
     kwh_p = energy_kwh(in_p, out_p, scenario)
     grid = scenario.energy.grid_kg_co2_per_kwh
-    reported_value = claimed_saved * wage
-    true_value = (true_saved - p_total) * wage
+    captured_value = true_saved * scenario.economics.capture_share * wage
+    wasted_hours_cost = p_total * wage
     return {
         "genuine_hours": g_total,
         "performative_hours": p_total,
@@ -77,9 +81,11 @@ def week_economics(
         "usage_spend_usd": usage_spend,
         "wasted_spend_usd": wasted_spend,
         "licence_cost_usd": licence,
+        "enablement_cost_usd": enablement,
         "ai_spend_usd": spend,
-        "reported_value_usd": reported_value,
-        "true_value_usd": true_value,
+        "captured_value_usd": captured_value,
+        "wasted_hours_cost_usd": wasted_hours_cost,
+        "true_value_usd": captured_value - wasted_hours_cost,
         "energy_kwh": kwh_g + kwh_p,
         "co2_kg": (kwh_g + kwh_p) * grid,
         "wasted_co2_kg": kwh_p * grid,

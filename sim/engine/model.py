@@ -1,12 +1,13 @@
 """The organisation: a Mesa model that steps the whole workforce one week at a time.
 
 Each week (synchronous: every employee decides on the state of the week before):
-1. scheduled interventions change the policy;
-2. the decision rule gives each employee's genuine and performative hours;
+1. scheduled interventions change the policy (:mod:`sim.engine.management`);
+2. the decision rule gives each employee's genuine and performative hours (:mod:`sim.engine.rules`);
 3. usage turns into observables, the KPI is measured and rewarded, audits and the detector flag;
-4. payoffs, organisation totals and management rules (target ratchet, budget review) follow.
-The arithmetic is on arrays for the whole workforce; :class:`sim.engine.agents.Employee` objects are
-views of one row each.
+4. payoffs, organisation totals and management's reading of them (valuation, target ratchet,
+   budget review) follow.
+Utility is in hours of the employee's own time (model brief 10.1). The arithmetic is on arrays for
+the whole workforce; :class:`sim.engine.agents.Employee` objects are views of one row each.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from sim.engine.agents import Employee
 from sim.engine.decision import Problem, best_response
 from sim.engine.economics import roi, week_economics
 from sim.engine.enforcement import Flags, HourlyFlagRates, detector_rates, draw_flags, expected_penalty
+from sim.engine.management import ManagementState
 from sim.engine.network import build_network
-from sim.engine.observables import GAMING_MIN_HOURS, Rate, hourly_rates
+from sim.engine.observables import Rate, hourly_rates
 from sim.engine.rules import RULES
-from sim.scenario.io import apply_changes
-from sim.scenario.schema import Scenario
 from sim.engine.state import Traits, WorkforceState
+from sim.engine.valuation import Benchmark, honest_pilot, reported_value_usd, valuation_method
+from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
@@ -36,19 +38,10 @@ class PolicyTerms:
     policy: Scenario
     kpi_rate: Rate
     detector: HourlyFlagRates
-    genuine_base: np.ndarray  # utility per genuine hour before the KPI reward
-    performative_base: np.ndarray  # utility per performative hour before reward and conformity
-
-
-@dataclass
-class ManagementState:
-    """What management has decided so far: the current policy, target and budget."""
-
-    policy: Scenario  # the scenario with all interventions so far applied
-    target: float  # current KPI target per employee-week (ratcheted)
-    budget_index: float = 1.0  # AI budget relative to the start
-    period_reported_value_usd: float = 0.0
-    period_spend_usd: float = 0.0
+    genuine_base: np.ndarray  # hours of utility per genuine hour before the KPI reward
+    performative_base: np.ndarray  # hours of utility per performative hour before reward and conformity
+    benchmark: Benchmark  # the honest pilot management values this KPI by
+    valuation: str  # kpi_benchmark | claimed_hours
 
 
 class OrganisationModel(mesa.Model):
@@ -66,7 +59,7 @@ class OrganisationModel(mesa.Model):
         org = scenario.organization
         self.traits = Traits.draw(scenario.behavior, n, self.rng)
         self.network = build_network(n, org.team_size, org.cross_team_ties, org.network, self.rng)
-        self.rates = hourly_rates(scenario.usage, self.traits.speedup, self.traits.self_report_bias)
+        self.rates = hourly_rates(scenario.usage, self.traits.speedup, self.traits.perceived_speedup)
         self._believed_value_per_genuine_hour = self.traits.intrinsic_motivation * self.traits.perceived_speedup
         self.management = ManagementState(policy=scenario, target=scenario.kpi.resolved_target)
         self.state = WorkforceState(np.zeros(n), np.zeros(n))
@@ -92,9 +85,14 @@ class OrganisationModel(mesa.Model):
 
     @property
     def kpi_strength(self) -> float:
-        budget = self.policy.management.budget
-        follows = budget.enabled and budget.strength_follows_budget
-        return self.policy.kpi.strength * (self.management.budget_index if follows else 1.0)
+        return self.management.kpi_strength
+
+    @property
+    def adjustment_cost(self) -> float:
+        """lam: the adjustment cost per squared hour of change that makes employees move a share
+        `inertia` of the way to the frictionless best response (exact when delta = kappa = 0)."""
+        behavior = self.config.behavior
+        return behavior.effort_cost * (1.0 - behavior.inertia) / behavior.inertia
 
     def policy_terms(self) -> PolicyTerms:
         """Arrays that change only when the policy does (cached per policy version)."""
@@ -103,17 +101,23 @@ class OrganisationModel(mesa.Model):
             traits = self.traits
             detector = detector_rates(policy.usage, policy.detection)
             penalty = expected_penalty(policy.audit, policy.detection, detector)
+            kpi_rate = kpis.kpi_rate(policy.kpi, self.rates)
             self._terms = PolicyTerms(
                 policy=policy,
-                kpi_rate=kpis.kpi_rate(policy.kpi, self.rates),
+                kpi_rate=kpi_rate,
                 detector=detector,
                 genuine_base=self._believed_value_per_genuine_hour - penalty.per_genuine_hour,
                 performative_base=-traits.integrity_cost - penalty.per_performative_hour,
+                benchmark=honest_pilot(policy, kpi_rate, self._believed_value_per_genuine_hour, traits.speedup),
+                valuation=valuation_method(policy),
             )
         return self._terms
 
-    def decision_problem(self) -> Problem:
-        """Every employee's objective for the coming week, given last week's state."""
+    def decision_problem(self, frictions: bool = True) -> Problem:
+        """Every employee's objective for the coming week, given last week's state.
+
+        With `frictions`, the week's random-utility shocks (sd `behavior.noise`, drawn here from
+        the model's generator) and the adjustment cost towards last week's hours are included."""
         policy, behavior, state = self.policy, self.config.behavior, self.state
         terms = self.policy_terms()
         cutoff = (
@@ -126,6 +130,15 @@ class OrganisationModel(mesa.Model):
         a_p = terms.performative_base + incentive.linear.per_performative_hour
         if behavior.conformity > 0:
             a_p = a_p + (2 * behavior.conformity) * state.peer_performative_hours
+        adjustment = 0.0
+        if frictions:
+            if behavior.noise > 0:
+                a_g = a_g + self.rng.normal(0.0, behavior.noise, state.size)
+                a_p = a_p + self.rng.normal(0.0, behavior.noise, state.size)
+            adjustment = self.adjustment_cost
+            if adjustment > 0:
+                a_g = a_g + adjustment * state.genuine_hours
+                a_p = a_p + adjustment * state.performative_hours
         return Problem(
             a_genuine=a_g,
             a_performative=a_p,
@@ -134,13 +147,14 @@ class OrganisationModel(mesa.Model):
             conformity=behavior.conformity,
             hours_cap=behavior.max_ai_hours_per_week,
             step=incentive.step,
+            adjustment=adjustment,
         )
 
     def _start_state(self) -> None:
         """Week 0: everyone at their honest best response; a random share also performs."""
         n = self.state.size
         starters = self.rng.random(n) < self.config.behavior.initial_performative_share
-        problem = self.decision_problem()
+        problem = self.decision_problem(frictions=False)
         g, p = best_response(problem, may_perform=starters)
         self.state.genuine_hours, self.state.performative_hours = g, p
         self.state.payoff = problem.value(g, p)  # expected payoff: what imitators compare in week 1
@@ -149,23 +163,13 @@ class OrganisationModel(mesa.Model):
     # --- one week ------------------------------------------------------------------------
     def step(self) -> None:
         week = self.steps
-        self._apply_interventions(week)
+        self.management.apply_interventions(self.config, week)
         self.state.peer_performative_hours = self.network.neighbour_mean(self.state.performative_hours)
         g, p = RULES[self.config.behavior.rule](self)
         self._observe(week, g, p)
-        self._manage(week)
+        self.management.review(week, self.records[-1])
         if week >= self.config.weeks:
             self.running = False
-
-    def _apply_interventions(self, week: int) -> None:
-        for intervention in self.config.management.interventions:
-            if intervention.week == week:
-                before = self.policy.kpi
-                self.management.policy = apply_changes(
-                    self.policy, intervention.set, origin=f"intervention at week {week}"
-                )
-                if self.policy.kpi.regime != before.regime or self.policy.kpi.target != before.target:
-                    self.management.target = self.policy.kpi.resolved_target
 
     def _observe(self, week: int, g: np.ndarray, p: np.ndarray) -> None:
         policy, behavior, traits, state = self.policy, self.config.behavior, self.traits, self.state
@@ -189,24 +193,32 @@ class OrganisationModel(mesa.Model):
         state.genuine_hours, state.performative_hours = g, p
         state.kpi, state.reward, state.penalty, state.payoff = measured, reward, flags.penalty, payoff
         state.flags = flags.audit_flags + flags.detector_flags
-        self._record(week, flags)
+        self._record(week, flags, kpis.measured_kpi(kpi, rate, g, np.zeros_like(p), 0.0))
 
-    def _record(self, week: int, flags: Flags) -> None:
+    def _record(self, week: int, flags: Flags, genuine_kpi: np.ndarray) -> None:
         """Append this week's organisation totals to `records` (what a dashboard would show)."""
-        policy, state = self.policy, self.state
+        policy, state, terms = self.policy, self.state, self.policy_terms()
         g, p, measured, target = state.genuine_hours, state.performative_hours, state.kpi, self.management.target
-        gaming = p >= GAMING_MIN_HOURS
+        gaming = state.gaming
         gaming_count = float(np.count_nonzero(gaming))
         flagged_honest = flags.flagged & ~gaming
         self.flagged_while_honest |= flagged_honest
+        all_flags = flags.audit_flags + flags.detector_flags
         totals = week_economics(g, p, self.rates, policy)
+        wage = policy.economics.loaded_wage_usd_per_hour
+        reported_kpi = float(measured.sum())
+        reported_value = reported_value_usd(
+            terms.valuation, reported_kpi, totals["claimed_hours_saved"], terms.benchmark, wage
+        )
         exposure_rate = policy.security.exposures_per_million_performative_queries / 1e6
         queries = self.rates["queries"].of(g, p)
         row = {
             "week": float(week),
             "employees": float(state.size),
             **totals,
-            "reported_kpi": float(measured.sum()),
+            "reported_value_usd": reported_value,
+            "reported_kpi": reported_kpi,
+            "genuine_kpi": float(genuine_kpi.sum()),
             "kpi_target": target,
             "kpi_strength": self.kpi_strength,
             "budget_index": self.management.budget_index,
@@ -218,30 +230,14 @@ class OrganisationModel(mesa.Model):
             "flagged_honest_employees": float(np.count_nonzero(flagged_honest)),
             "audit_flags": float(flags.audit_flags.sum()),
             "detector_flags": float(flags.detector_flags.sum()),
+            "flags_on_honest": float(all_flags[~gaming].sum()),
             "data_exposure_incidents": float(self.rng.poisson(exposure_rate * totals["performative_queries"])),
             "mean_payoff": float(state.payoff.mean()),
         }
         row["performative_share"] = _share(totals["performative_hours"], totals["genuine_hours"] + totals["performative_hours"])
-        row["roi_reported"] = roi(totals["reported_value_usd"], totals["ai_spend_usd"])
+        row["roi_reported"] = roi(reported_value, totals["ai_spend_usd"])
         row["roi_true"] = roi(totals["true_value_usd"], totals["ai_spend_usd"])
         self.records.append(row)
-
-    def _manage(self, week: int) -> None:
-        """Target ratchet and the budget review on reported ROI."""
-        policy, row, mgmt = self.policy, self.records[-1], self.management
-        ratchet = policy.management.target_ratchet
-        if ratchet.enabled and policy.kpi.scheme != "rank" and row["target_reached_share"] >= ratchet.attainment_share:
-            mgmt.target *= 1 + ratchet.step
-        budget = policy.management.budget
-        if budget.enabled:
-            mgmt.period_reported_value_usd += row["reported_value_usd"]
-            mgmt.period_spend_usd += row["ai_spend_usd"]
-            if week % budget.review_every_weeks == 0:
-                reported = roi(mgmt.period_reported_value_usd, mgmt.period_spend_usd)
-                if np.isfinite(reported):
-                    change = np.clip(budget.growth_per_unit_roi * (reported - budget.hurdle_roi), -budget.max_change, budget.max_change)
-                    mgmt.budget_index *= 1 + float(change)
-                mgmt.period_reported_value_usd = mgmt.period_spend_usd = 0.0
 
     def run(self) -> None:
         """Step until the scenario's last week."""

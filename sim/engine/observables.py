@@ -12,10 +12,6 @@ import numpy as np
 
 from sim.scenario.schema import Usage
 
-GAMING_MIN_HOURS = 0.1
-"""An employee-week with at least this many performative hours counts as gaming (6 minutes)."""
-
-
 @dataclass(frozen=True)
 class Rate:
     """Amount of a quantity per genuine hour and per performative hour (scalars or arrays)."""
@@ -36,12 +32,12 @@ class Rate:
         )
 
 
-def hourly_rates(usage: Usage, speedup: np.ndarray, self_report_bias: np.ndarray) -> dict[str, Rate]:
+def hourly_rates(usage: Usage, speedup: np.ndarray, perceived_speedup: np.ndarray) -> dict[str, Rate]:
     """Per-hour rates of every observable quantity.
 
-    `claimed_hours_saved` is the self-report: perceived speed-up (s + b) on genuine hours, and the
-    bias b alone on performative hours; claims are never negative. `true_hours_saved` is s on
-    genuine hours and nothing on performative ones.
+    `claimed_hours_saved` is the honest self-report: the perceived speed-up s + b on genuine hours
+    (never negative), nothing on performative hours (the employee knows they saved nothing).
+    `true_hours_saved` is s on genuine hours and nothing on performative ones.
     """
     gen, perf = usage.genuine, usage.performative
     return {
@@ -56,6 +52,6 @@ def hourly_rates(usage: Usage, speedup: np.ndarray, self_report_bias: np.ndarray
         "queries": Rate(gen.queries_per_hour, perf.queries_per_hour),
         "actions": Rate(gen.queries_per_hour * gen.action_rate, perf.queries_per_hour * perf.action_rate),
         "completions": Rate(gen.queries_per_hour * gen.done_rate, perf.queries_per_hour * perf.done_rate),
-        "claimed_hours_saved": Rate(np.maximum(speedup + self_report_bias, 0.0), np.maximum(self_report_bias, 0.0)),
+        "claimed_hours_saved": Rate(np.maximum(perceived_speedup, 0.0), 0.0),
         "true_hours_saved": Rate(speedup, 0.0),
     }

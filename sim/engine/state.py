@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.scenario.schema import Behavior
 from sim.engine.traits import draw_trait
+from sim.scenario.schema import Behavior
 
 
 @dataclass(frozen=True)
@@ -15,26 +15,29 @@ class Traits:
     """Per-employee characteristics, fixed for the run."""
 
     speedup: np.ndarray  # s_i, true hours saved per genuine AI hour
-    self_report_bias: np.ndarray  # b_i, believed and reported extra hours saved per AI hour
-    intrinsic_motivation: np.ndarray  # m_i, utility per believed hour saved
-    integrity_cost: np.ndarray  # iota_i, utility cost per performative hour
+    perceived_speedup: np.ndarray  # what employee i believes AI saves them per genuine hour
+    intrinsic_motivation: np.ndarray  # m_i, hours of utility per believed hour saved
+    integrity_cost: np.ndarray  # iota_i, hours of utility lost per performative hour
     threshold: np.ndarray  # share of colleagues performing that triggers performing (threshold rule)
 
     @classmethod
     def draw(cls, behavior: Behavior, n: int, rng: np.random.Generator) -> Traits:
         """Draw every trait in a fixed order, so a seed fixes the workforce."""
+        speedup = draw_trait(behavior.speedup, n, rng)
+        prior = draw_trait(behavior.perceived_speedup_prior, n, rng)
+        anchoring = np.clip(draw_trait(behavior.perception_anchoring, n, rng), 0.0, 1.0)
         return cls(
-            speedup=draw_trait(behavior.speedup, n, rng),
-            self_report_bias=draw_trait(behavior.self_report_bias, n, rng),
+            speedup=speedup,
+            perceived_speedup=(1.0 - anchoring) * speedup + anchoring * prior,
             intrinsic_motivation=draw_trait(behavior.intrinsic_motivation, n, rng),
             integrity_cost=draw_trait(behavior.integrity_cost, n, rng),
             threshold=draw_trait(behavior.threshold, n, rng),
         )
 
     @property
-    def perceived_speedup(self) -> np.ndarray:
-        """What employees believe AI saves them per genuine hour (METR: belief exceeds truth)."""
-        return self.speedup + self.self_report_bias
+    def perception_gap(self) -> np.ndarray:
+        """b_i: believed minus true hours saved per genuine AI hour (METR: positive for experts)."""
+        return self.perceived_speedup - self.speedup
 
 
 @dataclass
@@ -44,10 +47,10 @@ class WorkforceState:
     genuine_hours: np.ndarray
     performative_hours: np.ndarray
     kpi: np.ndarray = field(default=None)  # measured KPI value
-    reward: np.ndarray = field(default=None)  # KPI reward (utility)
-    penalty: np.ndarray = field(default=None)  # audit + detector penalties (utility)
+    reward: np.ndarray = field(default=None)  # KPI reward (hours of utility)
+    penalty: np.ndarray = field(default=None)  # audit + detector penalties (hours of utility)
     flags: np.ndarray = field(default=None)  # flagged hours, audits and detector
-    payoff: np.ndarray = field(default=None)  # realised utility
+    payoff: np.ndarray = field(default=None)  # realised utility (hours)
     peer_performative_hours: np.ndarray = field(default=None)  # colleagues' mean p the week before
 
     def __post_init__(self) -> None:
@@ -59,3 +62,8 @@ class WorkforceState:
     @property
     def size(self) -> int:
         return self.genuine_hours.shape[0]
+
+    @property
+    def gaming(self) -> np.ndarray:
+        """Employees whose activity this week inflates the KPI without value (p > 0)."""
+        return self.performative_hours > 0

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from sim.compare import interval
-from sim.report.figures import COLOURS, new_axes, usd_axis
+from sim.report.figures import COLOURS, new_axes, percent_axis, usd_axis
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e")
 
@@ -55,20 +55,22 @@ def plot_roi_comparison(summaries: pd.DataFrame, ax: Axes | None = None) -> Figu
     _bars(ax, true, 0.2, 0.4, COLOURS["true"], "ROI in truth")
     ax.axhline(0, color="black", lw=0.7)
     _scenario_axis(ax, list(reported.index))
+    percent_axis(ax)
     ax.set_title("Return on AI spend: reported vs true", loc="left", fontsize=11)
-    ax.set_ylabel("ROI over the run")
+    ax.set_ylabel("ROI over the run, % of AI spend")
     ax.legend(fontsize=8)
     return fig
 
 
 def plot_spend_comparison(summaries: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Mean AI spend per scenario, split into genuine use, performative use and licences."""
+    """Mean AI spend per scenario, split into genuine use, performative use and seats."""
     fig, ax = new_axes(ax)
-    means = summaries.groupby("scenario", sort=False)[["usage_spend_usd", "wasted_spend_usd", "licence_cost_usd"]].mean()
+    columns = ["usage_spend_usd", "wasted_spend_usd", "licence_cost_usd", "enablement_cost_usd"]
+    means = summaries.groupby("scenario", sort=False)[columns].mean()
     parts = {
         "genuine use": (means["usage_spend_usd"] - means["wasted_spend_usd"], COLOURS["genuine"]),
         "performative use": (means["wasted_spend_usd"], COLOURS["performative"]),
-        "licences": (means["licence_cost_usd"], COLOURS["licence"]),
+        "seats (licences, enablement)": (means["licence_cost_usd"] + means["enablement_cost_usd"], COLOURS["seats"]),
     }
     bottom = np.zeros(len(means))
     for label, (values, colour) in parts.items():
@@ -154,8 +156,8 @@ def comparison_figures(summaries: pd.DataFrame, timeseries: pd.DataFrame) -> dic
                                    percent=True),
             "What each dashboard shows, as a share of its own target (regimes count different things).",
         ),
-        "roi": (plot_roi_comparison(summaries), "ROI over the run as management reports it and in truth."),
-        "spend": (plot_spend_comparison(summaries), "AI spend split into genuine use, performative use and licences."),
+        "roi": (plot_roi_comparison(summaries), "ROI over the run, in %, as management reports it and in truth."),
+        "spend": (plot_spend_comparison(summaries), "AI spend split into genuine use, performative use and seats."),
         "co2": (
             plot_metric_comparison(summaries, "co2_kg", "CO2 emitted by AI use", "kg CO2 over the run"),
             "Emissions from serving the tokens.",
@@ -163,7 +165,7 @@ def comparison_figures(summaries: pd.DataFrame, timeseries: pd.DataFrame) -> dic
         "gaming": (
             plot_weekly_comparison(timeseries, "gaming_share", "Employees gaming the metric", "share of employees",
                                    share=True),
-            "Share of employees spending at least 6 minutes a week on performative use.",
+            "Share of employees with any performative use each week.",
         ),
         "flags": (plot_flags_comparison(summaries), "Flags raised, and honest employees wrongly flagged."),
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 FIGSIZE_IN = (7.0, 3.6)
 COLOURS = {
@@ -17,7 +17,7 @@ COLOURS = {
     "true": "#1b9e77",
     "genuine": "#1b9e77",
     "performative": "#d95f02",
-    "licence": "#7570b3",
+    "seats": "#7570b3",
     "honest": "#e7298a",
     "gaming": "#666666",
 }
@@ -31,9 +31,20 @@ def new_axes(ax: Axes | None = None, figsize: tuple[float, float] = FIGSIZE_IN) 
     return fig, fig.add_subplot()
 
 
+def compact_usd(value: float) -> str:
+    """$950, $12k, $3.4M: short dollar labels for axes."""
+    size = abs(value)
+    if size >= 1e6:
+        return f"${value / 1e6:,.1f}M"
+    if size >= 1e4:
+        return f"${value / 1e3:,.0f}k"
+    return f"${value:,.0f}"
+
+
 def usd_axis(ax: Axes, axis: str = "y") -> None:
-    fmt = FuncFormatter(lambda v, _: f"${v:,.0f}")
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _: compact_usd(v)))
+    target.set_major_locator(MaxNLocator(5))
 
 
 def _finish(ax: Axes, title: str, ylabel: str) -> None:
@@ -76,60 +87,82 @@ def plot_adoption_vs_productivity(ts: pd.DataFrame, ax: Axes | None = None) -> F
     return fig
 
 
+def percent_axis(ax: Axes, axis: str = "y") -> None:
+    """Ratios shown as percentages (ROI 1.0 = 100%)."""
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
 def plot_roi(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Weekly ROI as the dashboard reports it and as it truly is."""
+    """Weekly ROI as the dashboard reports it and as it truly is, in %."""
     fig, ax = new_axes(ax)
     ax.plot(ts["week"], ts["roi_reported"], color=COLOURS["reported"], lw=2, label="ROI as reported")
     ax.plot(ts["week"], ts["roi_true"], color=COLOURS["true"], lw=2, ls="--", label="ROI in truth")
     ax.axhline(0, color="black", lw=0.7)
-    _finish(ax, "Return on AI spend: reported vs true", "ROI ((value - spend) / spend)")
+    percent_axis(ax)
+    _finish(ax, "Return on AI spend: reported vs true", "ROI, % of AI spend")
     ax.legend(fontsize=8)
     return fig
 
 
 def spend_breakdown(ts: pd.DataFrame) -> pd.DataFrame:
-    """Run totals of money (USD) and tokens, split into genuine use, performative use and licences."""
+    """Run totals of money (USD) and tokens, split into genuine use, performative use and seats
+    (licences and enablement)."""
     usage = ts["usage_spend_usd"].sum()
     wasted = ts["wasted_spend_usd"].sum()
     return pd.DataFrame(
         {
             "genuine": [usage - wasted, ts["genuine_tokens"].sum()],
             "performative": [wasted, ts["performative_tokens"].sum()],
-            "licences": [ts["licence_cost_usd"].sum(), 0.0],
+            "seats": [ts["licence_cost_usd"].sum() + ts["enablement_cost_usd"].sum(), 0.0],
         },
         index=["usd", "tokens"],
     )
 
 
 def plot_spend(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Where the money and the tokens went, as shares of each total (bars labelled in units)."""
-    fig, ax = new_axes(ax, (7.0, 2.6))
+    """Where the money went, in dollars: seats, genuine and performative usage, and the working
+    hours spent performing (a cost of gaming outside the AI bill); tokens by kind of use."""
+    if ax is None:
+        fig = Figure(figsize=(7.0, 3.4), layout="constrained")
+        ax, right = fig.subplots(1, 2, width_ratios=[3, 1])
+    else:
+        fig, right = ax.figure, None
     data = spend_breakdown(ts)
-    rows = [("money (USD)", "usd", "${:,.0f}"), ("tokens", "tokens", "{:,.0f}")]
-    for y, (label, key, fmt) in enumerate(rows):
-        total = data.loc[key].sum()
-        left = 0.0
-        for part in data.columns:
-            amount = data.loc[key, part]
-            share = amount / total if total > 0 else 0.0
-            if share <= 0:
-                continue
-            ax.barh(y, share, left=left, color=COLOURS[part if part != "licences" else "licence"],
-                    label=part if y == 0 or part != "licences" else None)
-            if share > 0.12:
-                ax.text(left + share / 2, y, f"{part}\n{fmt.format(amount)}", ha="center", va="center",
-                        color="white", fontsize=8)
-            left += share
-    ax.set_yticks(range(len(rows)), [label for label, _, _ in rows])
+    items = [
+        ("seats (licences, enablement)", data.loc["usd", "seats"], COLOURS["seats"]),
+        ("usage: genuine", data.loc["usd", "genuine"], COLOURS["genuine"]),
+        ("usage: performative", data.loc["usd", "performative"], COLOURS["performative"]),
+        ("working hours spent performing", float(ts["wasted_hours_cost_usd"].sum()), COLOURS["performative"]),
+    ]
+    y = range(len(items))
+    bars = ax.barh(list(y), [v for _, v, _ in items], color=[c for _, _, c in items])
+    bars[-1].set_hatch("//")
+    bars[-1].set_edgecolor("white")
+    ax.set_yticks(list(y), [label for label, _, _ in items], fontsize=8)
     ax.invert_yaxis()
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlim(0, 1)
-    ax.set_title("Where the money and the tokens went", loc="left", fontsize=11)
-    ax.set_xlabel("share of the run's total")
-    handles, labels = ax.get_legend_handles_labels()
-    unique = dict(zip(labels, handles))
-    ax.legend(unique.values(), unique.keys(), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=3)
+    top = max(v for _, v, _ in items) or 1.0
+    for i, (_, value, _) in enumerate(items):
+        ax.text(value + top * 0.01, i, f"${value:,.0f}", va="center", fontsize=8)
+    ax.set_xlim(0, top * 1.25)
+    usd_axis(ax, "x")
+    ax.set_title("Where the money went", loc="left", fontsize=11)
+    ax.set_xlabel("USD over the run")
     ax.spines[["top", "right"]].set_visible(False)
+    if right is not None:
+        tokens = data.loc["tokens", ["genuine", "performative"]]
+        total = float(tokens.sum()) or 1.0
+        right.bar([0], [tokens["genuine"] / total], color=COLOURS["genuine"], label="genuine")
+        right.bar([0], [tokens["performative"] / total], bottom=[tokens["genuine"] / total],
+                  color=COLOURS["performative"], label="performative")
+        right.set_xticks([0], [f"{total:,.0f}\ntokens"], fontsize=8)
+        right.yaxis.set_major_formatter(PercentFormatter(1.0))
+        right.set_ylim(0, 1)
+        right.set_title("Tokens", loc="left", fontsize=11)
+        for share, label, base in ((tokens["genuine"] / total, "genuine", 0.0),
+                                   (tokens["performative"] / total, "performative", tokens["genuine"] / total)):
+            if share > 0.06:
+                right.text(0, base + share / 2, f"{label}\n{share:.0%}", ha="center", va="center", color="white", fontsize=8)
+        right.spines[["top", "right"]].set_visible(False)
     return fig
 
 
@@ -149,7 +182,7 @@ def plot_gaming(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Share of employees gaming each week, and performative share of AI hours."""
     fig, ax = new_axes(ax)
     ax.plot(ts["week"], ts["gaming_share"], color=COLOURS["performative"], lw=2,
-            label="employees gaming (>= 6 min performative use)")
+            label="employees gaming (any performative use)")
     ax.plot(ts["week"], ts["performative_share"], color=COLOURS["gaming"], lw=2, ls=":",
             label="performative share of AI hours")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -182,10 +215,10 @@ RUN_FIGURES = {
         "What the dashboard shows (solid, left axis) against what AI use truly saves per employee, "
         "after subtracting the hours spent on performative use (dashed, right axis).",
     ),
-    "roi": (plot_roi, "Each week's return on AI spend as management computes it from claimed hours saved, and in truth."),
-    "spend": (plot_spend, "Shares of the run's AI spend and tokens that went to genuine use, performative use and licences."),
+    "roi": (plot_roi, "Each week's return on AI spend, in %, as management computes it from its dashboard, and in truth."),
+    "spend": (plot_spend, "AI spend by part (seats, genuine and performative usage) next to the wages paid for performative hours (hatched: a cost of gaming that is not on the AI bill), and the share of tokens that were performative."),
     "co2": (plot_co2, "Emissions from the energy used to serve the tokens; the orange band is performative use."),
-    "gaming": (plot_gaming, "Share of employees spending at least 6 minutes a week on performative use, and the share of all AI hours that are performative."),
+    "gaming": (plot_gaming, "Share of employees with any performative use each week, and the share of all AI hours that are performative."),
     "flags": (plot_flags, "Employees flagged each week; pink bars are honest employees wrongly flagged (false positives)."),
 }
 """Name -> (plot function, caption) for the run report, in reading order."""

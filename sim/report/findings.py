@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from sim.engine.economics import JOULES_PER_KWH, WEEKS_PER_MONTH
+from sim.report.headlines import gaming_costs
 from sim.scenario.schema import Scenario
 
 TOKENS_PER_MTOK = 1e6
@@ -29,51 +30,82 @@ def times(ratio: float) -> str:
     return f"{ratio:.1f} times"
 
 
+def roi_pct(ratio: float) -> str:
+    """ROI, a ratio in data files, as a percentage."""
+    return f"{ratio:,.0%}"
+
+
 def run_findings(summary: dict[str, Any], scenario: Scenario, ts: pd.DataFrame | None = None) -> list[str]:
     """What the numbers say, one sentence each, for a reader who has not seen the model."""
     s = summary
+    wage = scenario.economics.loaded_wage_usd_per_hour
     out: list[str] = []
-    over = s["value_overstatement"]
-    if over == over and s["true_value_usd"] > 0:
+    if scenario.kpi.strength > 0:
         out.append(
-            f"The dashboard overstates the value of AI {times(over)}: it credits {usd(s['reported_value_usd'])} "
-            f"of hours saved, but the hours really saved, less the hours spent on performative use, are worth "
-            f"{usd(s['true_value_usd'])}."
+            f"The KPI is worth up to {usd(s['incentive_usd_per_employee_week'])} a week to each employee who "
+            f"reaches the target (strength {scenario.kpi.strength:g} hours of pay at ${wage:g} an hour)."
         )
-    elif s["true_value_usd"] <= 0:
+    costs = gaming_costs(s)
+    if s["performative_hours"] > 0:
+        (first, first_usd, first_detail), (second, second_usd, second_detail) = costs
         out.append(
-            f"The dashboard credits {usd(s['reported_value_usd'])} of hours saved, but in truth AI use cost "
-            f"{usd(-s['true_value_usd'])} of working time: performative hours outweighed the hours saved."
+            f"The largest cost of gaming is {first.split(': ', 1)[1]}: {usd(first_usd)} ({first_detail}); "
+            f"then {second.split(': ', 1)[1]}: {usd(second_usd)} ({second_detail})."
+        )
+    else:
+        out.append("Nobody gamed the metric: no working hours or AI spend went on performative use.")
+    how = ("valuing the reported KPI at what each unit was worth in an honest pilot"
+           if s["valuation"] == "kpi_benchmark" else "valuing every claimed hour saved at the full wage")
+    over = s["value_overstatement"]
+    if s["true_value_usd"] > 0 and over == over:
+        out.append(
+            f"Management, {how}, credits AI with {usd(s['reported_value_usd'])}; the true value (hours really "
+            f"saved, times the {scenario.economics.capture_share:.0%} of them turned into output, less the hours "
+            f"spent performing) is {usd(s['true_value_usd'])}: overstated {times(over)}."
+        )
+    else:
+        out.append(
+            f"Management, {how}, credits AI with {usd(s['reported_value_usd'])}; in truth AI use lost "
+            f"{usd(-s['true_value_usd'])}: the hours spent performing outweighed the value of the hours saved."
         )
     if s["roi_reported"] == s["roi_reported"]:
         verdict = "loses money" if s["roi_true"] < 0 else "still pays"
         out.append(
-            f"ROI as reported is {s['roi_reported']:,.1f}; in truth it is {s['roi_true']:,.1f}, so AI use {verdict}."
+            f"ROI as reported is {roi_pct(s['roi_reported'])}; in truth it is {roi_pct(s['roi_true'])}, so AI use "
+            f"{verdict}."
         )
-    if s["ai_spend_usd"] > 0:
+    if s["kpi_inflation"] == s["kpi_inflation"] and s["kpi_inflation"] > 1.005:
         out.append(
-            f"{pct(s['wasted_spend_share'])} of AI spend bought nothing: {usd(s['wasted_spend_usd'])} of "
-            f"{usd(s['ai_spend_usd'])} went on performative use."
+            f"The dashboard's KPI runs {pct(s['kpi_inflation'] - 1)} above what the same employees' genuine use "
+            f"alone would have produced (the seed article puts performative adoption at 20-40%)."
         )
     out.append(
-        f"{pct(s['performative_share'])} of all AI hours were performative; in the last week "
-        f"{pct(s['gaming_share_final'])} of employees spent at least 6 minutes on performative use."
+        f"{pct(s['performative_share'])} of all AI hours were performative; {pct(s['gaming_share_mean'])} of "
+        f"employee-weeks included some gaming (any performative use), {pct(s['gaming_share_final'])} of "
+        f"employees in the last week."
+    )
+    claimed, true = s["claimed_hours_saved_per_employee_week"], s["true_hours_saved_per_employee_week"]
+    belief = (" (employees believe AI helps more than it does, as METR found for experienced developers)"
+              if claimed > true else "")
+    out.append(
+        f"Employees claimed {claimed:.2f} hours saved per week; AI truly saved them {true:.2f}{belief}. Field "
+        f"surveys without KPI pressure report about 1.1 h a week (Humlum and Vestergaard 2025)."
     )
     if s["co2_kg"] > 0:
         out.append(
             f"AI use emitted {s['co2_kg']:,.1f} kg of CO2, of which {s['wasted_co2_kg']:,.1f} kg "
             f"({pct(s['wasted_co2_kg'] / s['co2_kg'])}) came from performative tokens."
         )
-    if s["flagged_employee_weeks"] > 0:
+    if s["flags"] > 0:
         out.append(
-            f"Audits and the detector raised {s['flagged_employee_weeks']:,.0f} flags on employee-weeks; "
-            f"{s['flagged_honest_employees']:,} employees were flagged at least once in a week when they "
-            f"were not gaming."
+            f"Audits and the detector raised {s['flags']:,.0f} flags; {pct(s['honest_flag_share'])} of them hit "
+            f"employees who were not gaming that week, and {s['flagged_honest_employees']:,} employees were "
+            f"flagged at least once while honest."
         )
     if s["data_exposure_incidents"] > 0:
         count = s["data_exposure_incidents"]
         out.append(
-            f"Scripted performative queries caused {count:,.0f} data-exposure "
+            f"Performative queries caused {count:,.0f} data-exposure "
             f"incident{'' if count == 1 else 's'} (confidential data sent to the model for show)."
         )
     if ts is not None:
@@ -131,21 +163,47 @@ def cost_working(summary: dict[str, Any], scenario: Scenario) -> list[str]:
             f"Value-based pricing replaces the token bill: {s['actions']:,.0f} downstream actions x "
             f"${price.usd_per_action:g} per action = {usd(s['usage_spend_usd'])}."
         )
+    months = weeks / WEEKS_PER_MONTH
     if price.licence_usd_per_user_month > 0:
-        months = weeks / WEEKS_PER_MONTH
         lines.append(
-            f"Licences: {n:,} users x ${price.licence_usd_per_user_month:g} per month x {months:.1f} months "
+            f"Licences: {n:,} seats x ${price.licence_usd_per_user_month:g} per month x {months:.1f} months "
             f"= {usd(s['licence_cost_usd'])}."
         )
-    lines.append(f"AI spend = usage {usd(s['usage_spend_usd'])} + licences {usd(s['licence_cost_usd'])} = {usd(s['ai_spend_usd'])}.")
-    wage = sc.economics.loaded_wage_usd_per_hour
+    if price.enablement_usd_per_user_month > 0:
+        lines.append(
+            f"Enablement (training, integration, administration): {n:,} seats x "
+            f"${price.enablement_usd_per_user_month:g} per month x {months:.1f} months = {usd(s['enablement_cost_usd'])}."
+        )
     lines.append(
-        f"Reported value: {s['claimed_hours_saved']:,.0f} hours claimed saved x ${wage:g} per hour = "
-        f"{usd(s['reported_value_usd'])}."
+        f"AI spend = usage {usd(s['usage_spend_usd'])} + licences {usd(s['licence_cost_usd'])} + enablement "
+        f"{usd(s['enablement_cost_usd'])} = {usd(s['ai_spend_usd'])}."
+    )
+    wage = sc.economics.loaded_wage_usd_per_hour
+    if s["valuation"] == "claimed_hours":
+        lines.append(
+            f"Reported value (claimed hours): {s['claimed_hours_saved']:,.0f} hours claimed saved x ${wage:g} per "
+            f"hour = {usd(s['reported_value_usd'])}."
+        )
+    else:
+        per_unit = s["reported_value_usd"] / s["reported_kpi"] if s["reported_kpi"] else float("nan")
+        scale = 1.0
+        while per_unit == per_unit and 0 < abs(per_unit) * scale < 0.1:
+            scale *= 1000.0
+        lines.append(
+            f"Reported value (KPI benchmark): {s['reported_kpi']:,.0f} {sc.kpi.regime} KPI units on the dashboard "
+            f"x ${per_unit * scale:,.2f} per {scale:,.0f} units (the true value per unit in an honest pilot with "
+            f"no KPI pressure) = {usd(s['reported_value_usd'])}."
+        )
+    capture = sc.economics.capture_share
+    lines.append(
+        f"True value: {s['true_hours_saved']:,.0f} hours really saved x ${wage:g} x {capture:g} captured "
+        f"= {usd(s['captured_value_usd'])}, less {s['performative_hours']:,.0f} performative hours x ${wage:g} "
+        f"= {usd(s['wasted_hours_cost_usd'])}: {usd(s['true_value_usd'])}."
     )
     lines.append(
-        f"True value: ({s['true_hours_saved']:,.0f} hours really saved - {s['performative_hours']:,.0f} "
-        f"performative hours) x ${wage:g} per hour = {usd(s['true_value_usd'])}."
+        f"ROI = (value - spend) / spend: reported ({usd(s['reported_value_usd'])} - {usd(s['ai_spend_usd'])}) / "
+        f"{usd(s['ai_spend_usd'])} = {roi_pct(s['roi_reported'])}; true ({usd(s['true_value_usd'])} - "
+        f"{usd(s['ai_spend_usd'])}) / {usd(s['ai_spend_usd'])} = {roi_pct(s['roi_true'])}."
     )
     e = sc.energy
     kwh = (s["input_tokens"] * e.joules_per_input_token + s["output_tokens"] * e.joules_per_output_token) * e.pue / JOULES_PER_KWH
@@ -168,6 +226,7 @@ def comparison_findings(table: pd.DataFrame, labels: list[str], replicates: int)
         over = mean("value_overstatement", label)
         wasted = mean("wasted_spend_share", label)
         parts = []
+        parts.append(f"ROI {roi_pct(mean('roi_reported', label))} as reported, {roi_pct(mean('roi_true', label))} in truth")
         if over == over:
             parts.append(f"the dashboard overstates the value of AI {times(over)}")
         if wasted == wasted:
@@ -179,7 +238,10 @@ def comparison_findings(table: pd.DataFrame, labels: list[str], replicates: int)
         out.append(
             f"Compared with {base}, {label} changes the performative share of AI hours from "
             f"{pct(mean('performative_share', base))} to {pct(mean('performative_share', label))}, true ROI from "
-            f"{mean('roi_true', base):,.1f} to {mean('roi_true', label):,.1f}, and spend on performative use from "
-            f"{usd(mean('wasted_spend_usd', base))} to {usd(mean('wasted_spend_usd', label))}."
+            f"{roi_pct(mean('roi_true', base))} to {roi_pct(mean('roi_true', label))}, reported ROI from "
+            f"{roi_pct(mean('roi_reported', base))} to {roi_pct(mean('roi_reported', label))}, and the cost of "
+            f"gaming (performative hours and spend) from "
+            f"{usd(mean('wasted_hours_cost_usd', base) + mean('wasted_spend_usd', base))} to "
+            f"{usd(mean('wasted_hours_cost_usd', label) + mean('wasted_spend_usd', label))}."
         )
     return out

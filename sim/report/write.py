@@ -13,13 +13,12 @@ from sim.output import atomic_write, atomic_write_text
 from sim.report.compare_figures import comparison_figures
 from sim.report.figures import RUN_FIGURES
 from sim.report.findings import comparison_findings, cost_working, run_findings
+from sim.report.headlines import run_headlines
 from sim.report.html import figure_html, list_html, page, png_bytes, table_html
 from sim.runner import RunResult
 from sim.scenario.schema import Scenario
 
 REPORT_NAME = "report.html"
-RUN_FORMATS = {"flagged_honest_employees": "{:,.0f}", "data_exposure_incidents": "{:,.0f}"}
-"""Formats that differ in a single run (whole counts) from a comparison (means of counts)."""
 FIGURE_DIR = "figures"
 
 
@@ -27,7 +26,7 @@ def write_run_report(result: RunResult, out_dir: Path) -> list[Path]:
     """Write report.html and figures/*.png for one run; return the paths written."""
     figures = _render({name: (plot(result.timeseries), caption) for name, (plot, caption) in RUN_FIGURES.items()})
     summary, scenario = result.summary, result.scenario
-    headline_rows = [[label, _fmt(RUN_FORMATS.get(key, fmt), summary.get(key))] for key, label, fmt in HEADLINE_METRICS]
+    headline_rows = [list(row) for row in run_headlines(summary, scenario)]
     sections = [
         ("Headline numbers", table_html(["metric", "value over the run"], headline_rows)),
         ("What the numbers say", list_html(run_findings(summary, scenario, result.timeseries), "findings")),
@@ -49,7 +48,7 @@ def write_comparison_report(comparison: Comparison, out_dir: Path) -> list[Path]
     figures = _render(comparison_figures(comparison.summaries, comparison.timeseries))
     labels = list(comparison.scenarios)
     table = headline_table(comparison)
-    rows = [[name] + [format_cell(table, key, label, fmt) for label in labels] for key, name, fmt in HEADLINE_METRICS]
+    rows = [[name] + [format_cell(table, key, label, unit) for label in labels] for key, name, unit in HEADLINE_METRICS]
     n = len(comparison.seeds)
     scenario_list = [
         f"{label}: {scenario.description.strip() or '(no description)'}" for label, scenario in comparison.scenarios.items()
@@ -78,7 +77,8 @@ def scenario_rows(scenario: Scenario) -> list[list[str]]:
         ["employees", f"{scenario.organization.employees:,}"],
         ["weeks", str(scenario.weeks)],
         ["KPI regime / scheme", f"{kpi.regime} / {kpi.scheme}"],
-        ["KPI strength (alpha)", f"{kpi.strength:g}"],
+        ["KPI strength (alpha)", f"{kpi.strength:g} h of pay per week at target "
+         f"(${kpi.strength * scenario.economics.loaded_wage_usd_per_hour:,.2f})"],
         ["KPI target per employee-week", f"{kpi.resolved_target:,.6g}"],
         ["audits", f"{scenario.audit.rate:.0%} of employee-weeks" if scenario.audit.rate > 0 else "none"],
         ["anomaly detector", "on" if scenario.detection.enabled else "off"],
@@ -86,8 +86,10 @@ def scenario_rows(scenario: Scenario) -> list[list[str]]:
     ]
     if scenario.pricing.usd_per_action is not None:
         rows.append(["value-based price", f"${scenario.pricing.usd_per_action:g} per action"])
-    if scenario.pricing.licence_usd_per_user_month > 0:
-        rows.append(["licence", f"${scenario.pricing.licence_usd_per_user_month:g} per user per month"])
+    rows.append(["seat costs", f"licence ${scenario.pricing.licence_usd_per_user_month:g} + enablement "
+                 f"${scenario.pricing.enablement_usd_per_user_month:g} per user per month"])
+    rows.append(["value of an hour", f"${scenario.economics.loaded_wage_usd_per_hour:g} loaded wage; "
+                 f"{scenario.economics.capture_share:.0%} of saved hours become output"])
     for intervention in scenario.management.interventions:
         rows.append([f"from week {intervention.week}", ", ".join(f"{k} = {v}" for k, v in intervention.set.items())])
     rows.append(["seed", str(scenario.seed)])
@@ -123,11 +125,6 @@ def _regimes(scenario: Scenario, summary: dict) -> str:
     final = summary.get("final_kpi_regime", scenario.kpi.regime)
     return scenario.kpi.regime if final == scenario.kpi.regime else f"{scenario.kpi.regime}, then {final}"
 
-
-def _fmt(fmt: str, value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "n/a"
-    return fmt.format(value)
 
 
 def _meta(what: str) -> str:

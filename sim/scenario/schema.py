@@ -120,32 +120,46 @@ class Organization(Strict):
 
 
 class Behavior(Strict):
+    """How employees decide. Utility is in hours of the employee's own working time (model brief
+    10.1): 1 is worth one hour's pay to them."""
+
     rule: Rule = "best_response"
     """How employees update (g, p) each week: `best_response`, `imitation` or `threshold`."""
-    effort_cost: float = Field(0.05, gt=0)
-    """c: attention cost c/2 (g^2 + p^2) per week, utility per hour squared."""
+    effort_cost: float = Field(src.EFFORT_COST, gt=0)
+    """c: attention cost c/2 (g^2 + p^2) of AI use, hours of utility per hour squared."""
     substitutability: float = Field(0.3, ge=0, lt=1)
     """delta in [0, 1): extra cost delta*c*g*p of doing both kinds of AI use."""
     speedup: Trait = NormalDist(dist="normal", mean=src.SPEEDUP_MEAN, sd=src.SPEEDUP_SD)
     """s_i: true hours saved per genuine AI hour (negative = slower, as in METR)."""
-    self_report_bias: Trait = NormalDist(
-        dist="normal", mean=src.SELF_REPORT_BIAS_MEAN, sd=src.SELF_REPORT_BIAS_SD
+    perceived_speedup_prior: Trait = NormalDist(
+        dist="normal", mean=src.PERCEIVED_SPEEDUP_PRIOR, sd=src.PERCEIVED_SPEEDUP_PRIOR_SD
     )
-    """b_i: hours saved an employee believes in and reports per AI hour beyond the truth."""
+    """Hours saved per AI hour that employee i expects before experience (mean: METR's forecast;
+    sceptics below, enthusiasts above)."""
+    perception_anchoring: Trait = src.PERCEPTION_ANCHORING
+    """w_i in [0, 1]: weight of the prior in what employees believe AI saves them, (1 - w_i) s_i +
+    w_i prior; their perception gap b_i = w_i (prior - s_i) (METR: belief barely moves with
+    experience). 0 = employees know their true speed-up."""
     intrinsic_motivation: Trait = NormalDist(dist="normal", mean=1.0, sd=0.3, min=0.0)
-    """m_i: utility per hour the employee believes AI saves them (intrinsic and career value)."""
-    integrity_cost: Trait = NormalDist(dist="normal", mean=0.3, sd=0.2, min=0.0)
-    """iota_i: utility cost per performative hour."""
+    """m_i: hours of utility per hour the employee believes AI saves them (1: an hour saved is
+    worth an hour)."""
+    integrity_cost: Trait = LognormalDist(
+        dist="lognormal", mean=src.INTEGRITY_COST_MEAN, sigma=src.INTEGRITY_COST_SIGMA
+    )
+    """iota_i: hours of utility lost per performative hour (stigma, self-image)."""
     conformity: float = Field(0.01, ge=0)
-    """kappa: cost kappa*(p - mean colleague p last week)^2."""
-    noise: float = Field(0.0, ge=0)
-    """Standard deviation (hours) of noise added to each best response."""
+    """kappa: cost kappa*(p - mean colleague p last week)^2, hours of utility per hour squared."""
+    noise: float = Field(src.UTILITY_NOISE_SD, ge=0)
+    """Sd of the weekly random-utility shocks to the marginal utility of a genuine and of a
+    performative hour (hours of utility per hour); the best response is exact for the shocked
+    problem, so nobody games by accident."""
     inertia: float = Field(0.5, gt=0, le=1)
-    """Share of the way to the best response moved each week (1 = jump)."""
+    """Share of the way to the frictionless best response moved each week: an adjustment cost
+    c (1 - inertia) / inertia / 2 per squared hour of change (1 = jump; corners stay exact)."""
     imitation_rate: float = Field(0.1, ge=0, le=1)
     """imitation: probability per week that an employee compares with one random colleague."""
     selection_intensity: float = Field(5.0, ge=0)
-    """imitation: beta of the Fermi rule 1 / (1 + exp(-beta (payoff_j - payoff_i)))."""
+    """imitation: beta of the Fermi rule 1 / (1 + exp(-beta (payoff_j - payoff_i))), per hour of utility."""
     threshold: Trait = UniformDist(dist="uniform", low=0.0, high=1.0)
     """threshold: share of colleagues who must perform before this employee does (Granovetter)."""
     initial_performative_share: float = Field(0.05, ge=0, le=1)
@@ -210,7 +224,9 @@ class Kpi(Strict):
     """`linear`: reward strength * KPI / target; `quota`: strength if KPI >= target; `rank`:
     strength if in the top `rank_top_share` of the team last week."""
     strength: float = Field(0.5, ge=0)
-    """alpha: utility of the full KPI reward."""
+    """alpha: what reaching the target is worth to the employee each week, in hours of their pay
+    (1 = one hour's pay a week, a bonus or its weight in a review); under `linear` the reward is
+    alpha * KPI / target."""
     target: float | None = Field(None, gt=0)
     """Per employee per week, in KPI units of the regime; empty means the regime's default (tokens:
     50,000). A target set here stays when the regime is changed by `--set` or a sweep: leave it
@@ -245,7 +261,7 @@ class Audit(Strict):
     rate: float = Field(0.0, ge=0, le=1)
     """q: share of employee-weeks audited."""
     penalty: float = Field(1.0, ge=0)
-    """F: utility penalty per flagged hour."""
+    """F: penalty per flagged hour, in hours of the employee's pay."""
     tpr: float = Field(0.8, ge=0, le=1)
     """Probability that an audit flags a performative hour."""
     fpr: float = Field(0.05, ge=0, le=1)
@@ -259,7 +275,7 @@ class Detection(Strict):
     """Operating point: flag an hour whose score is this many sds above genuine use (2.5: 0.6% of
     genuine hours flagged; the best balanced accuracy, ~85%, is at d'/2 ~ 1.06)."""
     penalty: float = Field(0.5, ge=0)
-    """Utility penalty per hour flagged by the detector."""
+    """Penalty per hour flagged by the detector, in hours of the employee's pay."""
     spread_log_tokens_per_query: float = Field(src.SPREAD_LOG_TOKENS_PER_QUERY, gt=0)
     """Spread (sd) of log tokens per query across genuine hours."""
     spread_action_rate: float = Field(src.SPREAD_ACTION_RATE, gt=0)
@@ -273,8 +289,10 @@ class Pricing(Strict):
     """USD per million input tokens."""
     output_usd_per_mtok: float = Field(src.CLAUDE_35_SONNET_OUTPUT_USD_PER_MTOK, ge=0)
     """USD per million output tokens."""
-    licence_usd_per_user_month: float = Field(0.0, ge=0)
-    """Seat licence per employee per month (Copilot for M365: $30)."""
+    licence_usd_per_user_month: float = Field(src.COPILOT_M365_USD_PER_USER_MONTH, ge=0)
+    """Seat licence per employee per month (default: the Microsoft 365 Copilot list price)."""
+    enablement_usd_per_user_month: float = Field(src.ENABLEMENT_USD_PER_USER_MONTH, ge=0)
+    """Enablement and platform cost per employee per month: training, integration, administration."""
     usd_per_action: float | None = Field(None, ge=0)
     """Value-based pricing: if set, pay this per downstream action instead of per token."""
 
@@ -282,6 +300,9 @@ class Pricing(Strict):
 class Economics(Strict):
     loaded_wage_usd_per_hour: float = Field(src.LOADED_WAGE_USD_PER_HOUR, gt=0)
     """Employer cost of one working hour: values hours saved and hours wasted."""
+    capture_share: float = Field(src.CAPTURE_SHARE, ge=0, le=1)
+    """Share of truly saved hours turned into valued output (the rest is slack); performative hours
+    are lost at the full wage."""
 
 
 class Energy(Strict):
@@ -317,13 +338,17 @@ class Budget(Strict):
     """Weeks between budget reviews (13: quarterly)."""
     hurdle_roi: float = 0.0
     """Reported ROI above this grows the budget, below it shrinks it."""
-    growth_per_unit_roi: float = Field(0.001, ge=0)
-    """Relative budget change per unit of reported ROI above the hurdle (ROI is a ratio: 100 = 10,000%;
-    token spend is small next to wages, so reported ROIs run to the hundreds)."""
+    growth_per_unit_roi: float = Field(0.25, ge=0)
+    """Relative budget change per unit of reported ROI above the hurdle (ROI is a ratio: 1 = 100%,
+    so 0.25 grows the budget by 25% at a reported ROI of 100%)."""
     max_change: float = Field(0.5, ge=0, le=1)
     """Cap on the relative change at one review."""
     strength_follows_budget: bool = True
     """KPI strength is scaled by the budget index (a bigger budget, a harder push)."""
+
+
+Valuation = Literal["kpi_benchmark", "claimed_hours"]
+VALUATIONS: tuple[str, ...] = get_args(Valuation)
 
 
 POLICY_SECTIONS = ("kpi", "audit", "detection", "pricing")
@@ -347,6 +372,11 @@ class Intervention(Strict):
 
 
 class Management(Strict):
+    valuation: Valuation | None = None
+    """How management turns its dashboard into dollars of value (model brief 10.4).
+    `kpi_benchmark`: the reported KPI times the true value per KPI unit measured in an honest pilot
+    of the same organisation (no KPI pressure); `claimed_hours`: self-reported hours saved times
+    the wage. Empty: `claimed_hours` under the `time_saved` regime, `kpi_benchmark` otherwise."""
     target_ratchet: TargetRatchet = TargetRatchet()
     interventions: list[Intervention] = Field(default_factory=list)
     """Policy changes at given weeks: a regime switch, audits starting, ..."""

@@ -49,6 +49,13 @@ class Parameter:
         return {self.path: self.make(value)}
 
 
+def _lognormal(sigma: float) -> Callable[[float], dict[str, Any]]:
+    """A trait given by its mean: lognormal with a fixed sigma, as in the defaults."""
+    def make(mean: float) -> dict[str, Any]:
+        return {"dist": "lognormal", "mean": mean, "sigma": sigma}
+    return make
+
+
 def _normal(sd: float, minimum: float | None = None) -> Callable[[float], dict[str, Any]]:
     """A trait given by its mean: normal with a fixed sd (and lower clip), as in the defaults."""
     def make(mean: float) -> dict[str, Any]:
@@ -63,15 +70,18 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("behavior.speedup (mean)", src.SPEEDUP_MEAN, -0.16, 0.34,
               "METR -0.16 (arXiv 2507.09089) to Dell'Acqua +0.34 (HBS 24-013); Peng's lab +1.26 excluded",
               _normal(src.SPEEDUP_SD)),
-    Parameter("behavior.self_report_bias (mean)", src.SELF_REPORT_BIAS_MEAN, 0.0, 0.4,
-              "0 (accurate reports) to the METR perception gap ~0.4", _normal(src.SELF_REPORT_BIAS_SD)),
+    Parameter("behavior.perceived_speedup_prior (mean)", src.PERCEIVED_SPEEDUP_PRIOR, 0.15, 0.5,
+              src.PERCEPTION_SOURCE + "; range ASSUMED", _normal(src.PERCEIVED_SPEEDUP_PRIOR_SD)),
+    Parameter("behavior.perception_anchoring", src.PERCEPTION_ANCHORING, 0.5, 1.0, src.PERCEPTION_SOURCE),
     Parameter("behavior.intrinsic_motivation (mean)", 1.0, 0.5, 1.5, ASSUMED, _normal(0.3, 0.0)),
-    Parameter("behavior.integrity_cost (mean)", 0.3, 0.1, 0.6, ASSUMED, _normal(0.2, 0.0)),
-    Parameter("behavior.effort_cost", 0.05, 0.025, 0.1, ASSUMED),
+    Parameter("behavior.integrity_cost (mean)", src.INTEGRITY_COST_MEAN, 0.6, 2.4, ASSUMED,
+              _lognormal(src.INTEGRITY_COST_SIGMA)),
+    Parameter("behavior.effort_cost", src.EFFORT_COST, 0.06, 0.25, src.HUMLUM_SOURCE + "; c fitted to it"),
+    Parameter("behavior.noise", src.UTILITY_NOISE_SD, 0.0, 0.3, ASSUMED),
     Parameter("behavior.substitutability", 0.3, 0.0, 0.6, ASSUMED),
     Parameter("behavior.conformity", 0.01, 0.0, 0.05, ASSUMED),
     Parameter("behavior.inertia", 0.5, 0.25, 1.0, ASSUMED + "; default scenario value"),
-    Parameter("kpi.strength", 0.5, 0.25, 1.0, "policy lever; default scenario value"),
+    Parameter("kpi.strength", 0.8, 0.4, 1.2, "policy lever; default scenario value"),
     Parameter("kpi.target", src.AMAZON_TOKENS_PER_ENGINEER_WEEK, 25_000, 100_000,
               "policy lever; " + src.AMAZON_TARGET_SOURCE),
     Parameter("usage.performative.tokens_per_hour", src.PERFORMATIVE_TOKENS_PER_HOUR, 10_000, 120_000,
@@ -84,6 +94,11 @@ PARAMETERS: tuple[Parameter, ...] = (
               "Anthropic list prices, Claude 3 Haiku $1.25 to Claude 3 Opus $75 per M output tokens"),
     Parameter("economics.loaded_wage_usd_per_hour", src.LOADED_WAGE_USD_PER_HOUR, 30.0, 80.0,
               src.WAGE_SOURCE + "; range ASSUMED across occupations"),
+    Parameter("economics.capture_share", src.CAPTURE_SHARE, 0.25, 1.0, src.CAPTURE_SOURCE),
+    Parameter("pricing.licence_usd_per_user_month", src.COPILOT_M365_USD_PER_USER_MONTH, 0.0, 50.0,
+              src.COPILOT_SOURCE + "; $0 (pay per token only) to $50 (Einstein GPT)"),
+    Parameter("pricing.enablement_usd_per_user_month", src.ENABLEMENT_USD_PER_USER_MONTH, 0.0, 30.0,
+              src.ENABLEMENT_SOURCE),
     Parameter("audit.rate", 0.0, 0.0, 0.2, "policy lever (penalty 1 per flagged hour, tpr 0.8, fpr 0.05)"),
     Parameter("energy.joules_per_output_token", src.JOULES_PER_OUTPUT_TOKEN, 3.0, 4.0, src.ENERGY_SOURCE),
     Parameter("energy.pue", src.PUE, 1.1, 1.6, src.PUE_SOURCE + "; 1.6 a typical enterprise data centre"),
@@ -146,14 +161,14 @@ def render(baseline: dict[str, float], rows: list[dict[str, Any]]) -> str:
         "This misses interactions between parameters and depends on the base scenario; it is a placeholder "
         "to be replaced by Sobol indices once the sweep issue lands.\n",
         f"Baseline: performative share {baseline['performative_share']:.3f}; reported ROI "
-        f"{baseline['roi_reported']:.1f}; true ROI {baseline['roi_true']:.1f}; CO2 {baseline['co2_kg']:,.0f} kg "
+        f"{baseline['roi_reported']:.0%}; true ROI {baseline['roi_true']:.0%}; CO2 {baseline['co2_kg']:,.0f} kg "
         "per year.\n",
         f"Dependence: **strong** if the performative share moves by at least {STRONG_SHARE_POINTS:.2f} or true "
         f"ROI or CO2 by at least {STRONG_RELATIVE:.0%} of baseline across the range; **moderate** at "
         f"{MODERATE_SHARE_POINTS:.2f} / {MODERATE_RELATIVE:.0%}; **weak** below; **none** if nothing moves.\n",
-        "ROI is (value - spend) / spend. With token prices of a few dollars per million tokens and a loaded "
-        "wage of $48 an hour, AI spend is small next to the value of hours, so both ROIs are large numbers: "
-        "their gap (reported vs true), not their level, is the finding.\n",
+        "ROI is (value - spend) / spend, shown in %. Spend is seats (licence and enablement) plus tokens; "
+        "true value is the truly saved hours times the wage times the capture share, less performative "
+        "hours at the full wage; reported value is management's reading of its dashboard (docs/ODD.md 7.7).\n",
         "| parameter | default | plausible range | source | performative share (low → high) | reported ROI "
         "(low → high) | true ROI (low → high) | CO2 kg (low → high) | dependence |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -164,8 +179,8 @@ def render(baseline: dict[str, float], rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| `{p.path}` | {p.default:g} | {p.low:g} to {p.high:g} | {p.source} | "
             f"{_arrow(low['performative_share'], high['performative_share'], '{:.3f}')} | "
-            f"{_arrow(low['roi_reported'], high['roi_reported'], '{:.1f}')} | "
-            f"{_arrow(low['roi_true'], high['roi_true'], '{:.1f}')} | "
+            f"{_arrow(low['roi_reported'], high['roi_reported'], '{:.0%}')} | "
+            f"{_arrow(low['roi_true'], high['roi_true'], '{:.0%}')} | "
             f"{_arrow(low['co2_kg'], high['co2_kg'], '{:,.0f}')} | {row['rating']} |"
         )
     tail = [
@@ -176,8 +191,6 @@ def render(baseline: dict[str, float], rows: list[dict[str, Any]]) -> str:
         "accuracy of ~85% (seed); checked by `tokenmaxx validate` (`detector_balanced_accuracy`).",
         "- `security.exposures_per_million_performative_queries`: ASSUMPTION; scales data-exposure incidents "
         "linearly and nothing else.",
-        "- `pricing.licence_usd_per_user_month`: 0 by default; $30 for Microsoft 365 Copilot. It adds a fixed "
-        "spend that lowers both ROIs alike.",
         "- Policy parameters (`kpi.regime`, `kpi.scheme`, audits, detection, management rules) are what a "
         "scenario compares, not calibration targets.",
         "",

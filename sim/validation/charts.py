@@ -110,6 +110,87 @@ def energy(data: dict[str, Any]) -> Figure:
     return fig
 
 
+def self_reported_savings(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=(4.8, 3.6))
+    low, high = data["range"]
+    ax.axhspan(low, high, color="tab:green", alpha=0.15, label="accepted range")
+    ax.axhline(data["evidence"], color="tab:green", linestyle="--", label="Humlum & Vestergaard: 1.1 h")
+    ax.bar(["claimed", "true"], [data["claimed"], data["true"]], color=["tab:orange", "tab:blue"])
+    ax.set(ylabel="hours saved per employee-week", title="No KPI: hours saved, claimed and true")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def perception_gap(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    labels = ["experts: measured", "experts: believed (model)", "experts: believed (METR)",
+              "workforce: true", "workforce: believed"]
+    values = [data["measured"], data["believed_model"], data["believed_metr"], data["workforce_true"],
+              data["workforce_believed"]]
+    ax.barh(labels, values, color=["tab:blue", "tab:orange", "tab:green", "tab:blue", "tab:orange"])
+    ax.axvline(0, color="black", linewidth=0.7)
+    ax.invert_yaxis()
+    ax.set(xlabel="hours saved per AI hour", title="What employees believe AI saves them")
+    return fig
+
+
+def salesforce_actions(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=(6.4, 2.6))
+    parts = [("followed by an action", data["action"], "tab:green"),
+             ("genuine, no action", data["genuine_no_action"], "tab:blue"),
+             ("performative", data["performative"], "tab:red")]
+    left = 0.0
+    for label, share, colour in parts:
+        ax.barh([0], [share], left=left, color=colour, label=f"{label} ({share:.0%})")
+        left += share
+    ax.axvline(data["evidence"], color="black", linestyle="--", label="Salesforce: 30% with an action")
+    ax.set(xlim=(0, 1), yticks=[], xlabel="share of queries", title="Einstein GPT interactions (salesforce.yaml)")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=2)
+    return fig
+
+
+def no_gaming_without_incentive(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    ax.bar(data["regimes"], data["gaming"], color="tab:red")
+    ax.axhline(data["limit"], color="black", linestyle="--", label="limit: 1% of employee-weeks")
+    ax.set(ylabel="share of employee-weeks gaming", title="kpi.strength = 0: gaming per regime")
+    ax.tick_params(axis="x", rotation=30)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def organic_roi(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=(4.8, 3.6))
+    low, high = data["range"]
+    ax.axhspan(100 * low, 100 * high, color="tab:green", alpha=0.15, label="accepted: 0% to 300%")
+    ax.bar(["true ROI", "as a claimed-hours\ndashboard reports it"], [100 * data["true"], 100 * data["claimed_hours"]],
+           color=["tab:blue", "tab:orange"])
+    ax.set(ylabel="ROI, % of AI spend", title="Organic use: return on AI")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def valuation(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    ax.plot(data["strength"], data["tokens"], marker="o", color="tab:red", label="tokens KPI")
+    ax.plot(data["strength"], data["outcome"], marker="s", color="tab:green", label="error_reduction KPI")
+    ax.axhline(1.0, color="grey", linestyle=":")
+    ax.set(xlabel="kpi.strength (hours of pay at target)", ylabel="reported value / true value",
+           title="Value overstatement follows what the dashboard counts")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def adoption_inflation(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=(4.8, 3.4))
+    low, high = data["range"]
+    ax.axhspan(100 * (low - 1), 100 * (high - 1), color="tab:green", alpha=0.15, label="seed: 20-40%")
+    ax.bar(["default.yaml (tokens KPI)"], [100 * (data["inflation"] - 1)], color="tab:red")
+    ax.set(ylabel="reported KPI above genuine use, %", title="Adoption inflated by the KPI")
+    ax.legend(fontsize=8)
+    return fig
+
+
 CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "holmstrom_milgrom": holmstrom_milgrom,
     "becker": becker,
@@ -119,4 +200,11 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "detector": detector,
     "prices": prices,
     "energy": energy,
+    "self_reported_savings": self_reported_savings,
+    "perception_gap": perception_gap,
+    "salesforce_actions": salesforce_actions,
+    "no_gaming_without_incentive": no_gaming_without_incentive,
+    "organic_roi": organic_roi,
+    "valuation": valuation,
+    "adoption_inflation": adoption_inflation,
 }

@@ -1,4 +1,5 @@
-"""The checks behind ``tokenmaxx validate``: theory (brief section 6) and calibration (section 8).
+"""The checks behind ``tokenmaxx validate``: theory (brief section 6), calibration facts (section 8)
+and the evidence the defaults must reproduce (section 10.7, :mod:`sim.validation.evidence`).
 
 Each check group runs the model (or the code's own arithmetic) on the set-ups of
 :mod:`sim.validation.scenarios`, compares with the analytic or published value and returns
@@ -8,22 +9,22 @@ Each check group runs the model (or the code's own arithmetic) on the set-ups of
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
 
 import numpy as np
 from scipy.special import ndtr
 
 import sim
-from sim.scenario import sources as src
 from sim.engine.economics import energy_kwh, token_cost_usd
 from sim.engine.enforcement import detector_rates, detector_separation
 from sim.engine.model import OrganisationModel
+from sim.scenario import sources as src
 from sim.scenario.io import load_scenario
 from sim.scenario.schema import Scenario
+from sim.validation import evidence
 from sim.validation import scenarios as sc
+from sim.validation.base import Check, CheckGroup
 
-Comparison = Literal["equal", "at_least", "at_most", "info"]
+__all__ = ["GROUPS", "Check", "CheckGroup", "run_checks"]
 
 EXACT_HOURS = 1e-9
 """Tolerance (hours) for the closed-form limits: the best response is exact, so only rounding."""
@@ -46,47 +47,6 @@ GOODHART_STRENGTHS = np.linspace(0.0, 2.0, 21)
 SEED_CARBON_TOKENS_PER_DAY = 10_000_000
 SEED_CARBON_T_PER_YEAR = 2.5
 DAYS_PER_YEAR = 365
-
-
-@dataclass(frozen=True)
-class Check:
-    """One row of the validation table."""
-
-    name: str
-    claim: str
-    expected: float
-    simulated: float
-    tolerance: float
-    comparison: Comparison = "equal"
-    unit: str = ""
-
-    @property
-    def passed(self) -> bool | None:
-        """True/False for a check; None for an informational row (shown, not judged)."""
-        if self.comparison == "info":
-            return None
-        if not np.isfinite(self.simulated):
-            return False
-        if self.comparison == "at_least":
-            return bool(self.simulated >= self.expected - self.tolerance)
-        if self.comparison == "at_most":
-            return bool(self.simulated <= self.expected + self.tolerance)
-        return bool(abs(self.simulated - self.expected) <= self.tolerance)
-
-
-@dataclass(frozen=True)
-class CheckGroup:
-    """A theory or calibration fact: its checks and the data for its chart."""
-
-    key: str
-    title: str
-    source: str
-    checks: list[Check]
-    chart_data: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def passed(self) -> bool:
-        return all(check.passed is not False for check in self.checks)
 
 
 def _first_week(data: dict) -> OrganisationModel:
@@ -344,6 +304,7 @@ GROUPS: dict[str, Callable[[], CheckGroup]] = {
     "detector": detector,
     "prices": prices_and_targets,
     "energy": energy_and_carbon,
+    **evidence.GROUPS,
 }
 
 

@@ -27,7 +27,7 @@ def homogeneous(**paths: Any) -> dict[str, Any]:
     """Identical employees, no noise, jump straight to the best response, no conformity."""
     base: dict[str, Any] = {
         "behavior__speedup": 0.2,
-        "behavior__self_report_bias": 0.0,
+        "behavior__perception_anchoring": 0.0,
         "behavior__intrinsic_motivation": 1.0,
         "behavior__integrity_cost": 0.1,
         "behavior__conformity": 0.0,
@@ -137,7 +137,7 @@ def imitation_scenario(
         behavior__imitation_rate=rate,
         behavior__selection_intensity=beta,
         behavior__initial_performative_share=0.05,
-        kpi__strength=0.5,
+        kpi__strength=1.0,
         weeks=weeks,
     )
 

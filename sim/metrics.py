@@ -1,0 +1,89 @@
+"""The summary metrics people read, each with its label, unit and display format.
+
+One place for how a number is shown: the CLI, the run and comparison reports and the dashboard
+format metrics through :func:`display`, so ROI is a percentage and money carries its dollar sign
+everywhere. Data files keep the raw values (ROI as a ratio: 1.0 = 100%).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+UNIT_FORMATS: dict[str, str] = {
+    "share": "{:.1%}",
+    "roi": "{:,.0%}",
+    "times": "×{:,.2f}",
+    "usd": "${:,.0f}",
+    "hours per employee-week": "{:,.2f} h",
+    "usd per employee-week": "${:,.2f}",
+    "kg CO2": "{:,.1f} kg",
+    "tokens": "{:,.0f}",
+    "count": "{:,.0f}",
+    "mean count": "{:,.1f}",
+}
+"""How each unit is displayed."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A summary key as people read it."""
+
+    key: str
+    label: str
+    unit: str
+    meaning: str
+
+    def display(self, value: Any) -> str:
+        return display(value, self.unit)
+
+
+def display(value: Any, unit: str) -> str:
+    """A value in its unit's format; 'n/a' for a missing or non-finite value."""
+    if value is None or (isinstance(value, float) and value != value) or value in (float("inf"), float("-inf")):
+        return "n/a"
+    return UNIT_FORMATS[unit].format(value)
+
+
+METRICS: dict[str, Metric] = {
+    m.key: m
+    for m in (
+        Metric("roi_reported", "ROI as reported", "roi", "(reported value - AI spend) / AI spend over the run"),
+        Metric("roi_true", "ROI in truth", "roi", "(true value - AI spend) / AI spend over the run"),
+        Metric("value_overstatement", "value overstated", "times", "reported value / true value (n/a if true value <= 0)"),
+        Metric("value_overstatement_usd", "value overstated by", "usd", "reported value - true value"),
+        Metric("kpi_inflation", "KPI inflation", "times", "reported KPI / the KPI genuine use alone would give"),
+        Metric("performative_share", "performative share of AI hours", "share", "performative / all AI hours"),
+        Metric("gaming_share_mean", "employee-weeks gaming", "share", "share of employee-weeks with any performative use"),
+        Metric("gaming_share_final", "employees gaming (last week)", "share", "share of employees gaming in the last week"),
+        Metric("claimed_hours_saved_per_employee_week", "hours saved, as claimed", "hours per employee-week",
+               "self-reported hours saved per employee-week"),
+        Metric("true_hours_saved_per_employee_week", "hours saved, in truth", "hours per employee-week",
+               "hours AI truly saved per employee-week"),
+        Metric("ai_hours_per_employee_week", "AI hours", "hours per employee-week", "genuine + performative AI hours"),
+        Metric("incentive_usd_per_employee_week", "KPI incentive at target", "usd per employee-week",
+               "what reaching the target is worth to an employee: strength x loaded wage"),
+        Metric("ai_spend_usd", "AI spend", "usd", "seats (licences, enablement) and usage (tokens or actions)"),
+        Metric("wasted_spend_usd", "AI spend on performative use", "usd", "usage spend on performative activity"),
+        Metric("wasted_spend_share", "share of AI spend wasted", "share", "wasted spend / AI spend"),
+        Metric("wasted_hours_cost_usd", "working hours spent performing", "usd", "performative hours x loaded wage"),
+        Metric("true_value_usd", "true value", "usd", "saved hours x wage x capture share - performative hours x wage"),
+        Metric("reported_value_usd", "reported value", "usd", "management's value of AI from its dashboard"),
+        Metric("co2_kg", "CO2", "kg CO2", "emissions from serving the tokens"),
+        Metric("wasted_co2_kg", "CO2 from performative use", "kg CO2", "emissions of performative tokens"),
+        Metric("honest_flag_share", "flags that hit honest employees", "share",
+               "flags raised on employee-weeks without gaming / all flags"),
+        Metric("flagged_honest_employees", "honest employees flagged", "count",
+               "employees flagged at least once in a week when they were not gaming"),
+        Metric("data_exposure_incidents", "data-exposure incidents", "count", "confidential data sent to the model"),
+    )
+}
+"""Summary keys shown to people, with label, unit and meaning."""
+
+COMPARISON_METRICS: tuple[str, ...] = (
+    "roi_reported", "roi_true", "value_overstatement", "kpi_inflation", "performative_share", "gaming_share_mean",
+    "wasted_hours_cost_usd", "wasted_spend_usd", "wasted_spend_share", "ai_spend_usd", "true_value_usd",
+    "claimed_hours_saved_per_employee_week", "true_hours_saved_per_employee_week", "co2_kg",
+    "honest_flag_share", "flagged_honest_employees", "data_exposure_incidents",
+)
+"""Metrics a comparison shows side by side, in order."""

@@ -1,0 +1,55 @@
+"""The headline numbers of one run, in reading order, each with its unit.
+
+Shared by the CLI summary and the run report. The costs of gaming come first, largest first
+(usually the working hours spent performing, not the tokens).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.metrics import METRICS, display
+from sim.scenario.schema import Scenario
+
+
+def gaming_costs(summary: dict[str, Any]) -> list[tuple[str, float, str]]:
+    """(label, USD, detail) of each cost of gaming, largest first."""
+    costs = [
+        ("cost of gaming: working hours spent performing", summary["wasted_hours_cost_usd"],
+         f"{summary['performative_hours']:,.0f} performative hours at the loaded wage"),
+        ("cost of gaming: AI spend on performative use", summary["wasted_spend_usd"],
+         f"{display(summary['wasted_spend_share'], 'share')} of AI spend"),
+    ]
+    return sorted(costs, key=lambda item: -item[1])
+
+
+def run_headlines(summary: dict[str, Any], scenario: Scenario) -> list[tuple[str, str]]:
+    """(label, value with unit) rows for a run."""
+    s = summary
+
+    def row(key: str, detail: str = "") -> tuple[str, str]:
+        text = METRICS[key].display(s.get(key))
+        return METRICS[key].label, f"{text} ({detail})" if detail else text
+
+    rows = [(label, f"{display(usd, 'usd')} ({detail})") for label, usd, detail in gaming_costs(s)]
+    rows += [
+        row("roi_reported", f"valued by {s['valuation'].replace('_', ' ')}"),
+        row("roi_true"),
+        row("value_overstatement", f"{display(s['value_overstatement_usd'], 'usd')} more than the truth"),
+        row("kpi_inflation"),
+        row("performative_share"),
+        row("gaming_share_mean"),
+        ("hours saved, claimed / in truth",
+         f"{s['claimed_hours_saved_per_employee_week']:.2f} / {s['true_hours_saved_per_employee_week']:.2f} "
+         "h per employee-week"),
+        row("incentive_usd_per_employee_week", f"strength {scenario.kpi.strength:g} x "
+            f"${scenario.economics.loaded_wage_usd_per_hour:g} loaded wage"),
+        row("ai_spend_usd", f"seats {display(s['licence_cost_usd'] + s['enablement_cost_usd'], 'usd')}, "
+            f"usage {display(s['usage_spend_usd'], 'usd')}"),
+        row("co2_kg", f"{display(s['wasted_co2_kg'], 'kg CO2')} from performative use"),
+    ]
+    if s["flags"] > 0:
+        rows.append(row("honest_flag_share", f"{s['flags']:,.0f} flags; {s['flagged_honest_employees']:,} honest "
+                        "employees flagged at least once"))
+    rows.append(row("data_exposure_incidents"))
+    return rows
