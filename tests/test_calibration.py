@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sim.validation import calibration as cal
 
-BASE = {"performative_share": 0.2, "roi_reported": 100.0, "roi_true": 50.0, "co2_kg": 500.0}
+BASE = {"performative_share": 0.2, "roi_reported": 1.0, "roi_true": 0.5, "co2_kg": 500.0}
 
 
 def test_rating_thresholds():
@@ -12,7 +12,9 @@ def test_rating_thresholds():
     assert cal.rating(BASE, same, same) == "none"
     assert cal.rating(BASE, BASE, {**BASE, "performative_share": 0.35}) == "strong"
     assert cal.rating(BASE, BASE, {**BASE, "performative_share": 0.25}) == "moderate"
-    assert cal.rating(BASE, BASE, {**BASE, "roi_true": 52.0}) == "weak"
+    assert cal.rating(BASE, BASE, {**BASE, "roi_true": 0.52}) == "weak"  # 2 points
+    assert cal.rating(BASE, BASE, {**BASE, "roi_true": 0.7}) == "moderate"  # 20 points
+    assert cal.rating(BASE, BASE, {**BASE, "roi_true": -0.1}) == "strong"  # 60 points
     assert cal.rating(BASE, BASE, {**BASE, "co2_kg": 800.0}) == "strong"
 
 

@@ -37,7 +37,7 @@ GAMING = make_plot_component(
     post_process=lambda ax: (_style_axes(ax), ax.set_ylabel("%"), ax.set_ylim(bottom=0)),
 )
 SPEND = make_plot_component(
-    {"AI spend (USD/week)": "tab:green", "Spend on performative use (USD/week)": "tab:red"},
+    {"AI spend (USD/week)": "tab:green", "Cost of gaming (USD/week)": "tab:red"},
     post_process=lambda ax: (_style_axes(ax), ax.set_ylabel("USD per week"), ax.set_ylim(bottom=0)),
 )
 KPI = make_plot_component(
@@ -46,8 +46,8 @@ KPI = make_plot_component(
     page=1,
 )
 ROI = make_plot_component(
-    {"ROI reported": "tab:orange", "ROI true": "tab:blue"},
-    post_process=lambda ax: (_style_axes(ax), ax.set_ylabel("return per USD spent")),
+    {"ROI reported (%)": "tab:orange", "ROI true (%)": "tab:blue"},
+    post_process=lambda ax: (_style_axes(ax), ax.set_ylabel("ROI, % of AI spend"), ax.axhline(0, color="k", lw=0.5)),
     page=1,
 )
 
@@ -61,7 +61,9 @@ def Headline(model: DashboardModel) -> None:
     with solara.Card("This week"):
         solara.HTML(tag="p", classes=["tokenmaxx-policy"], unsafe_innerHTML=(
             f"<b>Week {len(model.records)}</b> of {model.config.weeks} &middot; regime <b>{policy.kpi.regime}</b> "
-            f"({policy.kpi.scheme}, strength {policy.kpi.strength:g}) &middot; audits {policy.audit.rate:.0%} &middot; "
+            f"({policy.kpi.scheme}, strength {policy.kpi.strength:g}: up to "
+            f"${policy.kpi.strength * policy.economics.loaded_wage_usd_per_hour:,.0f} a week per employee) &middot; "
+            f"audits {policy.audit.rate:.0%} &middot; "
             f"detector {'on' if policy.detection.enabled else 'off'} &middot; {model.config.organization.employees} employees"
         ))
         if latest is None:
@@ -74,9 +76,9 @@ def Headline(model: DashboardModel) -> None:
             f"<li>employees gaming: <b>{latest['Employees gaming (%)']:.1f}%</b></li>"
             f"<li>claimed hours saved: <b>{latest['Claimed hours saved (dashboard)']:.2f}</b> per employee-week; "
             f"true net: <b>{latest['True net hours saved']:.2f}</b></li>"
-            f"<li>AI spend: <b>${latest['AI spend (USD/week)']:,.0f}</b>/week, of which performative "
-            f"<b>${latest['Spend on performative use (USD/week)']:,.0f}</b></li>"
-            f"<li>ROI reported <b>{latest['ROI reported']:.1f}</b> vs true <b>{latest['ROI true']:.1f}</b></li>"
+            f"<li>AI spend: <b>${latest['AI spend (USD/week)']:,.0f}</b>/week; cost of gaming (hours spent "
+            f"performing and their tokens): <b>${latest['Cost of gaming (USD/week)']:,.0f}</b>/week</li>"
+            f"<li>ROI reported <b>{latest['ROI reported (%)']:,.0f}%</b> vs true <b>{latest['ROI true (%)']:,.0f}%</b></li>"
         ))
 
 

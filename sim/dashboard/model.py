@@ -30,10 +30,10 @@ SERIES: dict[str, str] = {
     "KPI attainment (% of target)": "reported KPI as a percentage of the organisation's target",
     "Employees gaming (%)": "share of employees with any performative use this week",
     "Performative share of AI hours (%)": "performative hours / all AI hours",
-    "AI spend (USD/week)": "tokens, per-action fees and licences",
-    "Spend on performative use (USD/week)": "the part of spend that bought nothing",
-    "ROI reported": "(reported value - spend) / spend",
-    "ROI true": "(true value - spend) / spend",
+    "AI spend (USD/week)": "seats (licences, enablement) plus tokens or per-action fees",
+    "Cost of gaming (USD/week)": "wages of the hours spent performing plus the AI spend they bought",
+    "ROI reported (%)": "(reported value - spend) / spend, in %",
+    "ROI true (%)": "(true value - spend) / spend, in %",
 }
 """Weekly series the dashboard charts, by label, with what each means."""
 
@@ -54,9 +54,9 @@ def weekly_series(row: dict[str, float]) -> dict[str, float]:
         "Employees gaming (%)": 100 * row["gaming_share"],
         "Performative share of AI hours (%)": 100 * row["performative_hours"] / ai_hours if ai_hours > 0 else 0.0,
         "AI spend (USD/week)": row["ai_spend_usd"],
-        "Spend on performative use (USD/week)": row["wasted_spend_usd"],
-        "ROI reported": row["roi_reported"],
-        "ROI true": row["roi_true"],
+        "Cost of gaming (USD/week)": row["wasted_hours_cost_usd"] + row["wasted_spend_usd"],
+        "ROI reported (%)": 100 * row["roi_reported"],
+        "ROI true (%)": 100 * row["roi_true"],
     }
 
 
@@ -67,13 +67,13 @@ class DashboardModel(OrganisationModel):
         self,
         regime: str = "tokens",
         scheme: str = "linear",
-        strength: float = 0.5,
+        strength: float = 0.75,
         audit_rate: float = 0.0,
         detection: bool = False,
         conformity: float = 0.01,
         input_usd_per_mtok: float = 3.0,
         output_usd_per_mtok: float = 15.0,
-        licence_usd_per_user_month: float = 0.0,
+        licence_usd_per_user_month: float = 30.0,
         employees: int = 100,
         seed: int = 42,
         scenario_path: str = DEFAULT_SCENARIO,

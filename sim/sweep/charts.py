@@ -21,17 +21,27 @@ MAX_LEVELS = 12
 """A parameter with more distinct values than this is binned (quantile bins) before charting."""
 BINS = 8
 LABELS = {
-    "roi_inflation": "ROI inflation (reported - true ROI)",
-    "wasted_spend_share": "wasted share of AI spend",
-    "roi_true": "true ROI",
-    "roi_reported": "reported ROI",
-    "performative_share": "performative share of AI hours",
+    "roi_inflation": "ROI inflation (reported - true ROI, % points)",
+    "wasted_spend_share": "wasted share of AI spend (%)",
+    "roi_true": "true ROI (%)",
+    "roi_reported": "reported ROI (%)",
+    "performative_share": "performative share of AI hours (%)",
     "value_overstatement": "reported / true value",
+    "kpi_inflation": "KPI inflation (reported / genuine KPI)",
 }
+PERCENT_METRICS = frozenset({"roi_inflation", "wasted_spend_share", "roi_true", "roi_reported", "performative_share"})
+"""Ratios shown in % (data files keep the ratio: ROI 1.0 = 100%)."""
 
 
 def label(name: str) -> str:
     return LABELS.get(name, name)
+
+
+def in_percent(cells: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Aggregated cells with mean and band scaled to % when the metric is shown in %."""
+    if metric not in PERCENT_METRICS:
+        return cells
+    return cells.assign(**{c: 100 * cells[c] for c in ("mean", "low", "high") if c in cells})
 
 
 def levels(values: pd.Series) -> pd.Series:

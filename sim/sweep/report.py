@@ -66,14 +66,14 @@ def write_report(sweep_dir: Path, out: Path | None = None) -> list[Path]:
         save("points.csv", lambda p: per_point.to_csv(p, index=False))
     for x, y in itertools.combinations(params, 2):
         for metric in (m for m in HEATMAP_METRICS if m in ok):
-            cells = charts.aggregate(ok, [x, y], metric)
+            cells = charts.in_percent(charts.aggregate(ok, [x, y], metric), metric)
             title = charts.label(metric) + (" (mean over other parameters)" if len(params) > 2 else "")
             save_figure(f"heatmap_{metric}__{_slug(y)}__{_slug(x)}.png", charts.heatmap(cells, x, y, title=title))
     words = [p for p in params if not pd.api.types.is_numeric_dtype(ok[p])]
     hue = words[0] if words else None
     for x in (p for p in params if p != hue and pd.api.types.is_numeric_dtype(ok[p])):
         for metric in metrics:
-            cells = charts.aggregate(ok, [x] + ([hue] if hue else []), metric)
+            cells = charts.in_percent(charts.aggregate(ok, [x] + ([hue] if hue else []), metric), metric)
             name = f"lines_{metric}__{_slug(x)}" + (f"__by_{_slug(hue)}" if hue else "") + ".png"
             save_figure(name, charts.lines(cells, x, hue, title=charts.label(metric)))
     if spec.design.kind in SENSITIVITY_KINDS:

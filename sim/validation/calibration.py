@@ -30,7 +30,9 @@ METRICS = ("performative_share", "roi_reported", "roi_true", "co2_kg")
 STRONG_SHARE_POINTS, MODERATE_SHARE_POINTS = 0.10, 0.03
 """Swing of the performative share (absolute) rated strong / moderate."""
 STRONG_RELATIVE, MODERATE_RELATIVE = 0.5, 0.15
-"""Swing of true ROI or CO2 relative to the baseline rated strong / moderate."""
+"""Swing of CO2 relative to the baseline rated strong / moderate."""
+STRONG_ROI_POINTS, MODERATE_ROI_POINTS = 0.5, 0.15
+"""Swing of true ROI (a ratio: 0.5 = 50 percentage points) rated strong / moderate."""
 ASSUMED = "ASSUMPTION (modelling choice; no published value)"
 
 
@@ -81,7 +83,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("behavior.substitutability", 0.3, 0.0, 0.6, ASSUMED),
     Parameter("behavior.conformity", 0.01, 0.0, 0.05, ASSUMED),
     Parameter("behavior.inertia", 0.5, 0.25, 1.0, ASSUMED + "; default scenario value"),
-    Parameter("kpi.strength", 0.8, 0.4, 1.2, "policy lever; default scenario value"),
+    Parameter("kpi.strength", 0.75, 0.4, 1.2, "policy lever (hours of pay a week at target); default scenario value"),
     Parameter("kpi.target", src.AMAZON_TOKENS_PER_ENGINEER_WEEK, 25_000, 100_000,
               "policy lever; " + src.AMAZON_TARGET_SOURCE),
     Parameter("usage.performative.tokens_per_hour", src.PERFORMATIVE_TOKENS_PER_HOUR, 10_000, 120_000,
@@ -132,14 +134,16 @@ def sensitivity() -> tuple[dict[str, float], list[dict[str, Any]]]:
 
 
 def rating(baseline: dict[str, float], low: dict[str, float], high: dict[str, float]) -> str:
-    """strong / moderate / weak / none from the share swing and relative swings of true ROI and CO2."""
+    """strong / moderate / weak / none from the swings of the performative share and true ROI (in
+    points) and of CO2 (relative to the baseline)."""
     share = abs(high["performative_share"] - low["performative_share"])
-    relative = max(abs(high[m] - low[m]) / abs(baseline[m]) for m in ("roi_true", "co2_kg") if baseline[m])
-    if share >= STRONG_SHARE_POINTS or relative >= STRONG_RELATIVE:
+    roi_points = abs(high["roi_true"] - low["roi_true"])
+    co2 = abs(high["co2_kg"] - low["co2_kg"]) / abs(baseline["co2_kg"]) if baseline["co2_kg"] else 0.0
+    if share >= STRONG_SHARE_POINTS or roi_points >= STRONG_ROI_POINTS or co2 >= STRONG_RELATIVE:
         return "strong"
-    if share >= MODERATE_SHARE_POINTS or relative >= MODERATE_RELATIVE:
+    if share >= MODERATE_SHARE_POINTS or roi_points >= MODERATE_ROI_POINTS or co2 >= MODERATE_RELATIVE:
         return "moderate"
-    return "weak" if share > 1e-6 or relative > 1e-6 else "none"
+    return "weak" if max(share, roi_points, co2) > 1e-6 else "none"
 
 
 def _arrow(low: float, high: float, fmt: str) -> str:
@@ -163,9 +167,10 @@ def render(baseline: dict[str, float], rows: list[dict[str, Any]]) -> str:
         f"Baseline: performative share {baseline['performative_share']:.3f}; reported ROI "
         f"{baseline['roi_reported']:.0%}; true ROI {baseline['roi_true']:.0%}; CO2 {baseline['co2_kg']:,.0f} kg "
         "per year.\n",
-        f"Dependence: **strong** if the performative share moves by at least {STRONG_SHARE_POINTS:.2f} or true "
-        f"ROI or CO2 by at least {STRONG_RELATIVE:.0%} of baseline across the range; **moderate** at "
-        f"{MODERATE_SHARE_POINTS:.2f} / {MODERATE_RELATIVE:.0%}; **weak** below; **none** if nothing moves.\n",
+        f"Dependence: **strong** if the performative share moves by at least {STRONG_SHARE_POINTS:.2f}, true "
+        f"ROI by at least {STRONG_ROI_POINTS:.0%} points or CO2 by at least {STRONG_RELATIVE:.0%} of baseline "
+        f"across the range; **moderate** at {MODERATE_SHARE_POINTS:.2f} / {MODERATE_ROI_POINTS:.0%} points / "
+        f"{MODERATE_RELATIVE:.0%}; **weak** below; **none** if nothing moves.\n",
         "ROI is (value - spend) / spend, shown in %. Spend is seats (licence and enablement) plus tokens; "
         "true value is the truly saved hours times the wage times the capture share, less performative "
         "hours at the full wage; reported value is management's reading of its dashboard (docs/ODD.md 7.7).\n",
