@@ -25,9 +25,10 @@ def performative_share(regime: str, **paths) -> float:
     return regime_summary(regime, **paths)["performative_share"]
 
 
-def test_outcome_regime_is_not_gamed_and_volume_regimes_are():
+def test_outcome_regime_is_hardly_gamed_and_volume_regimes_are():
     outcome = regime_summary("error_reduction", behavior__initial_performative_share=0.0)
-    assert outcome["performative_share"] == 0.0 and outcome["gaming_share_mean"] == 0.0
+    assert outcome["performative_share"] == 0.0 and outcome["scripted_tokens"] == 0.0
+    assert outcome["kpi_inflation"] < 1.01  # a little manipulation of the measured outcome, no more
     for regime in ("tokens", "queries"):
         volume = regime_summary(regime)
         assert volume["performative_share"] > 0.01 and volume["gaming_share_mean"] > 0.05, regime
@@ -45,11 +46,12 @@ def test_gameability_follows_usage_not_labels():
     assert performative_share("tokens", **same, behavior__initial_performative_share=0.0) == 0.0
 
 
-def test_time_saved_counts_believed_savings_which_performative_hours_do_not_move():
+def test_time_saved_is_gamed_by_over_claiming_not_by_performative_hours():
     """Honest claims are the perceived speed-up on genuine hours; a performative hour saves nothing
-    and nobody claims it did, so performing does not raise the self-reported KPI."""
+    and nobody claims it did, so the self-reported KPI is gamed by deliberate over-claims."""
     summary = regime_summary("time_saved", behavior__initial_performative_share=0.0)
-    assert summary["performative_share"] == 0.0 and summary["kpi_inflation"] == pytest.approx(1.0)
+    assert summary["performative_share"] == 0.0 and summary["scripted_tokens"] == 0.0
+    assert summary["misreported_hours"] > 0 and summary["kpi_inflation"] > 1.1
     anchored = regime_summary("time_saved", behavior__perception_anchoring=0.85, behavior__speedup=0.0,
                               behavior__perceived_speedup_prior=0.3)
     assert anchored["claimed_hours_saved"] > 0 and anchored["true_hours_saved"] == 0.0

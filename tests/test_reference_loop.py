@@ -18,6 +18,7 @@ CASE = scenario_dict(
     audit__rate=0.2,
     detection__enabled=True,
     kpi__strength=1.5,
+    usage__script__enabled=False,  # the reference loop covers manual performative use only
 )
 
 

@@ -52,7 +52,7 @@ def test_findings_state_the_runs_own_numbers(run_report, amazon_run):
     assert f"ROI as reported is {s['roi_reported']:,.0%}; in truth it is {s['roi_true']:,.0%}" in html
     assert f"{s['co2_kg']:,.1f} kg of CO2" in html
     assert f"worth up to ${s['incentive_usd_per_employee_week']:,.2f} a week" in html
-    assert f"${s['wasted_hours_cost_usd']:,.0f} ({s['performative_hours']:,.0f} performative hours" in html
+    assert f"${s['wasted_hours_cost_usd']:,.0f} ({s['gaming_hours']:,.0f} hours of performative use" in html
 
 
 def test_headline_table_puts_the_largest_cost_of_gaming_first(run_report, amazon_run):

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-import sim.engine.rules
+import sim.engine.strategies
 from sim.cli import main
 from sim.validation import checks
 from sim.validation.charts import CHARTS
@@ -34,13 +34,13 @@ def test_validate_passes_and_reports_every_check_with_a_chart(tmp_path, capsys):
 
 def test_validate_exits_1_when_the_model_is_broken(tmp_path, monkeypatch):
     """A best response that overshoots performative hours by 1% must be caught."""
-    exact = sim.engine.rules.best_response
+    exact = sim.engine.strategies.best_response
 
     def overshooting(problem, may_perform=None):
         g, p = exact(problem, may_perform)
         return g, p * 1.01
 
-    monkeypatch.setattr(sim.engine.rules, "best_response", overshooting)
+    monkeypatch.setattr(sim.engine.strategies, "best_response", overshooting)
     assert main(["validate", "--out", str(tmp_path)]) == 1
     rows = {row["name"]: row for row in json.loads((tmp_path / "checks.json").read_text())["checks"]}
     assert rows["hm_best_response_error"]["result"] == "FAIL"

@@ -48,8 +48,15 @@ class Employee(mesa.Agent):
         return int(self.model.network.team[self.index])
 
     @property
+    def runs_script(self) -> bool:
+        """Ran a script this week."""
+        return bool(self.model.state.script[self.index])
+
+    @property
     def tokens(self) -> float:
-        return float(self.model.rates["tokens"].of(self.genuine_hours, self.performative_hours))
+        """Tokens consumed this week, the script's included."""
+        scripted = self.model.policy_terms().script["tokens"] if self.runs_script else 0.0
+        return float(self.model.rates["tokens"].of(self.genuine_hours, self.performative_hours)) + scripted
 
     @property
     def true_hours_saved(self) -> float:
@@ -57,4 +64,4 @@ class Employee(mesa.Agent):
 
     @property
     def is_gaming(self) -> bool:
-        return self.performative_hours > 0
+        return bool(self.model.state.gaming[self.index])

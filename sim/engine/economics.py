@@ -1,9 +1,9 @@
 """Money, value, energy and carbon of one week, for the whole organisation (brief 7 and 10.5).
 
 Money and hours add up by construction: ``ai_spend_usd = usage_spend_usd + licence_cost_usd +
-enablement_cost_usd``; ``tokens = genuine_tokens + performative_tokens``; ``true_value_usd =
+enablement_cost_usd``; ``tokens = genuine_tokens + performative_tokens`` (scripts' tokens are performative); ``true_value_usd =
 captured_value_usd - wasted_hours_cost_usd``, where captured value is truly saved hours x wage x
-capture share and wasted hours cost is performative hours x wage. Reported value is management's
+capture share and wasted hours cost is (performative + script-upkeep hours) x wage. Reported value is management's
 reading of the dashboard (:mod:`sim.engine.valuation`).
 """
 
@@ -30,19 +30,35 @@ def energy_kwh(input_tokens: float, output_tokens: float, scenario: Scenario) ->
 
 
 def week_economics(
-    genuine: np.ndarray, performative: np.ndarray, rates: dict[str, Rate], scenario: Scenario
+    genuine: np.ndarray,
+    performative: np.ndarray,
+    rates: dict[str, Rate],
+    scenario: Scenario,
+    scripts_running: float = 0.0,
+    script: dict[str, float] | None = None,
 ) -> dict[str, float]:
-    """Organisation totals of usage, spend, value and emissions for one week."""
+    """Organisation totals of usage, spend, value and emissions for one week.
+
+    `performative_*` totals include what scripts consumed (every performative token is waste);
+    `scripted_*` gives the scripts' part, and `script_upkeep_hours` the time spent keeping them up."""
     g_total, p_total = float(genuine.sum()), float(performative.sum())
+    script = script or {}
 
     def split(name: str) -> tuple[float, float]:
         rate = rates[name]
         return _total(rate.per_genuine_hour, genuine, g_total), _total(rate.per_performative_hour, performative, p_total)
 
+    def scripted(name: str) -> float:
+        return scripts_running * script.get(name, 0.0)
+
     in_g, in_p = split("input_tokens")
     out_g, out_p = split("output_tokens")
+    in_s, out_s = scripted("input_tokens"), scripted("output_tokens")
+    in_p, out_p = in_p + in_s, out_p + out_s
     queries_g, queries_p = split("queries")
+    queries_s = scripted("queries")
     actions_g, actions_p = split("actions")
+    actions_p += scripted("actions")
     true_saved = sum(split("true_hours_saved"))
     claimed_saved = sum(split("claimed_hours_saved"))
 
@@ -61,18 +77,23 @@ def week_economics(
     kwh_g = energy_kwh(in_g, out_g, scenario)
     kwh_p = energy_kwh(in_p, out_p, scenario)
     grid = scenario.energy.grid_kg_co2_per_kwh
+    upkeep = scripts_running * scenario.usage.script.upkeep_hours_per_week
     captured_value = true_saved * scenario.economics.capture_share * wage
-    wasted_hours_cost = p_total * wage
+    wasted_hours_cost = (p_total + upkeep) * wage
     return {
         "genuine_hours": g_total,
         "performative_hours": p_total,
+        "script_upkeep_hours": upkeep,
         "tokens": in_g + in_p + out_g + out_p,
         "genuine_tokens": in_g + out_g,
         "performative_tokens": in_p + out_p,
+        "scripted_tokens": in_s + out_s,
         "input_tokens": in_g + in_p,
         "output_tokens": out_g + out_p,
-        "queries": queries_g + queries_p,
+        "queries": queries_g + queries_p + queries_s,
+        "genuine_queries": queries_g,
         "performative_queries": queries_p,
+        "scripted_queries": queries_s,
         "actions": actions_g + actions_p,
         "true_hours_saved": true_saved,
         "claimed_hours_saved": claimed_saved,

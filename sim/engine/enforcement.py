@@ -7,7 +7,12 @@ q*F*(tpr*p + fpr*g) for audits as in the model brief.
 
 The detector's tpr and fpr are not inputs: they follow from how different performative use
 looks on what the detector can observe (log tokens per query, action rate, repeated prompts),
-measured in spreads of genuine use, and from its operating point `threshold_sd`.
+measured in spreads of genuine use, and from its operating point `threshold_sd`. A script has its
+own signature (long repeated prompts, almost no actions), so its tpr follows the same way; a
+script-week is inspected like `usage.script.equivalent_hours` performative hours.
+
+Claim checks (`audit.claim_check_rate`) compare self-reported claims with measured output and catch
+a misreport with probability `claim_check_tpr`, at `audit.penalty` per unit caught (brief 10.3).
 """
 
 from __future__ import annotations
@@ -22,50 +27,80 @@ from sim.scenario.schema import Audit, Detection, Usage
 
 @dataclass(frozen=True)
 class HourlyFlagRates:
-    """Probability of a flag per performative hour and per genuine hour."""
+    """Probability of a detector flag per performative, genuine and scripted (equivalent) hour."""
 
     tpr: float
     fpr: float
+    script_tpr: float = 0.0
 
 
-def detector_separation(usage: Usage, detection: Detection) -> float:
-    """d': distance between performative and genuine use in units of genuine spread."""
-    gen, perf = usage.genuine, usage.performative
-    log_tpq_gap = np.log(perf.tokens_per_hour / perf.queries_per_hour + 1) - np.log(
-        gen.tokens_per_hour / gen.queries_per_hour + 1
-    )
+@dataclass(frozen=True)
+class Signature:
+    """What the detector sees of a kind of use."""
+
+    tokens_per_query: float
+    action_rate: float
+    repeat_share: float
+
+
+def signatures(usage: Usage) -> dict[str, Signature]:
+    """The detector's view of genuine, manual performative and scripted use."""
+    gen, perf, script = usage.genuine, usage.performative, usage.script
+    return {
+        "genuine": Signature(gen.tokens_per_hour / gen.queries_per_hour, gen.action_rate, gen.repeat_share),
+        "performative": Signature(perf.tokens_per_hour / perf.queries_per_hour, perf.action_rate, perf.repeat_share),
+        "script": Signature(script.tokens_per_week / script.queries_per_week, script.action_rate, script.repeat_share),
+    }
+
+
+def separation(kind: Signature, genuine: Signature, detection: Detection) -> float:
+    """d' of one kind of use from genuine use, in units of genuine spread on each feature."""
     gaps = np.array(
         [
-            log_tpq_gap / detection.spread_log_tokens_per_query,
-            (perf.action_rate - gen.action_rate) / detection.spread_action_rate,
-            (perf.repeat_share - gen.repeat_share) / detection.spread_repeat_share,
+            (np.log(kind.tokens_per_query + 1) - np.log(genuine.tokens_per_query + 1)) / detection.spread_log_tokens_per_query,
+            (kind.action_rate - genuine.action_rate) / detection.spread_action_rate,
+            (kind.repeat_share - genuine.repeat_share) / detection.spread_repeat_share,
         ]
     )
     return float(np.sqrt(np.sum(gaps**2)))
 
 
+def detector_separation(usage: Usage, detection: Detection, kind: str = "performative") -> float:
+    """d': distance between performative (or scripted) and genuine use in units of genuine spread."""
+    seen = signatures(usage)
+    return separation(seen[kind], seen["genuine"], detection)
+
+
 def detector_rates(usage: Usage, detection: Detection) -> HourlyFlagRates:
     """Per-hour flag rates at the detector's operating point (equal-variance Gaussian scores)."""
     if not detection.enabled:
-        return HourlyFlagRates(0.0, 0.0)
-    separation = detector_separation(usage, detection)
+        return HourlyFlagRates(0.0, 0.0, 0.0)
+    z = detection.threshold_sd
     return HourlyFlagRates(
-        tpr=float(ndtr(separation - detection.threshold_sd)), fpr=float(ndtr(-detection.threshold_sd))
+        tpr=float(ndtr(detector_separation(usage, detection) - z)),
+        fpr=float(ndtr(-z)),
+        script_tpr=float(ndtr(detector_separation(usage, detection, "script") - z)),
     )
 
 
 @dataclass(frozen=True)
 class ExpectedPenalty:
-    """Expected utility penalty per performative hour and per genuine hour."""
+    """Expected penalty (hours of pay) per performative, genuine and scripted hour, and per unit
+    of misreport."""
 
     per_performative_hour: float
     per_genuine_hour: float
+    per_script_hour: float = 0.0
+    per_misreport_unit: float = 0.0
 
 
 def expected_penalty(audit: Audit, detection: Detection, detector: HourlyFlagRates) -> ExpectedPenalty:
+    audited = audit.rate * audit.penalty
     return ExpectedPenalty(
-        per_performative_hour=audit.rate * audit.penalty * audit.tpr + detection.penalty * detector.tpr,
-        per_genuine_hour=audit.rate * audit.penalty * audit.fpr + detection.penalty * detector.fpr,
+        per_performative_hour=audited * audit.tpr + detection.penalty * detector.tpr,
+        per_genuine_hour=audited * audit.fpr + detection.penalty * detector.fpr,
+        per_script_hour=audited * audit.tpr + detection.penalty * detector.script_tpr,
+        per_misreport_unit=audit.claim_check_rate * audit.claim_check_tpr * audit.penalty,
     )
 
 
@@ -73,7 +108,8 @@ def expected_penalty(audit: Audit, detection: Detection, detector: HourlyFlagRat
 class Flags:
     audit_flags: np.ndarray  # flagged hours per employee from audits
     detector_flags: np.ndarray  # flagged hours per employee from the detector
-    penalty: np.ndarray  # utility penalty per employee
+    claims_caught: np.ndarray  # misreport units caught by claim checks per employee
+    penalty: np.ndarray  # penalty per employee, hours of pay
 
     @property
     def flagged(self) -> np.ndarray:
@@ -87,19 +123,29 @@ def draw_flags(
     detection: Detection,
     detector: HourlyFlagRates,
     rng: np.random.Generator,
+    script_hours: np.ndarray | float = 0.0,
+    misreport_units: np.ndarray | float = 0.0,
 ) -> Flags:
-    """Audit a random share of employees and screen everyone with the detector."""
+    """Audit a random share of employees, screen everyone with the detector, check a share of
+    claims. `script_hours`: each employee's scripted equivalent hours; `misreport_units`: their
+    misreports this week (caught whole or not at all)."""
     n = genuine.shape[0]
     audit_flags = np.zeros(n)
     if audit.rate > 0:
         audited = np.flatnonzero(rng.random(n) < audit.rate)
-        mean = audit.tpr * performative[audited] + audit.fpr * genuine[audited]
+        scripted = script_hours[audited] if np.ndim(script_hours) else script_hours
+        mean = audit.tpr * (performative[audited] + scripted) + audit.fpr * genuine[audited]
         audit_flags[audited] = rng.poisson(mean)
     detector_flags = np.zeros(n)
-    if detector.tpr > 0 or detector.fpr > 0:
-        detector_flags = poisson_by_inversion(detector.tpr * performative + detector.fpr * genuine, rng.random(n))
-    penalty = audit.penalty * audit_flags + detection.penalty * detector_flags
-    return Flags(audit_flags, detector_flags, penalty)
+    if detector.tpr > 0 or detector.fpr > 0 or detector.script_tpr > 0:
+        mean = detector.tpr * performative + detector.fpr * genuine + detector.script_tpr * script_hours
+        detector_flags = poisson_by_inversion(mean, rng.random(n))
+    claims_caught = np.zeros(n)
+    if audit.claim_check_rate > 0 and np.any(misreport_units):
+        caught = rng.random(n) < audit.claim_check_rate * audit.claim_check_tpr
+        claims_caught = np.where(caught, misreport_units, 0.0)
+    penalty = audit.penalty * (audit_flags + claims_caught) + detection.penalty * detector_flags
+    return Flags(audit_flags, detector_flags, claims_caught, penalty)
 
 
 def poisson_by_inversion(mean: np.ndarray, uniform: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.engine.decision import Step
 from sim.engine.observables import Rate
-from sim.scenario.schema import DEFAULT_TARGETS, Kpi
+from sim.scenario.schema import DEFAULT_TARGETS, Behavior, Kpi, Usage
 
 REGIME_OBSERVABLE = {
     "tokens": "tokens",
@@ -27,14 +27,58 @@ REGIME_OBSERVABLE = {
 }
 
 
+def _components(kpi: Kpi) -> list[tuple[str, float]]:
+    """(regime, weight) pairs the KPI adds up: one with weight 1, or the composite's weighted and
+    normalised parts."""
+    if kpi.regime != "composite":
+        return [(kpi.regime, 1.0)]
+    return [(regime, weight / DEFAULT_TARGETS[regime]) for regime, weight in kpi.weights.items()]
+
+
 def kpi_rate(kpi: Kpi, rates: dict[str, Rate]) -> Rate:
     """KPI units per genuine and per performative hour (for active_user: queries per hour)."""
-    if kpi.regime != "composite":
-        return rates[REGIME_OBSERVABLE[kpi.regime]]
     total = Rate(0.0, 0.0)
-    for regime, weight in kpi.weights.items():
-        total = total + rates[REGIME_OBSERVABLE[regime]].scaled(weight / DEFAULT_TARGETS[regime])
+    for regime, weight in _components(kpi):
+        total = total + rates[REGIME_OBSERVABLE[regime]].scaled(weight)
     return total
+
+
+def script_kpi(kpi: Kpi, script: dict[str, float]) -> float:
+    """KPI units one week of running the script adds (for active_user: its queries)."""
+    return float(sum(weight * script[REGIME_OBSERVABLE[regime]] for regime, weight in _components(kpi)))
+
+
+@dataclass(frozen=True)
+class Misreport:
+    """A way to inflate the KPI without any AI activity (model brief 10.3): over-claiming hours
+    saved, marking undone work done, or manufacturing a measured improvement."""
+
+    name: str  # output column: hours claimed, completions marked, hours of improvement manufactured
+    kpi_per_unit: float  # KPI units per unit of misreport (unit: one hour claimed or of work marked done)
+    quadratic_cost: float  # mu: cost mu/2 m^2 on top of the integrity cost per unit
+    output_per_unit: float  # units of the output column per unit (completions per hour of work)
+    integrity_weight: float = 1.0  # integrity cost per unit, as a multiple of iota_i
+
+
+MISREPORT_COLUMNS = ("misreported_hours", "misreported_completions", "manipulated_hours")
+"""Weekly totals of deliberate misreporting, next to the honest claims they inflate."""
+
+
+def misreport_channels(kpi: Kpi, behavior: Behavior, usage: Usage) -> tuple[Misreport, ...]:
+    """The misreports the regime admits: self-reported time saved and completions (cost
+    `misreport_cost`), the measured outcome (cost `outcome_manipulation_cost`); none for counted use."""
+    completions_per_hour = usage.genuine.queries_per_hour * usage.genuine.done_rate
+    channels = []
+    for regime, weight in _components(kpi):
+        if regime == "time_saved":
+            channels.append(Misreport("misreported_hours", weight, behavior.misreport_cost, 1.0))
+        elif regime == "completions":
+            channels.append(Misreport("misreported_completions", weight * completions_per_hour,
+                                      behavior.misreport_cost, completions_per_hour))
+        elif regime == "error_reduction":
+            channels.append(Misreport("manipulated_hours", weight, behavior.outcome_manipulation_cost, 1.0,
+                                      behavior.outcome_manipulation_integrity))
+    return tuple(channels)
 
 
 def measurement_noise_sd(kpi: Kpi, target: float) -> float:
@@ -47,10 +91,12 @@ def measurement_noise_sd(kpi: Kpi, target: float) -> float:
 
 
 def measured_kpi(
-    kpi: Kpi, rate: Rate, genuine: np.ndarray, performative: np.ndarray, noise: np.ndarray | float
+    kpi: Kpi, rate: Rate, genuine: np.ndarray, performative: np.ndarray, noise: np.ndarray | float,
+    extra: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """The KPI value the dashboard records for each employee this week."""
-    amount = rate.of(genuine, performative)
+    """The KPI value the dashboard records for each employee this week; `extra` is what scripts and
+    misreports add (for active_user: scripted queries)."""
+    amount = rate.of(genuine, performative) + extra
     if kpi.regime == "active_user":
         return (amount >= kpi.active_threshold_queries * (1 - 1e-9)).astype(float)
     return amount + noise
@@ -62,6 +108,7 @@ class Incentive:
 
     linear: Rate  # utility per hour, already multiplied by strength
     step: Step | None
+    per_kpi_unit: float = 0.0  # linear reward per KPI unit (strength / target; 0 under a step reward)
 
 
 def incentive(kpi: Kpi, rate: Rate, strength: float, target: float, rank_cutoff: np.ndarray | None) -> Incentive:
@@ -71,7 +118,7 @@ def incentive(kpi: Kpi, rate: Rate, strength: float, target: float, rank_cutoff:
         height = strength / target if kpi.scheme == "linear" else strength * (active_user_goal(kpi, target) <= 1.0)
         return Incentive(none, Step(height, rate.per_genuine_hour, rate.per_performative_hour, kpi.active_threshold_queries))
     if kpi.scheme == "linear":
-        return Incentive(rate.scaled(strength / target), None)
+        return Incentive(rate.scaled(strength / target), None, strength / target)
     threshold = target if kpi.scheme == "quota" else rank_cutoff * (1 + kpi.rank_margin)
     return Incentive(none, Step(strength, rate.per_genuine_hour, rate.per_performative_hour, threshold))
 

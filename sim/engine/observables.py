@@ -55,3 +55,20 @@ def hourly_rates(usage: Usage, speedup: np.ndarray, perceived_speedup: np.ndarra
         "claimed_hours_saved": Rate(np.maximum(perceived_speedup, 0.0), 0.0),
         "true_hours_saved": Rate(speedup, 0.0),
     }
+
+
+def script_observables(usage: Usage) -> dict[str, float]:
+    """What one week of running the script produces, per employee who runs it (same names as
+    :func:`hourly_rates`): many tokens and queries, almost no actions, no hours saved."""
+    script = usage.script
+    queries = script.queries_per_week
+    return {
+        "tokens": script.tokens_per_week,
+        "input_tokens": script.tokens_per_week * (1 - script.output_token_share),
+        "output_tokens": script.tokens_per_week * script.output_token_share,
+        "queries": queries,
+        "actions": queries * script.action_rate,
+        "completions": queries * script.done_rate,
+        "claimed_hours_saved": 0.0,
+        "true_hours_saved": 0.0,
+    }

@@ -1,7 +1,8 @@
-"""Decision rules: how each employee's (g, p) for the coming week follows from last week.
+"""Decision rules: how each employee's choice for the coming week follows from last week.
 
-All rules share one signature, ``rule(model) -> (genuine_hours, performative_hours)``, read only
-last week's state (synchronous updating) and are chosen by name from `behavior.rule`.
+All rules share one signature, ``rule(model) -> Choice`` (genuine and performative hours,
+misreports, script), read only last week's state (synchronous updating) and are chosen by name
+from `behavior.rule`.
 """
 
 from __future__ import annotations
@@ -11,22 +12,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.engine.decision import best_response
+from sim.engine.strategies import Choice, best_choice
 
 if TYPE_CHECKING:
     from sim.engine.model import OrganisationModel
 
-Hours = tuple[np.ndarray, np.ndarray]
 
-
-def best_response_rule(model: OrganisationModel) -> Hours:
-    """The exact best response to this week's problem: random-utility shocks and the adjustment
+def best_response_rule(model: OrganisationModel) -> Choice:
+    """The exact best choice for this week's problem: random-utility shocks and the adjustment
     cost towards last week's hours included, so an employee with no reason to game does zero."""
-    return best_response(model.decision_problem())
+    return best_choice(model.week_problem())
 
 
-def imitation_rule(model: OrganisationModel) -> Hours:
-    """With probability `imitation_rate`, copy a random colleague's (g, p) with Fermi probability."""
+def imitation_rule(model: OrganisationModel) -> Choice:
+    """With probability `imitation_rate`, copy a random colleague's whole choice (hours, misreports,
+    script) with Fermi probability 1 / (1 + exp(-beta (payoff_j - payoff_i)))."""
     behavior = model.config.behavior
     state, rng = model.state, model.rng
     colleague = model.network.random_colleague(rng)
@@ -34,26 +34,30 @@ def imitation_rule(model: OrganisationModel) -> Hours:
     gap = state.payoff[colleague] - state.payoff
     copy_probability = 0.5 * (1.0 + np.tanh(0.5 * behavior.selection_intensity * gap))  # = Fermi, overflow-safe
     copies = considers & (rng.random(state.size) < copy_probability)
-    g = np.where(copies, state.genuine_hours[colleague], state.genuine_hours)
-    p = np.where(copies, state.performative_hours[colleague], state.performative_hours)
-    return g, p
+
+    def copied(values: np.ndarray) -> np.ndarray:
+        return np.where(copies, values[colleague], values)
+
+    return Choice(
+        copied(state.genuine_hours),
+        copied(state.performative_hours),
+        {name: copied(units) for name, units in state.misreport.items()},
+        copied(state.script),
+    )
 
 
-def threshold_rule(model: OrganisationModel) -> Hours:
-    """Granovetter: perform (best response) once the share of colleagues who performed last week
-    (p > 0) reaches one's threshold; otherwise the best response without performative use."""
+def threshold_rule(model: OrganisationModel) -> Choice:
+    """Granovetter: game (best choice) once the share of colleagues who gamed last week reaches
+    one's threshold; otherwise the best choice without any gaming."""
     state, network = model.state, model.network
-    performing = state.gaming.astype(float)
+    gaming = state.gaming.astype(float)
     degree = network.degree
-    share = np.divide(network.neighbour_sum(performing), degree, out=np.zeros(state.size), where=degree > 0)
+    share = np.divide(network.neighbour_sum(gaming), degree, out=np.zeros(state.size), where=degree > 0)
     performs = share >= model.traits.threshold - 1e-9
-    problem = model.decision_problem()
-    g_on, p_on = best_response(problem)
-    g_off, p_off = best_response(problem, may_perform=np.zeros(state.size, dtype=bool))
-    return np.where(performs, g_on, g_off), np.where(performs, p_on, p_off)
+    return best_choice(model.week_problem(), may_game=performs)
 
 
-RULES: dict[str, Callable[[OrganisationModel], Hours]] = {
+RULES: dict[str, Callable[[OrganisationModel], Choice]] = {
     "best_response": best_response_rule,
     "imitation": imitation_rule,
     "threshold": threshold_rule,

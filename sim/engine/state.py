@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.engine.strategies import Choice
 from sim.engine.traits import draw_trait
 from sim.scenario.schema import Behavior
 
@@ -52,18 +53,37 @@ class WorkforceState:
     flags: np.ndarray = field(default=None)  # flagged hours, audits and detector
     payoff: np.ndarray = field(default=None)  # realised utility (hours)
     peer_performative_hours: np.ndarray = field(default=None)  # colleagues' mean p the week before
+    script: np.ndarray = field(default=None)  # ran a script this week
+    misreport: dict[str, np.ndarray] = field(default_factory=dict)  # misreport units, by channel
+    _gaming: np.ndarray | None = field(default=None, repr=False)  # set with each week's choice
 
     def __post_init__(self) -> None:
         n = self.genuine_hours.shape[0]
         for name in ("kpi", "reward", "penalty", "flags", "payoff", "peer_performative_hours"):
             if getattr(self, name) is None:
                 setattr(self, name, np.zeros(n))
+        if self.script is None:
+            self.script = np.zeros(n, dtype=bool)
 
     @property
     def size(self) -> int:
         return self.genuine_hours.shape[0]
 
+    def choose(self, choice: Choice) -> None:
+        """Take this week's choice as the current state."""
+        self.genuine_hours, self.performative_hours = choice.genuine, choice.performative
+        self.script = choice.scripts()
+        self.misreport = dict(choice.misreport)
+        self._gaming = choice.gaming()
+
+    def as_choice(self) -> Choice:
+        """The current state as a choice (what an imitator copies)."""
+        return Choice(self.genuine_hours, self.performative_hours, dict(self.misreport), self.script)
+
     @property
     def gaming(self) -> np.ndarray:
-        """Employees whose activity this week inflates the KPI without value (p > 0)."""
-        return self.performative_hours > 0
+        """Employees whose activity this week inflates the KPI without value: manual performative use,
+        a misreport or a running script."""
+        if self._gaming is None:
+            self._gaming = self.as_choice().gaming()
+        return self._gaming

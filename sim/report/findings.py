@@ -53,7 +53,8 @@ def run_findings(summary: dict[str, Any], scenario: Scenario, ts: pd.DataFrame |
             f"then {second.split(': ', 1)[1]}: {usd(second_usd)} ({second_detail})."
         )
     else:
-        out.append("Nobody gamed the metric: no working hours or AI spend went on performative use.")
+        out.append("Nobody gamed the metric with AI activity: no working hours or AI spend went on performative use.")
+    out.extend(strategy_findings(s))
     how = ("valuing the reported KPI at what each unit was worth in an honest pilot"
            if s["valuation"] == "kpi_benchmark" else "valuing every claimed hour saved at the full wage")
     over = s["value_overstatement"]
@@ -105,11 +106,40 @@ def run_findings(summary: dict[str, Any], scenario: Scenario, ts: pd.DataFrame |
     if s["data_exposure_incidents"] > 0:
         count = s["data_exposure_incidents"]
         out.append(
-            f"Performative queries caused {count:,.0f} data-exposure "
-            f"incident{'' if count == 1 else 's'} (confidential data sent to the model for show)."
+            f"AI use caused {count:,.0f} data-exposure incident{'' if count == 1 else 's'} (confidential data sent "
+            f"to the model): genuine prompts carry real data too, performative and above all scripted ones "
+            f"far more per query."
         )
     if ts is not None:
         out.extend(intervention_findings(scenario, ts))
+    return out
+
+
+def strategy_findings(s: dict[str, Any]) -> list[str]:
+    """How employees gamed: by hand, by script, by misreporting."""
+    out = []
+    if s["scripted_tokens"] > 0:
+        out.append(
+            f"Scripts looping prompts ran in {pct(s['script_share_mean'])} of employee-weeks and burnt "
+            f"{s['scripted_tokens']:,.0f} tokens ({pct(s['scripted_tokens'] / s['tokens'])} of all tokens) for "
+            f"{s['script_upkeep_hours']:,.0f} hours of upkeep: compute wasted at little cost in working time."
+        )
+    if s["misreported_hours"] > 0:
+        out.append(
+            f"Employees over-claimed {s['misreported_hours']:,.0f} hours saved on purpose "
+            f"({pct(s['misreported_hours'] / s['claimed_hours_saved'])} of all claimed hours), on top of honest "
+            f"claims that already exceed the truth."
+        )
+    if s["misreported_completions"] > 0:
+        out.append(f"{s['misreported_completions']:,.0f} tasks were marked done that were not.")
+    if s["manipulated_hours"] > 0:
+        out.append(
+            f"{s['manipulated_hours']:,.0f} hours of measured improvement were manufactured (easy tasks chosen, "
+            f"baselines moved): the outcome KPI is gameable, but only a little ({pct(s['kpi_inflation'] - 1)} "
+            f"inflation)."
+        )
+    if s["claims_caught"] > 0:
+        out.append(f"Claim checks caught {s['claims_caught']:,.0f} units of over-claim.")
     return out
 
 
@@ -197,8 +227,9 @@ def cost_working(summary: dict[str, Any], scenario: Scenario) -> list[str]:
     capture = sc.economics.capture_share
     lines.append(
         f"True value: {s['true_hours_saved']:,.0f} hours really saved x ${wage:g} x {capture:g} captured "
-        f"= {usd(s['captured_value_usd'])}, less {s['performative_hours']:,.0f} performative hours x ${wage:g} "
-        f"= {usd(s['wasted_hours_cost_usd'])}: {usd(s['true_value_usd'])}."
+        f"= {usd(s['captured_value_usd'])}, less ({s['performative_hours']:,.0f} performative + "
+        f"{s['script_upkeep_hours']:,.0f} script-upkeep hours) x ${wage:g} = {usd(s['wasted_hours_cost_usd'])}: "
+        f"{usd(s['true_value_usd'])}."
     )
     lines.append(
         f"ROI = (value - spend) / spend: reported ({usd(s['reported_value_usd'])} - {usd(s['ai_spend_usd'])}) / "

@@ -16,7 +16,7 @@ def gaming_costs(summary: dict[str, Any]) -> list[tuple[str, float, str]]:
     """(label, USD, detail) of each cost of gaming, largest first."""
     costs = [
         ("cost of gaming: working hours spent performing", summary["wasted_hours_cost_usd"],
-         f"{summary['performative_hours']:,.0f} performative hours at the loaded wage"),
+         f"{summary['gaming_hours']:,.0f} hours of performative use and script upkeep at the loaded wage"),
         ("cost of gaming: AI spend on performative use", summary["wasted_spend_usd"],
          f"{display(summary['wasted_spend_share'], 'share')} of AI spend"),
     ]
@@ -31,7 +31,9 @@ def run_headlines(summary: dict[str, Any], scenario: Scenario) -> list[tuple[str
         text = METRICS[key].display(s.get(key))
         return METRICS[key].label, f"{text} ({detail})" if detail else text
 
-    rows = [(label, f"{display(usd, 'usd')} ({detail})") for label, usd, detail in gaming_costs(s)]
+    costs = [item for item in gaming_costs(s) if item[1] > 0]
+    rows = [(label, f"{display(usd, 'usd')} ({detail})") for label, usd, detail in costs] or [
+        ("cost of gaming in hours and AI spend", "none (no performative use or scripts)")]
     rows += [
         row("roi_reported", f"valued by {s['valuation'].replace('_', ' ')}"),
         row("roi_true"),
@@ -39,6 +41,14 @@ def run_headlines(summary: dict[str, Any], scenario: Scenario) -> list[tuple[str
         row("kpi_inflation"),
         row("performative_share"),
         row("gaming_share_mean"),
+    ]
+    if s["scripted_tokens"] > 0:
+        rows.append(row("script_share_mean", f"{s['scripted_tokens']:,.0f} tokens, "
+                        f"{display(s['scripted_tokens'] / s['tokens'], 'share')} of all tokens"))
+    for key in ("misreported_hours", "misreported_completions", "manipulated_hours"):
+        if s[key] > 0:
+            rows.append(row(key))
+    rows += [
         ("hours saved, claimed / in truth",
          f"{s['claimed_hours_saved_per_employee_week']:.2f} / {s['true_hours_saved_per_employee_week']:.2f} "
          "h per employee-week"),

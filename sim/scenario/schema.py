@@ -32,7 +32,7 @@ DEFAULT_TARGETS: dict[str, float] = {
     "queries": 50.0,  # ASSUMPTION: about what 4 hours of genuine use send
     "active_user": 1.0,
     "completions": 50.0,
-    "time_saved": 2.0,
+    "time_saved": 1.0,  # ASSUMPTION: "an hour saved a week", about what honest claims come to
     "action_linked": 30.0,
     "error_reduction": 1.0,
     "composite": 1.0,
@@ -162,6 +162,15 @@ class Behavior(Strict):
     """imitation: beta of the Fermi rule 1 / (1 + exp(-beta (payoff_j - payoff_i))), per hour of utility."""
     threshold: Trait = UniformDist(dist="uniform", low=0.0, high=1.0)
     """threshold: share of colleagues who must perform before this employee does (Granovetter)."""
+    misreport_cost: float = Field(src.MISREPORT_COST, gt=0)
+    """mu: quadratic cost mu/2 m^2 of over-claiming m hours saved (or hours of work marked done) on
+    top of the integrity cost iota_i per unit (model brief 10.3): effort of a believable story."""
+    outcome_manipulation_cost: float = Field(src.OUTCOME_MANIPULATION_COST, gt=0)
+    """mu_e: the same for inflating a measured outcome (choosing easy tasks, moving the baseline):
+    much costlier than a self-report, so error_reduction stays the least gameable regime."""
+    outcome_manipulation_integrity: float = Field(src.OUTCOME_MANIPULATION_INTEGRITY, ge=0)
+    """Integrity cost per hour of manufactured improvement, as a multiple of iota_i: faking a
+    measured result weighs more than rounding up a self-report."""
     initial_performative_share: float = Field(0.05, ge=0, le=1)
     """Share of employees who start the run at their full best response, performative use included."""
     max_ai_hours_per_week: float = Field(40.0, gt=0)
@@ -183,6 +192,30 @@ class UsageProfile(Strict):
     """Share of prompts that repeat an earlier prompt (seen by the anomaly detector)."""
 
 
+class ScriptProfile(Strict):
+    """A script that loops prompts to move the metric (model brief 10.3): a discrete weekly choice."""
+
+    enabled: bool = True
+    """Employees may run a script (compared exactly with not running one, each week)."""
+    upkeep_hours_per_week: float = Field(src.SCRIPT_UPKEEP_HOURS, ge=0)
+    """Hours of the employee's time a week to keep the script running (performative time)."""
+    tokens_per_week: float = Field(src.SCRIPT_TOKENS_PER_WEEK, ge=0)
+    """Tokens the script consumes a week."""
+    queries_per_week: float = Field(src.SCRIPT_QUERIES_PER_WEEK, gt=0)
+    """Requests the script sends a week."""
+    action_rate: float = Field(src.SCRIPT_ACTION_RATE, ge=0, le=1)
+    """Share of scripted requests followed by a downstream action (almost none)."""
+    output_token_share: float = Field(src.OUTPUT_TOKEN_SHARE, ge=0, le=1)
+    """Share of scripted tokens that are output."""
+    done_rate: float = Field(0.0, ge=0, le=1)
+    """Share of scripted requests that count as tasks marked done (the completions KPI)."""
+    repeat_share: float = Field(src.SCRIPT_REPEAT_SHARE, ge=0, le=1)
+    """Share of scripted prompts that repeat an earlier prompt (seen by the anomaly detector)."""
+    equivalent_hours: float = Field(src.SCRIPT_EQUIVALENT_HOURS, ge=0)
+    """What a week of scripting weighs, in hours of manual performative use: the employee's integrity
+    cost is iota_i times this, and audits and the detector flag it like this many performative hours."""
+
+
 class Usage(Strict):
     genuine: UsageProfile = UsageProfile(
         tokens_per_hour=src.GENUINE_TOKENS_PER_HOUR,
@@ -202,6 +235,8 @@ class Usage(Strict):
         repeat_share=src.REPEAT_SHARE_PERFORMATIVE,
     )
     """Observables per hour of performative (metric-inflating) AI use."""
+    script: ScriptProfile = ScriptProfile()
+    """The script employees may run instead of (or beside) manual performative use."""
 
     @model_validator(mode="before")
     @classmethod
@@ -266,6 +301,11 @@ class Audit(Strict):
     """Probability that an audit flags a performative hour."""
     fpr: float = Field(0.05, ge=0, le=1)
     """Probability that an audit wrongly flags a genuine hour."""
+    claim_check_rate: float = Field(0.0, ge=0, le=1)
+    """Share of employee-weeks whose self-reported claims (hours saved, tasks done, measured outcomes)
+    are checked against measured output."""
+    claim_check_tpr: float = Field(0.8, ge=0, le=1)
+    """Probability that a check catches an over-claim; the penalty is `audit.penalty` per unit caught."""
 
 
 class Detection(Strict):
@@ -317,10 +357,14 @@ class Energy(Strict):
 
 
 class Security(Strict):
+    exposures_per_million_genuine_queries: float = Field(src.EXPOSURES_PER_MILLION_GENUINE_QUERIES, ge=0)
+    """Expected data-exposure incidents per million genuine queries (real work carries real data)."""
     exposures_per_million_performative_queries: float = Field(
         src.EXPOSURES_PER_MILLION_PERFORMATIVE_QUERIES, ge=0
     )
-    """Expected data-exposure incidents per million scripted performative queries."""
+    """Expected data-exposure incidents per million manual performative queries."""
+    exposures_per_million_scripted_queries: float = Field(src.EXPOSURES_PER_MILLION_SCRIPTED_QUERIES, ge=0)
+    """Expected data-exposure incidents per million scripted queries (whole documents pasted in a loop)."""
 
 
 class TargetRatchet(Strict):

@@ -71,6 +71,9 @@ HUMLUM_SOURCE = (
     "self-reported time saved by AI chatbots: 2.8% of work hours, about 1.1 h of a 40-h week "
     "(Humlum and Vestergaard 2025, NBER w33777)"
 )
+MISREPORT_COST = 0.25
+OUTCOME_MANIPULATION_COST = 4.0
+OUTCOME_MANIPULATION_INTEGRITY = 2.5
 INTEGRITY_COST_MEAN = 1.2
 INTEGRITY_COST_SIGMA = 0.6
 UTILITY_NOISE_SD = 0.1
@@ -96,6 +99,19 @@ DONE_RATE_PERFORMATIVE = 0.9  # marked as far as the employee likes: ASSUMPTION
 REPEAT_SHARE_GENUINE = 0.05  # share of prompts repeating an earlier one: ASSUMPTION
 REPEAT_SHARE_PERFORMATIVE = 0.5  # "the same prompt hundreds of times" (seed): ASSUMPTION
 USAGE_SOURCE = "ASSUMPTION: illustrative usage profiles, no published per-hour measurements"
+
+# Scripts: "looping the same prompt ... thousands of tokens per minute" (seed). A loop sized to the
+# weekly token target: 100 requests of ~600 tokens, a quarter of an hour a week to keep it going.
+SCRIPT_UPKEEP_HOURS = 0.25
+SCRIPT_TOKENS_PER_WEEK = 60_000.0
+SCRIPT_QUERIES_PER_WEEK = 100.0
+SCRIPT_ACTION_RATE = 0.01
+SCRIPT_REPEAT_SHARE = 0.95
+SCRIPT_EQUIVALENT_HOURS = 3.0
+SCRIPT_SOURCE = (
+    "ASSUMPTION: a loop sized to the weekly target (seed: scripts that loop the same prompt and burn "
+    "thousands of tokens per minute; 'the same prompt hundreds of times')"
+)
 
 # --- Anomaly detection ----------------------------------------------------------------------
 # Feature spreads are chosen so that the default usage profiles give a separation d' = 2.1,
@@ -123,10 +139,14 @@ GRID_KG_CO2_PER_KWH = 0.48
 GRID_SOURCE = "world average electricity carbon intensity ~480 g CO2/kWh (Ember, Global Electricity Review 2024)"
 
 # --- Security --------------------------------------------------------------------------------
+EXPOSURES_PER_MILLION_GENUINE_QUERIES = 1.0
 EXPOSURES_PER_MILLION_PERFORMATIVE_QUERIES = 10.0
+EXPOSURES_PER_MILLION_SCRIPTED_QUERIES = 50.0
 EXPOSURE_SOURCE = (
-    "ASSUMPTION: rate of confidential-data exposure by scripted performative queries; the seed "
-    "reports such incidents but no rate"
+    "ASSUMPTION: incident rates per query; genuine prompts carry real code and documents too (11% of "
+    "what employees paste into ChatGPT is confidential, Cyberhaven Labs 2023), performative ones more "
+    "(documents pasted for show), scripted ones most (whole files in a loop); the seed reports such "
+    "incidents but no rate"
 )
 
 BEHAVIOUR_ASSUMPTION = (
@@ -153,7 +173,11 @@ SOURCES: dict[str, str] = {
             "management.budget.growth_per_unit_roi", "management.budget.max_change",
         )
     },
-    **{f"behavior.{key}": FITTED_ASSUMPTION for key in ("integrity_cost", "noise")},
+    **{f"behavior.{key}": FITTED_ASSUMPTION for key in (
+        "integrity_cost", "noise", "misreport_cost", "outcome_manipulation_cost", "outcome_manipulation_integrity")},
+    **{f"usage.script.{key}": SCRIPT_SOURCE for key in (
+        "upkeep_hours_per_week", "tokens_per_week", "queries_per_week", "action_rate", "repeat_share",
+        "equivalent_hours", "done_rate")},
     "behavior.effort_cost": HUMLUM_SOURCE + "; c fitted to it (" + FITTED_ASSUMPTION + ")",
     "behavior.speedup": SPEEDUP_SOURCE,
     "behavior.perceived_speedup_prior": PERCEPTION_SOURCE,
@@ -185,7 +209,11 @@ SOURCES: dict[str, str] = {
     "energy.joules_per_output_token": ENERGY_SOURCE,
     "energy.pue": PUE_SOURCE,
     "energy.grid_kg_co2_per_kwh": GRID_SOURCE,
+    "security.exposures_per_million_genuine_queries": EXPOSURE_SOURCE,
     "security.exposures_per_million_performative_queries": EXPOSURE_SOURCE,
+    "security.exposures_per_million_scripted_queries": EXPOSURE_SOURCE,
+    "audit.claim_check_rate": POLICY_ASSUMPTION,
+    "audit.claim_check_tpr": POLICY_ASSUMPTION,
 }
 
 # --- Case figures the scenario library reproduces ------------------------------------------------

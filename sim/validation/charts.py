@@ -138,7 +138,8 @@ def salesforce_actions(data: dict[str, Any]) -> Figure:
     fig, ax = plt.subplots(figsize=(6.4, 2.6))
     parts = [("followed by an action", data["action"], "tab:green"),
              ("genuine, no action", data["genuine_no_action"], "tab:blue"),
-             ("performative", data["performative"], "tab:red")]
+             ("scripted", data["scripted"], "tab:purple"),
+             ("manual performative", data["performative"], "tab:red")]
     left = 0.0
     for label, share, colour in parts:
         ax.barh([0], [share], left=left, color=colour, label=f"{label} ({share:.0%})")
@@ -191,12 +192,52 @@ def adoption_inflation(data: dict[str, Any]) -> Figure:
     return fig
 
 
+def over_claiming(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    for i, (key, simulated) in enumerate(data["simulated"].items()):
+        colour = plt.cm.tab10(i)
+        q, f = key
+        ax.plot(data["strength"], data["analytic"][key], color=colour, label=f"analytic, q_c = {q:g}, F = {f:g}")
+        ax.plot(data["strength"], simulated, color=colour, **SIMULATED)
+    ax.set(xlabel="kpi.strength (hours of pay at target)", ylabel="over-claimed hours per week",
+           title="Over-claiming: simulated (dots) vs closed form")
+    ax.legend(fontsize=7)
+    return fig
+
+
+def script_threshold(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    ax.step(data["strength"], data["share"], where="post", color="tab:red", label="share running a script")
+    ax.axvline(data["threshold"], color="black", linestyle=":", label="alpha* = T (iota h_s + c u^2/2) / K_s")
+    ax.set(xlabel="kpi.strength", ylabel="share of employees", ylim=(-0.05, 1.05), title="Scripts: all at once, at alpha*")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def seed_metric_table(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=(7.2, 3.8))
+    table, seed = data["table"], data["seed"]
+    regimes = list(table)
+    values = [100 * (table[r]["kpi_inflation"] - 1) for r in regimes]
+    colours = {"High": "tab:red", "Medium": "tab:orange", "Low": "tab:green"}
+    ax.bar(regimes, values, color=[colours.get(seed.get(r, ""), "tab:grey") for r in regimes])
+    low, high = data["limits"]
+    ax.axhline(100 * (low - 1), color="black", linestyle=":", linewidth=0.8)
+    ax.axhline(100 * (high - 1), color="black", linestyle="--", linewidth=0.8)
+    ax.set(ylabel="reported KPI above genuine use, %", title=f"KPI inflation at strength {data['strength']:g} "
+           "(bar colour: the seed's rating; lines: Medium and High)")
+    ax.tick_params(axis="x", rotation=25)
+    return fig
+
+
 CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "holmstrom_milgrom": holmstrom_milgrom,
     "becker": becker,
     "granovetter": granovetter,
     "replicator": replicator,
     "goodhart": goodhart,
+    "over_claiming": over_claiming,
+    "script_threshold": script_threshold,
     "detector": detector,
     "prices": prices,
     "energy": energy,
@@ -207,4 +248,5 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "organic_roi": organic_roi,
     "valuation": valuation,
     "adoption_inflation": adoption_inflation,
+    "seed_metric_table": seed_metric_table,
 }

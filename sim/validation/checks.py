@@ -295,12 +295,64 @@ def energy_and_carbon() -> CheckGroup:
     )
 
 
+OVERCLAIM_STRENGTHS = np.linspace(0.0, 2.0, 21)
+OVERCLAIM_CHECKS = ((0.0, 1.0), (0.2, 1.0), (0.1, 2.0), (0.4, 0.5))
+"""(claim_check_rate, penalty) pairs: the second and third share q_c F."""
+
+
+def over_claiming() -> CheckGroup:
+    """m* = max(0, (alpha/T - iota - q_c tpr_c F) / mu), and equal q_c F, equal over-claims."""
+    simulated, analytic = {}, {}
+    for q, f in OVERCLAIM_CHECKS:
+        simulated[(q, f)] = np.array([
+            _first_week(sc.overclaim_scenario(float(a), q, f)).state.misreport["misreported_hours"].mean()
+            for a in OVERCLAIM_STRENGTHS])
+        analytic[(q, f)] = np.array([sc.overclaim_expected(float(a), q, f) for a in OVERCLAIM_STRENGTHS])
+    error = max(float(np.abs(simulated[k] - analytic[k]).max()) for k in simulated)
+    spread = float(np.abs(simulated[(0.2, 1.0)] - simulated[(0.1, 2.0)]).max())
+    return CheckGroup(
+        "over_claiming",
+        "Costly state falsification: over-claiming a self-reported KPI",
+        "model brief 10.3; Lacker and Weinberg (1989), J. Polit. Econ. 97: 1345-1363",
+        [
+            Check("overclaim_formula_error", f"largest |m - m*| over {len(OVERCLAIM_STRENGTHS)} strengths and "
+                  f"{len(OVERCLAIM_CHECKS)} claim-check settings (time_saved, linear)", 0.0, error, EXACT_HOURS,
+                  unit="hours"),
+            Check("overclaim_qf_invariance", "largest difference in over-claims between q_c = 0.2, F = 1 and "
+                  "q_c = 0.1, F = 2", 0.0, spread, EXACT_HOURS, unit="hours"),
+        ],
+        {"strength": OVERCLAIM_STRENGTHS, "simulated": simulated, "analytic": analytic},
+    )
+
+
+def script_threshold() -> CheckGroup:
+    """Identical employees all switch to the script at alpha* = T (iota h_s + c u^2/2) / K_s."""
+    threshold = sc.script_threshold_strength(Scenario().behavior.effort_cost)
+    strengths = np.linspace(0.5 * threshold, 1.5 * threshold, 41)
+    shares = np.array([_first_week(sc.script_scenario(float(a))).state.script.mean() for a in strengths])
+    below = float(_first_week(sc.script_scenario(threshold * (1 - 1e-6))).state.script.mean())
+    above = float(_first_week(sc.script_scenario(threshold * (1 + 1e-6))).state.script.mean())
+    return CheckGroup(
+        "script_threshold",
+        "Scripts: a discrete choice that everyone alike makes at the same strength",
+        "model brief 10.3 (the script compared exactly with not scripting)",
+        [
+            Check("script_share_below_threshold", f"share scripting just below alpha* = {threshold:.4f}", 0.0,
+                  below, 0.0, unit="share"),
+            Check("script_share_above_threshold", "share scripting just above alpha*", 1.0, above, 0.0, unit="share"),
+        ],
+        {"strength": strengths, "share": shares, "threshold": threshold},
+    )
+
+
 GROUPS: dict[str, Callable[[], CheckGroup]] = {
     "holmstrom_milgrom": holmstrom_milgrom,
     "becker": becker,
     "granovetter": granovetter,
     "replicator": replicator,
     "goodhart": goodhart,
+    "over_claiming": over_claiming,
+    "script_threshold": script_threshold,
     "detector": detector,
     "prices": prices_and_targets,
     "energy": energy_and_carbon,

@@ -96,6 +96,7 @@ def salesforce_actions() -> CheckGroup:
     runs = _library("salesforce")
     share = float(np.mean([run["actions"] / run["queries"] for run in runs]))
     performative = float(np.mean([run["performative_queries"] / run["queries"] for run in runs]))
+    scripted = float(np.mean([run["scripted_queries"] / run["queries"] for run in runs]))
     return CheckGroup(
         "salesforce_actions",
         "Interactions followed by a measurable action (Salesforce Einstein GPT): ~30%",
@@ -104,12 +105,12 @@ def salesforce_actions() -> CheckGroup:
             Check("salesforce_action_share", "actions / queries over the run, salesforce.yaml, seeds "
                   f"{', '.join(map(str, SEEDS))}", src.SALESFORCE_ACTION_SHARE, share, SALESFORCE_TOLERANCE,
                   unit="share"),
-            Check("salesforce_performative_queries", "share of those queries that were performative (the seed "
-                  "reads the other 70% as performative; the model finds most of them genuine)", 0.7, performative,
-                  0.0, "info", unit="share"),
+            Check("salesforce_gaming_queries", "share of those queries that were scripted or manual performative "
+                  "(the seed reads the other 70% as performative; the model finds most of them genuine)", 0.7,
+                  performative + scripted, 0.0, "info", unit="share"),
         ],
-        {"action": share, "performative": performative, "genuine_no_action": 1 - share - performative,
-         "evidence": src.SALESFORCE_ACTION_SHARE},
+        {"action": share, "performative": performative, "scripted": scripted,
+         "genuine_no_action": 1 - share - performative - scripted, "evidence": src.SALESFORCE_ACTION_SHARE},
     )
 
 
@@ -202,6 +203,55 @@ def adoption_inflation() -> CheckGroup:
     )
 
 
+SEED_TABLE = {"tokens": "High", "queries": "High", "time_saved": "High", "completions": "Medium", "error_reduction": "Low"}
+"""The seed's metric table: gaming potential of each metric."""
+RATING_LIMITS = (1.05, 1.25)
+"""KPI inflation at strength 1 rated Medium from 5%, High from 25% above genuine use."""
+TABLE_STRENGTH = 1.0
+
+
+def rating(inflation: float) -> str:
+    low, high = RATING_LIMITS
+    return "High" if inflation >= high else "Medium" if inflation >= low else "Low"
+
+
+def regime_table(strength: float = TABLE_STRENGTH, seeds: tuple[int, ...] = SEEDS[:2]) -> dict[str, dict[str, float]]:
+    """Per regime on the default workforce (linear scheme): the means over seeds of KPI inflation,
+    performative share, over-claims, scripted tokens and value overstatement."""
+    keys = ("kpi_inflation", "performative_share", "misreported_hours", "misreported_completions",
+            "manipulated_hours", "scripted_tokens", "value_overstatement", "gaming_share_mean")
+    table = {}
+    for regime in (*SEED_TABLE, "action_linked", "active_user"):
+        runs = [sim.run(LIBRARY / "default.yaml", seed=seed, overrides=[f"kpi.regime={regime}", f"kpi.strength={strength}",
+                                                                        "kpi.scheme=linear"]).summary for seed in seeds]
+        employee_weeks = runs[0]["employees"] * runs[0]["weeks"]
+        table[regime] = {key: _mean(runs, key) for key in keys}
+        for key in ("misreported_hours", "misreported_completions", "manipulated_hours", "scripted_tokens"):
+            table[regime][key] /= employee_weeks
+    return table
+
+
+def seed_metric_table() -> CheckGroup:
+    """The seed's table re-derived: which regimes the model finds gameable at a common strength."""
+    table = regime_table()
+    low, high = RATING_LIMITS
+    checks = []
+    for regime, seed_rating in SEED_TABLE.items():
+        inflation = table[regime]["kpi_inflation"]
+        expected, tolerance, comparison = {"High": (high, 0.0, "at_least"), "Medium": ((low + high) / 2, (high - low) / 2, "equal"),
+                                           "Low": (low, 0.0, "at_most")}[seed_rating]
+        checks.append(Check(f"seed_table_{regime}", f"{regime}: KPI inflation at strength {TABLE_STRENGTH:g} (linear), "
+                            f"rated {rating(inflation)}; the seed rates it {seed_rating}", expected, inflation,
+                            tolerance, comparison, unit="ratio"))
+    return CheckGroup(
+        "seed_metric_table",
+        "The seed's metric table, re-derived: gaming potential per KPI",
+        "seed article (metric table); model brief 10.7",
+        checks,
+        {"table": table, "seed": SEED_TABLE, "limits": RATING_LIMITS, "strength": TABLE_STRENGTH},
+    )
+
+
 GROUPS: dict[str, Callable[[], CheckGroup]] = {
     "self_reported_savings": self_reported_savings,
     "perception_gap": perception_gap,
@@ -210,5 +260,6 @@ GROUPS: dict[str, Callable[[], CheckGroup]] = {
     "organic_roi": organic_roi,
     "valuation": valuation_follows_dashboard,
     "adoption_inflation": adoption_inflation,
+    "seed_metric_table": seed_metric_table,
 }
 """Evidence check groups (model brief 10.7), in report order."""

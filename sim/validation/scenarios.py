@@ -24,8 +24,10 @@ def scenario_dict(**paths: Any) -> dict[str, Any]:
 
 
 def homogeneous(**paths: Any) -> dict[str, Any]:
-    """Identical employees, no noise, jump straight to the best response, no conformity."""
+    """Identical employees, no noise, jump straight to the best response, no conformity, and only
+    manual performative use (no script; the regimes used here admit no misreport)."""
     base: dict[str, Any] = {
+        "usage__script__enabled": False,
         "behavior__speedup": 0.2,
         "behavior__perception_anchoring": 0.0,
         "behavior__intrinsic_motivation": 1.0,
@@ -165,3 +167,63 @@ def replicator_share(x0: float, rate: float, beta: float, payoff_gap: float, wee
     """
     k_times_gap = rate * np.tanh(beta * payoff_gap / 2)
     return 1 / (1 + (1 - x0) / x0 * np.exp(-k_times_gap * weeks))
+
+
+# --- Costly state falsification (brief 10.3): over-claiming a self-reported KPI ------------------
+OVERCLAIM_INTEGRITY = 0.2
+OVERCLAIM_MISREPORT_COST = 0.5
+OVERCLAIM_TARGET = 1.0
+
+
+def overclaim_scenario(strength: float, check_rate: float = 0.0, penalty: float = 1.0, check_tpr: float = 0.8) -> dict[str, Any]:
+    """time_saved, linear, identical employees, no noise, claim checks at (q_c, F)."""
+    return homogeneous(
+        kpi__regime="time_saved",
+        kpi__scheme="linear",
+        kpi__target=OVERCLAIM_TARGET,
+        kpi__strength=strength,
+        behavior__integrity_cost=OVERCLAIM_INTEGRITY,
+        behavior__misreport_cost=OVERCLAIM_MISREPORT_COST,
+        audit__claim_check_rate=check_rate,
+        audit__claim_check_tpr=check_tpr,
+        audit__penalty=penalty,
+        weeks=3,
+    )
+
+
+def overclaim_expected(strength: float, check_rate: float = 0.0, penalty: float = 1.0, check_tpr: float = 0.8) -> float:
+    """m* = max(0, (alpha / T - iota - q_c tpr_c F) / mu)."""
+    margin = strength / OVERCLAIM_TARGET - OVERCLAIM_INTEGRITY - check_rate * check_tpr * penalty
+    return max(0.0, margin / OVERCLAIM_MISREPORT_COST)
+
+
+# --- Scripts: a discrete choice with a threshold strength ---------------------------------------
+SCRIPT_INTEGRITY = 0.3
+SCRIPT_TOKENS = 100_000.0
+SCRIPT_UPKEEP = 0.5
+SCRIPT_EQUIVALENT = 2.0
+
+
+def script_scenario(strength: float) -> dict[str, Any]:
+    """tokens, linear, identical employees, delta = 0, manual performative use earns nothing (its
+    tokens per hour are 0), so the script is the only way to game."""
+    return homogeneous(
+        kpi__regime="tokens",
+        kpi__scheme="linear",
+        kpi__strength=strength,
+        behavior__integrity_cost=SCRIPT_INTEGRITY,
+        behavior__substitutability=0.0,
+        usage__performative__tokens_per_hour=0.0,
+        usage__script__enabled=True,
+        usage__script__tokens_per_week=SCRIPT_TOKENS,
+        usage__script__upkeep_hours_per_week=SCRIPT_UPKEEP,
+        usage__script__equivalent_hours=SCRIPT_EQUIVALENT,
+        weeks=2,
+    )
+
+
+def script_threshold_strength(effort_cost: float) -> float:
+    """alpha* = T (iota h_s + c u^2 / 2) / K_s: below it nobody scripts, above it everybody does
+    (with delta = 0 the script leaves the hours problem unchanged but for the upkeep's own cost)."""
+    target = float(src.AMAZON_TOKENS_PER_ENGINEER_WEEK)
+    return target * (SCRIPT_INTEGRITY * SCRIPT_EQUIVALENT + 0.5 * effort_cost * SCRIPT_UPKEEP**2) / SCRIPT_TOKENS
