@@ -115,3 +115,12 @@ def test_amazon_is_the_seed_case():
     assert scenario.organization.employees == 100
     assert scenario.pricing.input_usd_per_mtok == sources.CLAUDE_35_SONNET_INPUT_USD_PER_MTOK
     assert np.isfinite(sim.run(scenario).summary["roi_true"])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_claim_checks_cut_over_claims_but_not_the_honest_perception_gap(seed):
+    plain, checked = summary("time_saved", seed), summary("mitigation_claim_checks", seed)
+    assert plain["misreported_hours"] > 0 and checked["misreported_hours"] < 0.5 * plain["misreported_hours"]
+    honest = checked["claimed_hours_saved"] - checked["misreported_hours"]
+    assert honest > checked["true_hours_saved"]  # checks catch lies, not optimism
+    assert checked["roi_reported"] < plain["roi_reported"]

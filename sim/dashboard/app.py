@@ -33,7 +33,8 @@ PRODUCTIVITY = make_plot_component(
     post_process=lambda ax: (_style_axes(ax), ax.set_ylabel("hours per employee-week"), ax.axhline(0, color="k", lw=0.5)),
 )
 GAMING = make_plot_component(
-    {"Employees gaming (%)": "tab:red", "Performative share of AI hours (%)": "tab:purple"},
+    {"Employees gaming (%)": "tab:red", "Performative share of AI hours (%)": "tab:purple",
+     "Employees running a script (%)": "tab:brown"},
     post_process=lambda ax: (_style_axes(ax), ax.set_ylabel("%"), ax.set_ylim(bottom=0)),
 )
 SPEND = make_plot_component(
@@ -73,7 +74,9 @@ def Headline(model: DashboardModel) -> None:
             ))
             return
         solara.HTML(tag="ul", classes=["tokenmaxx-headline"], unsafe_innerHTML=(
-            f"<li>employees gaming: <b>{latest['Employees gaming (%)']:.1f}%</b></li>"
+            f"<li>employees gaming: <b>{latest['Employees gaming (%)']:.1f}%</b> (running a script: "
+            f"{latest['Employees running a script (%)']:.1f}%; over-claimed hours saved: "
+            f"{latest['Over-claimed hours saved']:.2f} per employee-week)</li>"
             f"<li>claimed hours saved: <b>{latest['Claimed hours saved (dashboard)']:.2f}</b> per employee-week; "
             f"true net: <b>{latest['True net hours saved']:.2f}</b></li>"
             f"<li>AI spend: <b>${latest['AI spend (USD/week)']:,.0f}</b>/week; cost of gaming (hours spent "
