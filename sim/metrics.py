@@ -55,7 +55,7 @@ METRICS: dict[str, Metric] = {
         Metric("value_overstatement_usd", "value overstated by", "usd", "reported value - true value"),
         Metric("kpi_inflation", "KPI inflation", "times", "reported KPI / the KPI genuine use alone would give"),
         Metric("performative_share", "performative share of AI hours", "share", "performative / all AI hours"),
-        Metric("gaming_share_mean", "employee-weeks gaming", "share", "share of employee-weeks with any performative use"),
+        Metric("gaming_share_mean", "employee-weeks gaming", "share", "share of employee-weeks with any gaming: performative use, a script or a misreport"),
         Metric("gaming_share_final", "employees gaming (last week)", "share", "share of employees gaming in the last week"),
         Metric("script_share_mean", "employee-weeks running a script", "share",
                "share of employee-weeks with a script looping prompts"),

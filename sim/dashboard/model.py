@@ -28,7 +28,7 @@ SERIES: dict[str, str] = {
     "Claimed hours saved (dashboard)": "claimed hours saved per employee-week, as reported",
     "True net hours saved": "true hours saved minus performative hours, per employee-week",
     "KPI attainment (% of target)": "reported KPI as a percentage of the organisation's target",
-    "Employees gaming (%)": "share of employees with any performative use this week",
+    "Employees gaming (%)": "share of employees gaming this week: performative use, a script or a misreport",
     "Performative share of AI hours (%)": "performative hours / all AI hours",
     "Employees running a script (%)": "share of employees with a script looping prompts this week",
     "Over-claimed hours saved": "deliberate over-claims per employee-week, on top of honest claims",

@@ -165,7 +165,7 @@ def comparison_figures(summaries: pd.DataFrame, timeseries: pd.DataFrame) -> dic
         "gaming": (
             plot_weekly_comparison(timeseries, "gaming_share", "Employees gaming the metric", "share of employees",
                                    share=True),
-            "Share of employees with any performative use each week.",
+            "Share of employees gaming each week (performative use, a script or a misreport).",
         ),
         "flags": (plot_flags_comparison(summaries), "Flags raised, and honest employees wrongly flagged."),
     }

@@ -182,7 +182,7 @@ def plot_gaming(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Share of employees gaming each week, and performative share of AI hours."""
     fig, ax = new_axes(ax)
     ax.plot(ts["week"], ts["gaming_share"], color=COLOURS["performative"], lw=2,
-            label="employees gaming (any performative use)")
+            label="employees gaming (performative use, script or misreport)")
     ax.plot(ts["week"], ts["performative_share"], color=COLOURS["gaming"], lw=2, ls=":",
             label="performative share of AI hours")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -218,7 +218,7 @@ RUN_FIGURES = {
     "roi": (plot_roi, "Each week's return on AI spend, in %, as management computes it from its dashboard, and in truth."),
     "spend": (plot_spend, "AI spend by part (seats, genuine and performative usage) next to the wages paid for performative hours (hatched: a cost of gaming that is not on the AI bill), and the share of tokens that were performative."),
     "co2": (plot_co2, "Emissions from the energy used to serve the tokens; the orange band is performative use."),
-    "gaming": (plot_gaming, "Share of employees with any performative use each week, and the share of all AI hours that are performative."),
+    "gaming": (plot_gaming, "Share of employees gaming each week (performative use, a script or a misreport), and the share of all AI hours that are performative."),
     "flags": (plot_flags, "Employees flagged each week; pink bars are honest employees wrongly flagged (false positives)."),
 }
 """Name -> (plot function, caption) for the run report, in reading order."""

@@ -43,7 +43,8 @@ def run_findings(summary: dict[str, Any], scenario: Scenario, ts: pd.DataFrame |
     if scenario.kpi.strength > 0:
         out.append(
             f"The KPI is worth up to {usd(s['incentive_usd_per_employee_week'])} a week to each employee who "
-            f"reaches the target (strength {scenario.kpi.strength:g} hours of pay at ${wage:g} an hour)."
+            f"reaches the target (strength {scenario.kpi.strength:g}: "
+            f"{scenario.kpi.strength:g} hour{'' if scenario.kpi.strength == 1 else 's'} of pay at ${wage:g} an hour)."
         )
     costs = gaming_costs(s)
     if s["performative_hours"] > 0:
@@ -82,8 +83,8 @@ def run_findings(summary: dict[str, Any], scenario: Scenario, ts: pd.DataFrame |
         )
     out.append(
         f"{pct(s['performative_share'])} of all AI hours were performative; {pct(s['gaming_share_mean'])} of "
-        f"employee-weeks included some gaming (any performative use), {pct(s['gaming_share_final'])} of "
-        f"employees in the last week."
+        f"employee-weeks included some gaming (performative use, a script or a misreport), "
+        f"{pct(s['gaming_share_final'])} of employees in the last week."
     )
     claimed, true = s["claimed_hours_saved_per_employee_week"], s["true_hours_saved_per_employee_week"]
     belief = (" (employees believe AI helps more than it does, as METR found for experienced developers)"
