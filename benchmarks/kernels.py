@@ -15,10 +15,8 @@ from sim.engine.model import OrganisationModel
 def bare_kernel(model: OrganisationModel, weeks: int) -> np.ndarray:
     """Run `weeks` of the bare update from the model's week-0 state; return final p."""
     behavior = model.config.behavior
-    terms = model.policy_terms()
-    scale = model.kpi_strength / model.management.target
-    a_g = terms.genuine_base + terms.kpi_rate.per_genuine_hour * scale
-    a_p0 = terms.performative_base + terms.kpi_rate.per_performative_hour * scale
+    base = model.decision_problem(frictions=False)  # week 0: colleagues' p not yet seen
+    a_g, a_p0 = base.a_genuine, base.a_performative
     c, d, k, lam = behavior.effort_cost, behavior.substitutability, behavior.conformity, model.adjustment_cost
     h11, h12, h22 = c + lam, d * c, c + 2 * k + lam
     det = h11 * h22 - h12 * h12

@@ -70,16 +70,14 @@ class ReferenceModel(mesa.Model):
             raise ValueError("the reference loop covers the linear scheme and noiseless best response")
         self.c, self.delta, self.kappa = behavior.effort_cost, behavior.substitutability, behavior.conformity
         self.cap, self.adjustment = behavior.max_ai_hours_per_week, source.adjustment_cost
-        terms = source.policy_terms()
-        scale = source.kpi_strength / source.management.target
-        self.reward_per_genuine_hour = float(terms.kpi_rate.per_genuine_hour) * scale
-        self.reward_per_performative_hour = float(terms.kpi_rate.per_performative_hour) * scale
+        base = source.decision_problem(frictions=False)  # linear reward included; week 0: no peers seen
+        self.reward_per_genuine_hour = self.reward_per_performative_hour = 0.0
         state = source.state
         people = [
             ReferenceEmployee(
                 self,
-                float(terms.genuine_base[i]),
-                float(terms.performative_base[i]),
+                float(base.a_genuine[i]),
+                float(base.a_performative[i]),
                 float(state.genuine_hours[i]),
                 float(state.performative_hours[i]),
             )

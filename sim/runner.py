@@ -41,6 +41,7 @@ FLOW_COLUMNS = (
     "token_cost_usd",
     "wasted_token_cost_usd",
     "usage_spend_usd",
+    "unused_allowance_usd",
     "wasted_spend_usd",
     "licence_cost_usd",
     "enablement_cost_usd",
@@ -133,6 +134,8 @@ def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationM
         "honest_flag_share": _ratio(totals["flags_on_honest"], flags),
         "final_kpi_target": float(timeseries["kpi_target"].iloc[-1]),
         "final_budget_index": float(timeseries["budget_index"].iloc[-1]),
+        "failed_roi_audits": sum("failed" in text for _, text in model.management.events),
+        "mean_seats": float(timeseries["seats"].mean()),
     }
 
 

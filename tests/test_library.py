@@ -13,7 +13,7 @@ from sim.scenario.sources import SALESFORCE_ACTION_SHARE
 
 LIBRARY = Path(__file__).resolve().parents[1] / "scenarios"
 SEEDS = (1, 2, 3)
-FILES = sorted(LIBRARY.glob("*.yaml"))
+FILES = sorted(LIBRARY.glob("*.yaml")) + sorted((LIBRARY / "experiments").glob("*.yaml"))
 
 
 def summary(name: str, seed: int, *overrides: str) -> dict:
@@ -124,3 +124,9 @@ def test_claim_checks_cut_over_claims_but_not_the_honest_perception_gap(seed):
     honest = checked["claimed_hours_saved"] - checked["misreported_hours"]
     assert honest > checked["true_hours_saved"]  # checks catch lies, not optimism
     assert checked["roi_reported"] < plain["roi_reported"]
+
+
+def test_the_ratchet_fires_in_the_scenario_that_claims_it():
+    ts = sim.run(LIBRARY / "amazon_ratchet.yaml").timeseries
+    assert ts["kpi_target"].iloc[-1] > ts["kpi_target"].iloc[0] == 50_000
+    assert ts["kpi_target"].nunique() >= 2

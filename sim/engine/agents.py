@@ -39,7 +39,8 @@ class Employee(mesa.Agent):
     flags = _state("flags", "Hours flagged by audits and the detector this week.")
     payoff = _state("payoff", "Realised utility this week (hours).")
     speedup = _trait("speedup", "True hours saved per genuine AI hour (s_i).")
-    perceived_speedup = _trait("perceived_speedup", "Hours saved per genuine AI hour the employee believes in.")
+    belief = _state("belief", "Hours saved per genuine AI hour the employee now believes in.")
+    perceived_speedup = _trait("perceived_speedup", "Hours saved per genuine AI hour believed at the start.")
     intrinsic_motivation = _trait("intrinsic_motivation", "Utility per believed hour saved (m_i).")
     integrity_cost = _trait("integrity_cost", "Utility cost per performative hour (iota_i).")
 

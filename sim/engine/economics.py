@@ -36,11 +36,15 @@ def week_economics(
     scenario: Scenario,
     scripts_running: float = 0.0,
     script: dict[str, float] | None = None,
+    seats: float | None = None,
+    allowance_usd: float = 0.0,
 ) -> dict[str, float]:
     """Organisation totals of usage, spend, value and emissions for one week.
 
     `performative_*` totals include what scripts consumed (every performative token is waste);
-    `scripted_*` gives the scripts' part, and `script_upkeep_hours` the time spent keeping them up."""
+    `scripted_*` gives the scripts' part, and `script_upkeep_hours` the time spent keeping them up.
+    `seats` (default: every employee) pay licence and enablement; a prepaid token allowance of
+    `allowance_usd` is paid whether used or not (`unused_allowance_usd`)."""
     g_total, p_total = float(genuine.sum()), float(performative.sum())
     script = script or {}
 
@@ -69,7 +73,9 @@ def week_economics(
         usage_spend, wasted_spend = cost_genuine + cost_performative, cost_performative
     else:  # value-based pricing: pay per downstream action
         usage_spend, wasted_spend = (actions_g + actions_p) * per_action, actions_p * per_action
-    seats = genuine.shape[0]
+    unused_allowance = max(0.0, allowance_usd - usage_spend)
+    usage_spend += unused_allowance
+    seats = genuine.shape[0] if seats is None else seats
     licence = seats * scenario.pricing.licence_usd_per_user_month / WEEKS_PER_MONTH
     enablement = seats * scenario.pricing.enablement_usd_per_user_month / WEEKS_PER_MONTH
     spend = usage_spend + licence + enablement
@@ -100,6 +106,7 @@ def week_economics(
         "token_cost_usd": cost_genuine + cost_performative,
         "wasted_token_cost_usd": cost_performative,
         "usage_spend_usd": usage_spend,
+        "unused_allowance_usd": unused_allowance,
         "wasted_spend_usd": wasted_spend,
         "licence_cost_usd": licence,
         "enablement_cost_usd": enablement,

@@ -14,7 +14,10 @@ import numpy as np
 
 from sim.engine.decision import Step
 from sim.engine.observables import Rate
-from sim.scenario.schema import DEFAULT_TARGETS, Behavior, Kpi, Usage
+from sim.scenario.schema import DEFAULT_TARGETS, REGIMES, Behavior, Kpi, Usage
+
+REGIME_CODES: dict[str, int] = {regime: i for i, regime in enumerate(REGIMES)}
+"""The regime in force as a number, for the weekly time series (index into REGIMES)."""
 
 REGIME_OBSERVABLE = {
     "tokens": "tokens",

@@ -1,15 +1,17 @@
-"""Management: scheduled policy changes, the target ratchet and the budget review.
+"""Management: scheduled policy changes, the target ratchet, the budget review and what the budget
+buys (seats, a token allowance, KPI pressure), and finance's audit of true ROI.
 
-Management acts on what its dashboard reports (KPI attainment, reported ROI), never on the truth.
+Management acts on what its dashboard reports (KPI attainment, reported ROI) until finance audits
+the truth (model brief 10.6: the false-success loop, and its end).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.engine.economics import roi
+from sim.engine.economics import WEEKS_PER_MONTH, roi
 from sim.scenario.io import apply_changes
 from sim.scenario.schema import Scenario
 
@@ -23,6 +25,9 @@ class ManagementState:
     budget_index: float = 1.0  # AI budget relative to the start
     period_reported_value_usd: float = 0.0
     period_spend_usd: float = 0.0
+    audit_true_value_usd: float = 0.0
+    audit_spend_usd: float = 0.0
+    events: list[tuple[int, str]] = field(default_factory=list)  # (week, what management did)
 
     @property
     def kpi_strength(self) -> float:
@@ -30,6 +35,22 @@ class ManagementState:
         budget = self.policy.management.budget
         follows = budget.enabled and budget.strength_follows_budget
         return self.policy.kpi.strength * (self.budget_index if follows else 1.0)
+
+    @property
+    def seat_share(self) -> float:
+        """Share of employees with a seat: the initial share, times the budget index when seats are
+        bought with the budget."""
+        budget = self.policy.management.budget
+        follows = budget.enabled and budget.seats_follow_budget
+        return budget.initial_seat_share * (self.budget_index if follows else 1.0)
+
+    def allowance_usd_per_week(self, seats: float) -> float:
+        """The prepaid token allowance this week, bought per seat and scaled by the budget."""
+        budget = self.policy.management.budget
+        if budget.allowance_usd_per_seat_month == 0:
+            return 0.0
+        scale = self.budget_index if budget.enabled else 1.0
+        return seats * budget.allowance_usd_per_seat_month / WEEKS_PER_MONTH * scale
 
     def apply_interventions(self, scenario: Scenario, week: int) -> None:
         """Policy changes scheduled for this week; a new regime or target resets the target."""
@@ -46,6 +67,7 @@ class ManagementState:
         ratchet = policy.management.target_ratchet
         if ratchet.enabled and policy.kpi.scheme != "rank" and row["target_reached_share"] >= ratchet.attainment_share:
             self.target *= 1 + ratchet.step
+        failed = self._audit_true_roi(week, row)
         budget = policy.management.budget
         if not budget.enabled:
             return
@@ -53,7 +75,34 @@ class ManagementState:
         self.period_spend_usd += row["ai_spend_usd"]
         if week % budget.review_every_weeks == 0:
             reported = roi(self.period_reported_value_usd, self.period_spend_usd)
-            if np.isfinite(reported):
+            if np.isfinite(reported) and not failed:  # a failed audit overrules the dashboard this time
                 change = np.clip(budget.growth_per_unit_roi * (reported - budget.hurdle_roi), -budget.max_change, budget.max_change)
                 self.budget_index *= 1 + float(change)
             self.period_reported_value_usd = self.period_spend_usd = 0.0
+
+    def _audit_true_roi(self, week: int, row: dict[str, float]) -> bool:
+        """Finance measures true ROI over the period since its last audit; a failed audit cuts the
+        budget and can switch the KPI regime (its default target). Returns whether it failed."""
+        audit = self.policy.management.roi_audit
+        if audit.every_weeks is None:
+            return False
+        self.audit_true_value_usd += row["true_value_usd"]
+        self.audit_spend_usd += row["ai_spend_usd"]
+        if week % audit.every_weeks:
+            return False
+        true_roi = roi(self.audit_true_value_usd, self.audit_spend_usd)
+        self.audit_true_value_usd = self.audit_spend_usd = 0.0
+        if not np.isfinite(true_roi) or true_roi >= audit.hurdle_roi:
+            self.events.append((week, f"ROI audit passed (true ROI {true_roi:.0%})"))
+            return False
+        self.budget_index *= 1 - audit.budget_cut
+        action = f"ROI audit failed (true ROI {true_roi:.0%}): budget cut by {audit.budget_cut:.0%}"
+        if audit.switch_regime is not None and audit.switch_regime != self.policy.kpi.regime:
+            changes = {"kpi.regime": audit.switch_regime, "kpi.target": None}
+            if audit.switch_regime == "composite" and not self.policy.kpi.weights:
+                changes["kpi.weights"] = {"tokens": 0.5, "error_reduction": 0.5}
+            self.policy = apply_changes(self.policy, changes, origin=f"ROI audit at week {week}")
+            self.target = self.policy.kpi.resolved_target
+            action += f", KPI switched to {audit.switch_regime}"
+        self.events.append((week, action))
+        return True

@@ -2,10 +2,12 @@
 
 Each week (synchronous: every employee decides on the state of the week before):
 1. scheduled interventions change the policy (:mod:`sim.engine.management`);
-2. the decision rule gives each employee's genuine and performative hours (:mod:`sim.engine.rules`);
-3. usage turns into observables, the KPI is measured and rewarded, audits and the detector flag;
-4. payoffs, organisation totals and management's reading of them (valuation, target ratchet,
-   budget review) follow.
+2. the decision rule gives each seated employee's choice: genuine and performative hours,
+   misreports, a script (:mod:`sim.engine.rules`, :mod:`sim.engine.strategies`);
+3. usage turns into observables, the KPI is measured and rewarded, audits, the detector and claim
+   checks flag; the week's totals are booked (:mod:`sim.engine.accounts`);
+4. management reads its dashboard (target ratchet, budget review, finance's ROI audit), and
+   culture moves: stigma erodes, beliefs learn, flags are remembered (:mod:`sim.engine.culture`).
 Utility is in hours of the employee's own time (model brief 10.1). The arithmetic is on arrays for
 the whole workforce; :class:`sim.engine.agents.Employee` objects are views of one row each.
 """
@@ -17,37 +19,35 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+from sim.engine import culture
 from sim.engine import kpi as kpis
+from sim.engine.accounts import week_row
 from sim.engine.agents import Employee
-from sim.engine.decision import Problem, best_response
-from sim.engine.economics import roi, week_economics
-from sim.engine.enforcement import Flags, HourlyFlagRates, detector_rates, draw_flags, expected_penalty
+from sim.engine.decision import Problem
+from sim.engine.enforcement import ExpectedPenalty, HourlyFlagRates, detector_rates, draw_flags, expected_penalty
 from sim.engine.management import ManagementState
 from sim.engine.network import build_network
 from sim.engine.observables import Rate, hourly_rates, script_observables
 from sim.engine.rules import RULES
 from sim.engine.state import Traits, WorkforceState
 from sim.engine.strategies import Choice, ScriptOption, WeekProblem, best_choice, misreport_value
-from sim.engine.valuation import Benchmark, honest_pilot, reported_value_usd, valuation_method
+from sim.engine.valuation import Benchmark, honest_pilot, valuation_method
 from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
 class PolicyTerms:
-    """Per-employee terms of the weekly objective that depend only on the policy."""
+    """What depends only on the policy in force (cached per policy version)."""
 
     policy: Scenario
     kpi_rate: Rate
     detector: HourlyFlagRates
-    genuine_base: np.ndarray  # hours of utility per genuine hour before the KPI reward
-    performative_base: np.ndarray  # hours of utility per performative hour before reward and conformity
+    penalty: ExpectedPenalty  # expected penalty per hour (and per misreport unit) at face value
     benchmark: Benchmark  # the honest pilot management values this KPI by
     valuation: str  # kpi_benchmark | claimed_hours
     misreports: tuple[kpis.Misreport, ...]  # ways to inflate the KPI without activity
-    claim_check_penalty: float  # expected penalty per unit of misreport
     script: dict[str, float]  # what a week of the script produces (tokens, queries, actions, ...)
     script_kpi: float  # KPI units a week of scripting adds (0: no script is worth running)
-    script_base: np.ndarray  # script-week before its reward: -iota_i h_s - pi_s h_s - c/2 u^2
 
 
 class OrganisationModel(mesa.Model):
@@ -65,11 +65,12 @@ class OrganisationModel(mesa.Model):
         org = scenario.organization
         self.traits = Traits.draw(scenario.behavior, n, self.rng)
         self.network = build_network(n, org.team_size, org.cross_team_ties, org.network, self.rng)
-        self.rates = hourly_rates(scenario.usage, self.traits.speedup, self.traits.perceived_speedup)
-        self._believed_value_per_genuine_hour = self.traits.intrinsic_motivation * self.traits.perceived_speedup
         self.management = ManagementState(policy=scenario, target=scenario.kpi.resolved_target)
-        self.state = WorkforceState(np.zeros(n), np.zeros(n))
+        self.seat_order = self._draw_seat_order(n)
+        self.state = WorkforceState(np.zeros(n), np.zeros(n), belief=self.traits.perceived_speedup.copy())
+        self.rates = hourly_rates(scenario.usage, self.traits.speedup, self.state.belief)
         self._terms: PolicyTerms | None = None
+        self._pilots: dict[int, tuple[Scenario, Benchmark]] = {}
         self._start_state()
         self.flagged_while_honest = np.zeros(n, dtype=bool)
         self.records: list[dict[str, float]] = []
@@ -84,7 +85,7 @@ class OrganisationModel(mesa.Model):
             Employee.create_agents(self, self.state.size, index=np.arange(self.state.size))
         return super().agents
 
-    # --- policy as it stands this week ----------------------------------------------------
+    # --- policy and beliefs as they stand this week ---------------------------------------
     @property
     def policy(self) -> Scenario:
         return self.management.policy
@@ -100,32 +101,45 @@ class OrganisationModel(mesa.Model):
         behavior = self.config.behavior
         return behavior.effort_cost * (1.0 - behavior.inertia) / behavior.inertia
 
+    @property
+    def believed_value_per_genuine_hour(self) -> np.ndarray:
+        """m_i x what employee i now believes AI saves them per genuine hour."""
+        return self.traits.intrinsic_motivation * self.state.belief
+
+    def integrity(self) -> np.ndarray:
+        """This week's integrity cost per performative hour, after norm erosion."""
+        return culture.effective_integrity(
+            self.traits.integrity_cost, self.config.behavior.norm_erosion, self.state.peer_gaming_share
+        )
+
     def policy_terms(self) -> PolicyTerms:
-        """Arrays that change only when the policy does (cached per policy version)."""
+        """What changes only when the policy (or, with learning, the beliefs) does."""
         policy = self.policy
         if self._terms is None or self._terms.policy is not policy:
-            traits = self.traits
             detector = detector_rates(policy.usage, policy.detection)
-            penalty = expected_penalty(policy.audit, policy.detection, detector)
             kpi_rate = kpis.kpi_rate(policy.kpi, self.rates)
             script = policy.usage.script
-            equivalent = script.equivalent_hours
+            observed = script_observables(policy.usage)
             self._terms = PolicyTerms(
                 policy=policy,
                 kpi_rate=kpi_rate,
                 detector=detector,
-                genuine_base=self._believed_value_per_genuine_hour - penalty.per_genuine_hour,
-                performative_base=-traits.integrity_cost - penalty.per_performative_hour,
-                benchmark=honest_pilot(policy, kpi_rate, self._believed_value_per_genuine_hour, traits.speedup),
+                penalty=expected_penalty(policy.audit, policy.detection, detector),
+                benchmark=self._pilot(policy, kpi_rate),
                 valuation=valuation_method(policy),
                 misreports=kpis.misreport_channels(policy.kpi, self.config.behavior, policy.usage),
-                claim_check_penalty=penalty.per_misreport_unit,
-                script=(observed := script_observables(policy.usage)),
+                script=observed,
                 script_kpi=kpis.script_kpi(policy.kpi, observed) if script.enabled else 0.0,
-                script_base=(-(traits.integrity_cost + penalty.per_script_hour) * equivalent
-                             - 0.5 * self.config.behavior.effort_cost * script.upkeep_hours_per_week**2),
             )
         return self._terms
+
+    def _pilot(self, policy: Scenario, kpi_rate: Rate) -> Benchmark:
+        """The honest pilot of this KPI, run once with the beliefs employees started with."""
+        key = id(policy)
+        if key not in self._pilots:
+            believed = self.traits.intrinsic_motivation * self.traits.perceived_speedup
+            self._pilots[key] = (policy, honest_pilot(policy, kpi_rate, believed, self.traits.speedup))
+        return self._pilots[key][1]
 
     def incentive(self) -> kpis.Incentive:
         """This week's reward for the KPI, as the decision sees it."""
@@ -139,23 +153,29 @@ class OrganisationModel(mesa.Model):
 
     def week_problem(self, frictions: bool = True) -> WeekProblem:
         """Everything employees weigh this week: hours, misreports and the script."""
-        terms, behavior = self.policy_terms(), self.config.behavior
+        terms, behavior, state = self.policy_terms(), self.config.behavior, self.state
         incentive = self.incentive()
-        hours = self.decision_problem(frictions, incentive)
+        integrity = self.integrity()
+        hours = self.decision_problem(frictions, incentive, integrity)
+        enforcement = state.enforcement
         script = None
         if terms.script_kpi > 0:
             u, c = self.policy.usage.script.upkeep_hours_per_week, behavior.effort_cost
+            per_hour = integrity + enforcement * terms.penalty.per_script_hour
             script = ScriptOption(
                 kpi=terms.script_kpi,
                 upkeep_hours=u,
-                constant=terms.script_base + incentive.per_kpi_unit * terms.script_kpi,
+                constant=(incentive.per_kpi_unit * terms.script_kpi - per_hour * self.policy.usage.script.equivalent_hours
+                          - 0.5 * c * u**2),
                 shift_genuine=-behavior.substitutability * c * u,
                 shift_performative=-c * u,
             )
-        return WeekProblem(hours, terms.misreports, self.traits.integrity_cost, terms.claim_check_penalty,
+        return WeekProblem(hours, terms.misreports, integrity, enforcement * terms.penalty.per_misreport_unit,
                            incentive.per_kpi_unit, script)
 
-    def decision_problem(self, frictions: bool = True, incentive: kpis.Incentive | None = None) -> Problem:
+    def decision_problem(
+        self, frictions: bool = True, incentive: kpis.Incentive | None = None, integrity: np.ndarray | None = None
+    ) -> Problem:
         """Every employee's hours problem for the coming week, given last week's state.
 
         With `frictions`, the week's random-utility shocks (sd `behavior.noise`, drawn here from
@@ -163,8 +183,10 @@ class OrganisationModel(mesa.Model):
         behavior, state = self.config.behavior, self.state
         terms = self.policy_terms()
         incentive = incentive or self.incentive()
-        a_g = terms.genuine_base + incentive.linear.per_genuine_hour
-        a_p = terms.performative_base + incentive.linear.per_performative_hour
+        integrity = self.integrity() if integrity is None else integrity
+        penalty, enforcement = terms.penalty, state.enforcement
+        a_g = self.believed_value_per_genuine_hour - enforcement * penalty.per_genuine_hour + incentive.linear.per_genuine_hour
+        a_p = -integrity - enforcement * penalty.per_performative_hour + incentive.linear.per_performative_hour
         if behavior.conformity > 0:
             a_p = a_p + (2 * behavior.conformity) * state.peer_performative_hours
         adjustment = 0.0
@@ -187,12 +209,34 @@ class OrganisationModel(mesa.Model):
             adjustment=adjustment,
         )
 
-    def _start_state(self) -> None:
-        """Week 0: everyone at their honest best response; a random share also games."""
+    # --- seats ----------------------------------------------------------------------------
+    def _draw_seat_order(self, n: int) -> np.ndarray | None:
+        """Who gets a seat first when seats are scarce (a random order, drawn only if they are)."""
+        budget = self.config.management.budget
+        if budget.initial_seat_share >= 1.0 and not (budget.enabled and budget.seats_follow_budget):
+            return None
+        return self.rng.permutation(n)
+
+    def seated(self) -> np.ndarray | None:
+        """Employees with an AI seat this week (None: everyone)."""
+        if self.seat_order is None:
+            return None
         n = self.state.size
-        starters = self.rng.random(n) < self.config.behavior.initial_performative_share
+        seats = int(round(min(1.0, self.management.seat_share) * n))
+        mask = np.zeros(n, dtype=bool)
+        mask[self.seat_order[:seats]] = True
+        return mask
+
+    def _start_state(self) -> None:
+        """Week 0: everyone at their honest best response; a random share also games. With norm
+        erosion, that share is the culture employees start in (the share seen gaming)."""
+        n = self.state.size
+        behavior = self.config.behavior
+        starters = self.rng.random(n) < behavior.initial_performative_share
+        if behavior.norm_erosion > 0:
+            self.state.peer_gaming_share = np.full(n, behavior.initial_performative_share)
         problem = self.week_problem(frictions=False)
-        choice = best_choice(problem, may_game=starters)
+        choice = best_choice(problem, may_game=starters).restricted(self.seated())
         self.state.choose(choice)
         value = problem.hours.value(choice.genuine, choice.performative) + misreport_value(problem, choice)
         if problem.script is not None:  # the script-week's hours problem is the shifted one
@@ -205,13 +249,27 @@ class OrganisationModel(mesa.Model):
     # --- one week ------------------------------------------------------------------------
     def step(self) -> None:
         week = self.steps
+        state, behavior = self.state, self.config.behavior
         self.management.apply_interventions(self.config, week)
-        self.state.peer_performative_hours = self.network.neighbour_mean(self.state.performative_hours)
-        choice = RULES[self.config.behavior.rule](self)
+        state.peer_performative_hours = self.network.neighbour_mean(state.performative_hours)
+        if behavior.norm_erosion > 0:
+            state.peer_gaming_share = self.network.neighbour_mean(state.gaming.astype(float))
+        choice = RULES[behavior.rule](self).restricted(self.seated())
         self._observe(week, choice)
         self.management.review(week, self.records[-1])
+        self._learn(choice)
         if week >= self.config.weeks:
             self.running = False
+
+    def _learn(self, choice: Choice) -> None:
+        """Beliefs move after the week: perception gaps close with use, flags are remembered."""
+        behavior, state = self.config.behavior, self.state
+        if behavior.learning_rate > 0:
+            state.belief = culture.learn(state.belief, self.traits.speedup, choice.genuine, behavior.learning_rate)
+            self.rates = hourly_rates(self.policy.usage, self.traits.speedup, state.belief)
+            self._terms = None
+        if behavior.flag_memory > 0:
+            state.enforcement = culture.remember_flags(state.enforcement, state.flags > 0, behavior.flag_memory)
 
     def _measure(self, choice: Choice, noise: np.ndarray | float) -> np.ndarray:
         """The KPI each employee's choice puts on the dashboard."""
@@ -222,11 +280,12 @@ class OrganisationModel(mesa.Model):
         return kpis.measured_kpi(self.policy.kpi, terms.kpi_rate, choice.genuine, choice.performative, noise, extra)
 
     def _observe(self, week: int, choice: Choice) -> None:
-        policy, behavior, traits, state = self.policy, self.config.behavior, self.traits, self.state
+        policy, behavior, state = self.policy, self.config.behavior, self.state
         kpi, terms, peers_p = policy.kpi, self.policy_terms(), state.peer_performative_hours
         target, strength = self.management.target, self.kpi_strength
         g, p, scripts = choice.genuine, choice.performative, choice.scripts()
         script = policy.usage.script
+        integrity = self.integrity()
         noise_sd = kpis.measurement_noise_sd(kpi, target)
         noise = self.rng.normal(0.0, noise_sd, state.size) if noise_sd > 0 else 0.0
         measured = self._measure(choice, noise)
@@ -235,95 +294,28 @@ class OrganisationModel(mesa.Model):
         flags = draw_flags(g, p, policy.audit, policy.detection, terms.detector, self.rng,
                            script_hours=scripts * script.equivalent_hours, misreport_units=misreport_units)
         c, delta, kappa = behavior.effort_cost, behavior.substitutability, behavior.conformity
-        u = script.upkeep_hours_per_week * scripts
-        performing = p + u  # the script's upkeep shares the attention cost of performative time
+        performing = p + script.upkeep_hours_per_week * scripts  # upkeep shares the attention cost
         payoff = (
             reward
-            + g * (self._believed_value_per_genuine_hour - 0.5 * c * g - delta * c * performing)
-            - p * traits.integrity_cost - 0.5 * c * performing**2
-            - scripts * traits.integrity_cost * script.equivalent_hours
+            + g * (self.believed_value_per_genuine_hour - 0.5 * c * g - delta * c * performing)
+            - p * integrity - 0.5 * c * performing**2
+            - scripts * integrity * script.equivalent_hours
             - flags.penalty
         )
         for channel in terms.misreports:
             units = choice.misreport[channel.name]
-            payoff = payoff - units * channel.integrity_weight * traits.integrity_cost \
-                - 0.5 * channel.quadratic_cost * units**2
+            payoff = payoff - units * channel.integrity_weight * integrity - 0.5 * channel.quadratic_cost * units**2
         if kappa > 0:
             payoff -= kappa * (p - peers_p) ** 2
         state.choose(choice)
         state.kpi, state.reward, state.penalty, state.payoff = measured, reward, flags.penalty, payoff
         state.flags = flags.audit_flags + flags.detector_flags
-        self._record(week, flags, kpis.measured_kpi(kpi, terms.kpi_rate, g, np.zeros_like(p), 0.0), choice)
-
-    def _record(self, week: int, flags: Flags, genuine_kpi: np.ndarray, choice: Choice) -> None:
-        """Append this week's organisation totals to `records` (what a dashboard would show)."""
-        policy, state, terms = self.policy, self.state, self.policy_terms()
-        g, p, measured, target = state.genuine_hours, state.performative_hours, state.kpi, self.management.target
-        scripts = choice.scripts()
         gaming = state.gaming
-        gaming_count = float(np.count_nonzero(gaming))
-        flagged_honest = flags.flagged & ~gaming
-        self.flagged_while_honest |= flagged_honest
-        all_flags = flags.audit_flags + flags.detector_flags
-        scripts_running = float(np.count_nonzero(scripts))
-        totals = week_economics(g, p, self.rates, policy, scripts_running, terms.script)
-        misreported = {name: 0.0 for name in kpis.MISREPORT_COLUMNS}
-        for channel in terms.misreports:
-            misreported[channel.name] += float(choice.misreport[channel.name].sum()) * channel.output_per_unit
-        totals["claimed_hours_saved"] += misreported["misreported_hours"]
-        wage = policy.economics.loaded_wage_usd_per_hour
-        reported_kpi = float(measured.sum())
-        reported_value = reported_value_usd(
-            terms.valuation, reported_kpi, totals["claimed_hours_saved"], terms.benchmark, wage
-        )
-        security = policy.security
-        expected_exposures = (
-            totals["genuine_queries"] * security.exposures_per_million_genuine_queries
-            + totals["performative_queries"] * security.exposures_per_million_performative_queries
-            + totals["scripted_queries"] * security.exposures_per_million_scripted_queries
-        ) / 1e6
-        queries = self.rates["queries"].of(g, p) + terms.script["queries"] * scripts
-        manual = p > 0
-        row = {
-            "week": float(week),
-            "employees": float(state.size),
-            **totals,
-            **misreported,
-            "reported_value_usd": reported_value,
-            "reported_kpi": reported_kpi,
-            "genuine_kpi": float(genuine_kpi.sum()),
-            "kpi_target": target,
-            "kpi_strength": self.kpi_strength,
-            "budget_index": self.management.budget_index,
-            "target_reached_share": np.count_nonzero(measured >= target * (1 - 1e-9)) / state.size,
-            "gaming_employees": gaming_count,
-            "gaming_share": gaming_count / state.size,
-            "scripts_running": scripts_running,
-            "manual_gamers": float(np.count_nonzero(manual)),
-            "misreporting_employees": float(np.count_nonzero(gaming & ~manual & ~scripts)),
-            "active_users": float(np.count_nonzero(queries >= policy.kpi.active_threshold_queries * (1 - 1e-9))),
-            "flagged_employees": float(np.count_nonzero(flags.flagged)),
-            "flagged_honest_employees": float(np.count_nonzero(flagged_honest)),
-            "flagged_scripters": float(np.count_nonzero(flags.flagged & scripts)),
-            "flagged_manual_gamers": float(np.count_nonzero(flags.flagged & manual & ~scripts)),
-            "audit_flags": float(flags.audit_flags.sum()),
-            "detector_flags": float(flags.detector_flags.sum()),
-            "flags_on_honest": float(all_flags[~gaming].sum()),
-            "claims_caught": float(flags.claims_caught.sum()),
-            "data_exposure_incidents": float(self.rng.poisson(expected_exposures)),
-            "mean_payoff": float(state.payoff.mean()),
-        }
-        ai_hours = totals["genuine_hours"] + totals["performative_hours"]
-        row["performative_share"] = _share(totals["performative_hours"], ai_hours)
-        row["roi_reported"] = roi(reported_value, totals["ai_spend_usd"])
-        row["roi_true"] = roi(totals["true_value_usd"], totals["ai_spend_usd"])
-        self.records.append(row)
+        self.flagged_while_honest |= flags.flagged & ~gaming
+        genuine_kpi = kpis.measured_kpi(kpi, terms.kpi_rate, g, np.zeros_like(p), 0.0)
+        self.records.append(week_row(self, week, choice, flags, genuine_kpi))
 
     def run(self) -> None:
         """Step until the scenario's last week."""
         while self.running and self.steps < self.config.weeks:
             self.step()
-
-
-def _share(part: float, whole: float) -> float:
-    return part / whole if whole > 0 else 0.0

@@ -54,6 +54,9 @@ class WorkforceState:
     payoff: np.ndarray = field(default=None)  # realised utility (hours)
     peer_performative_hours: np.ndarray = field(default=None)  # colleagues' mean p the week before
     script: np.ndarray = field(default=None)  # ran a script this week
+    belief: np.ndarray = field(default=None)  # hours saved per genuine hour the employee now believes in
+    enforcement: np.ndarray | float = 1.0  # subjective factor on expected penalties (flag memory)
+    peer_gaming_share: np.ndarray | float = 0.0  # share of colleagues seen gaming last week
     misreport: dict[str, np.ndarray] = field(default_factory=dict)  # misreport units, by channel
     _gaming: np.ndarray | None = field(default=None, repr=False)  # set with each week's choice
 

@@ -79,6 +79,17 @@ class Choice:
                 total = total + channel.kpi_per_unit * self.misreport[channel.name]
         return total
 
+    def restricted(self, allowed: np.ndarray | None) -> Choice:
+        """The choice with every employee not `allowed` (no AI seat) doing nothing at all."""
+        if allowed is None:
+            return self
+        return Choice(
+            np.where(allowed, self.genuine, 0.0),
+            np.where(allowed, self.performative, 0.0),
+            {name: np.where(allowed, units, 0.0) for name, units in self.misreport.items()},
+            None if self.script is None else self.script & allowed,
+        )
+
     def gaming(self) -> np.ndarray:
         """Any KPI-inflating activity: manual performative use, a misreport or a script."""
         out = (self.performative > 0) | self.scripts()

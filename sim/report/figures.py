@@ -209,6 +209,39 @@ def plot_flags(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
     return fig
 
 
+def management_moved(ts: pd.DataFrame) -> bool:
+    """Whether the target, the budget or the seats changed during the run."""
+    return any(ts[c].nunique() > 1 for c in ("kpi_target", "budget_index", "seats") if c in ts)
+
+
+def plot_management(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """What management changed: the KPI target (relative to its regime's first value), the budget and
+    the seats, relative to the start; a dotted line where the KPI regime changed."""
+    fig, ax = new_axes(ax)
+    regime = ts["kpi_regime_code"] if "kpi_regime_code" in ts else pd.Series(0, index=ts.index)
+    segment = (regime != regime.shift()).cumsum()
+    target = ts["kpi_target"] / ts.groupby(segment)["kpi_target"].transform("first")
+    ax.plot(ts["week"], target, lw=2, color=COLOURS["reported"], label="KPI target (vs. its regime's first)")
+    ax.plot(ts["week"], ts["budget_index"], lw=2, color="#7570b3", ls="--", label="AI budget")
+    if "seats" in ts and ts["seats"].iloc[0] > 0:
+        ax.plot(ts["week"], ts["seats"] / ts["seats"].iloc[0], lw=2, color=COLOURS["genuine"], ls=":", label="seats")
+    for week in ts.loc[segment.diff() > 0, "week"]:
+        ax.axvline(week, color="black", lw=0.8, ls=":")
+        ax.text(week, ax.get_ylim()[1], " KPI regime changed", fontsize=7, va="top")
+    ax.axhline(1.0, color="black", lw=0.5)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    _finish(ax, "What management changed", "% of the starting value")
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+OPTIONAL_FIGURES = {
+    "management": (plot_management, "The KPI target (ratchet), the AI budget and the seats it buys, each relative to "
+                   "week 1; drawn only when management changed one of them.", management_moved),
+}
+"""Name -> (plot, caption, shown-when) for figures a run report includes only when they say something."""
+
+
 RUN_FIGURES = {
     "adoption_vs_productivity": (
         plot_adoption_vs_productivity,

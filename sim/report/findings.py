@@ -35,7 +35,10 @@ def roi_pct(ratio: float) -> str:
     return f"{ratio:,.0%}"
 
 
-def run_findings(summary: dict[str, Any], scenario: Scenario, ts: pd.DataFrame | None = None) -> list[str]:
+def run_findings(
+    summary: dict[str, Any], scenario: Scenario, ts: pd.DataFrame | None = None,
+    events: list[tuple[int, str]] | None = None,
+) -> list[str]:
     """What the numbers say, one sentence each, for a reader who has not seen the model."""
     s = summary
     wage = scenario.economics.loaded_wage_usd_per_hour
@@ -113,6 +116,24 @@ def run_findings(summary: dict[str, Any], scenario: Scenario, ts: pd.DataFrame |
         )
     if ts is not None:
         out.extend(intervention_findings(scenario, ts))
+        out.extend(management_findings(s, ts, events or []))
+    return out
+
+
+def management_findings(s: dict[str, Any], ts: pd.DataFrame, events: list[tuple[int, str]]) -> list[str]:
+    """What management did: the target ratchet, the budget, finance's audits of true ROI."""
+    out = []
+    first, last = ts["kpi_target"].iloc[0], ts["kpi_target"].iloc[-1]
+    if ts["kpi_target"].nunique() > 1 and s["kpi_regime"] == s["final_kpi_regime"]:
+        out.append(f"The target ratchet raised the KPI target from {first:,.6g} to {last:,.6g} per employee-week.")
+    if ts["budget_index"].nunique() > 1:
+        peak = int(ts.loc[ts["budget_index"].idxmax(), "week"])
+        out.append(
+            f"Budget reviews on reported ROI took the AI budget to {ts['budget_index'].max():.2f} times its start "
+            f"(week {peak}); it ended at {ts['budget_index'].iloc[-1]:.2f} times."
+        )
+    for week, text in events:
+        out.append(f"Week {week}: {text}.")
     return out
 
 
@@ -195,16 +216,20 @@ def cost_working(summary: dict[str, Any], scenario: Scenario) -> list[str]:
             f"${price.usd_per_action:g} per action = {usd(s['usage_spend_usd'])}."
         )
     months = weeks / WEEKS_PER_MONTH
+    seats = s.get("mean_seats", n)
+    seats_text = f"{seats:,.0f} seats" if seats == n else f"{seats:,.1f} seats on average"
     if price.licence_usd_per_user_month > 0:
         lines.append(
-            f"Licences: {n:,} seats x ${price.licence_usd_per_user_month:g} per month x {months:.1f} months "
+            f"Licences: {seats_text} x ${price.licence_usd_per_user_month:g} per month x {months:.1f} months "
             f"= {usd(s['licence_cost_usd'])}."
         )
     if price.enablement_usd_per_user_month > 0:
         lines.append(
-            f"Enablement (training, integration, administration): {n:,} seats x "
+            f"Enablement (training, integration, administration): {seats_text} x "
             f"${price.enablement_usd_per_user_month:g} per month x {months:.1f} months = {usd(s['enablement_cost_usd'])}."
         )
+    if s.get("unused_allowance_usd", 0) > 0:
+        lines.append(f"Prepaid token allowance not used: {usd(s['unused_allowance_usd'])} (in usage spend).")
     lines.append(
         f"AI spend = usage {usd(s['usage_spend_usd'])} + licences {usd(s['licence_cost_usd'])} + enablement "
         f"{usd(s['enablement_cost_usd'])} = {usd(s['ai_spend_usd'])}."
@@ -221,7 +246,7 @@ def cost_working(summary: dict[str, Any], scenario: Scenario) -> list[str]:
         while per_unit == per_unit and 0 < abs(per_unit) * scale < 0.1:
             scale *= 1000.0
         lines.append(
-            f"Reported value (KPI benchmark): {s['reported_kpi']:,.0f} {sc.kpi.regime} KPI units on the dashboard "
+            f"Reported value (KPI benchmark): {s['reported_kpi']:,.0f} KPI units ({sc.kpi.regime}) on the dashboard "
             f"x ${per_unit * scale:,.2f} per {scale:,.0f} units (the true value per unit in an honest pilot with "
             f"no KPI pressure) = {usd(s['reported_value_usd'])}."
         )

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from sim.compare import HEADLINE_METRICS, Comparison, format_cell, headline_table
 from sim.output import atomic_write, atomic_write_text
 from sim.report.compare_figures import comparison_figures
-from sim.report.figures import RUN_FIGURES
+from sim.report.figures import OPTIONAL_FIGURES, RUN_FIGURES
 from sim.report.findings import comparison_findings, cost_working, run_findings
 from sim.report.headlines import run_headlines
 from sim.report.html import figure_html, list_html, page, png_bytes, table_html
@@ -24,12 +24,16 @@ FIGURE_DIR = "figures"
 
 def write_run_report(result: RunResult, out_dir: Path) -> list[Path]:
     """Write report.html and figures/*.png for one run; return the paths written."""
-    figures = _render({name: (plot(result.timeseries), caption) for name, (plot, caption) in RUN_FIGURES.items()})
+    ts = result.timeseries
+    chosen = {name: (plot(ts), caption) for name, (plot, caption) in RUN_FIGURES.items()}
+    chosen.update({name: (plot(ts), caption) for name, (plot, caption, shown) in OPTIONAL_FIGURES.items() if shown(ts)})
+    figures = _render(chosen)
     summary, scenario = result.summary, result.scenario
     headline_rows = [list(row) for row in run_headlines(summary, scenario)]
     sections = [
         ("Headline numbers", table_html(["metric", "value over the run"], headline_rows)),
-        ("What the numbers say", list_html(run_findings(summary, scenario, result.timeseries), "findings")),
+        ("What the numbers say", list_html(run_findings(summary, scenario, result.timeseries,
+                                                       result.model.management.events), "findings")),
         ("Figures", _figures_html(figures)),
         ("How the costs were computed", list_html(cost_working(summary, scenario), "working")),
         ("Scenario", table_html(["setting", "value"], scenario_rows(scenario))),

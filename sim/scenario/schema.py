@@ -171,8 +171,18 @@ class Behavior(Strict):
     outcome_manipulation_integrity: float = Field(src.OUTCOME_MANIPULATION_INTEGRITY, ge=0)
     """Integrity cost per hour of manufactured improvement, as a multiple of iota_i: faking a
     measured result weighs more than rounding up a self-report."""
+    norm_erosion: float = Field(0.0, ge=0, le=1)
+    """Stigma that fades as gaming spreads (model brief 10.6): this week's integrity cost is iota_i x
+    (1 - norm_erosion x share of colleagues seen gaming last week). 0 = fixed stigma (default)."""
+    learning_rate: float = Field(0.0, ge=0, le=1)
+    """Share of the perception gap closed by each week of genuine use (feedback on what AI really
+    saves). 0 = beliefs fixed (default)."""
+    flag_memory: float = Field(0.0, ge=0)
+    """How much being flagged raises an employee's belief of being audited and screened: each week
+    flagged adds this to the factor on their expected penalties, which decays back to 1 with a
+    half-life of FLAG_MEMORY_HALF_LIFE_WEEKS. 0 = beliefs fixed (default)."""
     initial_performative_share: float = Field(0.05, ge=0, le=1)
-    """Share of employees who start the run at their full best response, performative use included."""
+    """Share of employees who start the run at their full best response, gaming included."""
     max_ai_hours_per_week: float = Field(40.0, gt=0)
     """Upper bound on g + p."""
 
@@ -369,7 +379,7 @@ class Security(Strict):
 
 class TargetRatchet(Strict):
     enabled: bool = False
-    attainment_share: float = Field(0.8, gt=0, le=1)
+    attainment_share: float = Field(0.4, gt=0, le=1)
     """Raise the target when at least this share of employees reached it last week."""
     step: float = Field(0.1, gt=0)
     """Relative rise of the target each time."""
@@ -389,7 +399,26 @@ class Budget(Strict):
     """Cap on the relative change at one review."""
     strength_follows_budget: bool = True
     """KPI strength is scaled by the budget index (a bigger budget, a harder push)."""
+    initial_seat_share: float = Field(1.0, gt=0, le=1)
+    """Share of employees with an AI seat at the start; only seated employees use AI."""
+    seats_follow_budget: bool = False
+    """Seats are bought (and cut) with the budget: seat share = initial share x budget index, at most 1."""
+    allowance_usd_per_seat_month: float = Field(0.0, ge=0)
+    """Token allowance bought per seat per month at the start (a prepaid commitment: usage below it
+    is paid anyway, usage above it on top); scaled by the budget index."""
 
+
+class RoiAudit(Strict):
+    """Finance measures true ROI now and then (model brief 10.6: the bubble bursting)."""
+
+    every_weeks: int | None = Field(None, ge=1)
+    """Weeks between audits of true ROI over the period since the last; empty = never."""
+    hurdle_roi: float = 0.0
+    """True ROI below this (a ratio) fails the audit."""
+    budget_cut: float = Field(0.5, ge=0, le=1)
+    """Share of the budget cut when an audit fails."""
+    switch_regime: Regime | None = None
+    """KPI regime management switches to when an audit fails (its default target); empty = keep."""
 
 Valuation = Literal["kpi_benchmark", "claimed_hours"]
 VALUATIONS: tuple[str, ...] = get_args(Valuation)
@@ -425,6 +454,7 @@ class Management(Strict):
     interventions: list[Intervention] = Field(default_factory=list)
     """Policy changes at given weeks: a regime switch, audits starting, ..."""
     budget: Budget = Budget()
+    roi_audit: RoiAudit = RoiAudit()
 
 
 class Scenario(Strict):

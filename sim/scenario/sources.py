@@ -161,6 +161,7 @@ SOURCES: dict[str, str] = {
         for key in (
             "substitutability", "intrinsic_motivation", "conformity", "inertia", "imitation_rate",
             "selection_intensity", "threshold", "initial_performative_share", "max_ai_hours_per_week",
+            "norm_erosion", "learning_rate", "flag_memory",
         )
     },
     **{
@@ -171,6 +172,8 @@ SOURCES: dict[str, str] = {
             "detection.threshold_sd", "management.target_ratchet.attainment_share", "management.target_ratchet.step",
             "management.budget.review_every_weeks", "management.budget.hurdle_roi",
             "management.budget.growth_per_unit_roi", "management.budget.max_change",
+            "management.budget.initial_seat_share", "management.budget.allowance_usd_per_seat_month",
+            "management.roi_audit.every_weeks", "management.roi_audit.hurdle_roi", "management.roi_audit.budget_cut",
         )
     },
     **{f"behavior.{key}": FITTED_ASSUMPTION for key in (

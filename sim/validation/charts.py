@@ -230,6 +230,63 @@ def seed_metric_table(data: dict[str, Any]) -> Figure:
     return fig
 
 
+def hysteresis(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    for i, series in enumerate(data["low"]):
+        ax.plot(range(1, len(series) + 1), series, color="tab:blue", alpha=0.7, label="5% start gaming" if i == 0 else None)
+    for i, series in enumerate(data["high"]):
+        ax.plot(range(1, len(series) + 1), series, color="tab:red", alpha=0.7, label="95% start gaming" if i == 0 else None)
+    low, high = data["bands"]
+    ax.axhspan(0, low, color="tab:blue", alpha=0.08)
+    ax.axhspan(high, 1, color="tab:red", alpha=0.08)
+    ax.set(xlabel="week", ylabel="share of employees gaming", ylim=(0, 1.02),
+           title="Same people, same KPI: two end states (5 seeds each)")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def persistence(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    for i, series in enumerate(data["eroded"]):
+        ax.plot(data["week"], series, color="tab:red", alpha=0.7, label="stigma erodes" if i == 0 else None)
+    for i, series in enumerate(data["fixed"]):
+        ax.plot(data["week"], series, color="tab:grey", alpha=0.7, ls="--", label="fixed stigma" if i == 0 else None)
+    ax.axvline(data["switch"], color="black", linestyle=":", label="KPI withdrawn")
+    ax.set(xlabel="week", ylabel="share of employees gaming", ylim=(0, 1.02),
+           title="Gaming after the KPI is withdrawn (5 seeds each)")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def bubble(data: dict[str, Any]) -> Figure:
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 5.6), sharex=True)
+    for i, ts in enumerate(data["runs"]):
+        top.plot(ts["week"], 100 * ts["roi_reported"], color="tab:orange", alpha=0.7, label="ROI reported" if i == 0 else None)
+        top.plot(ts["week"], 100 * ts["roi_true"], color="tab:green", alpha=0.7, ls="--", label="ROI true" if i == 0 else None)
+        bottom.plot(ts["week"], ts["budget_index"], color="tab:purple", alpha=0.7, label="budget index" if i == 0 else None)
+    for week in data["audit_weeks"]:
+        if week == week:
+            top.axvline(week, color="black", linestyle=":", linewidth=0.8)
+            bottom.axvline(week, color="black", linestyle=":", linewidth=0.8)
+    top.axhline(0, color="black", linewidth=0.5)
+    top.set(ylabel="ROI, % of AI spend", title="The false-success loop and the audit that ends it (5 seeds)")
+    bottom.set(xlabel="week", ylabel="budget (start = 1)")
+    top.legend(fontsize=8)
+    return fig
+
+
+def learning(data: dict[str, Any]) -> Figure:
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    weeks = range(1, len(data["learned"]) + 1)
+    ax.plot(weeks, data["learned"], color="tab:blue", label="learning_rate 0.05")
+    ax.plot(weeks, data["fixed"], color="tab:grey", ls="--", label="no learning")
+    ax.axhline(1.0, color="black", linewidth=0.5)
+    ax.set(xlabel="week", ylabel="claimed / true hours saved (honest employees)",
+           title="Perception gaps close with experience")
+    ax.legend(fontsize=8)
+    return fig
+
+
 CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "holmstrom_milgrom": holmstrom_milgrom,
     "becker": becker,
@@ -249,4 +306,8 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "valuation": valuation,
     "adoption_inflation": adoption_inflation,
     "seed_metric_table": seed_metric_table,
+    "hysteresis": hysteresis,
+    "persistence": persistence,
+    "bubble": bubble,
+    "learning": learning,
 }

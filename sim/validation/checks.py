@@ -20,7 +20,7 @@ from sim.engine.model import OrganisationModel
 from sim.scenario import sources as src
 from sim.scenario.io import load_scenario
 from sim.scenario.schema import Scenario
-from sim.validation import evidence
+from sim.validation import evidence, experiments
 from sim.validation import scenarios as sc
 from sim.validation.base import Check, CheckGroup
 
@@ -357,6 +357,7 @@ GROUPS: dict[str, Callable[[], CheckGroup]] = {
     "prices": prices_and_targets,
     "energy": energy_and_carbon,
     **evidence.GROUPS,
+    **experiments.GROUPS,
 }
 
 

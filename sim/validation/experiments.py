@@ -1,0 +1,160 @@
+"""The experiments of model brief 10.6, run over five seeds each: a culture that can tip
+(hysteresis), gaming that outlives its KPI (persistence), the false-success bubble and its burst,
+and beliefs that learn.
+
+They run the documented files in ``scenarios/experiments/`` (and the default workforce for
+learning), so the report shows what a user running those files sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import sim
+from sim.validation.base import Check, CheckGroup
+
+EXPERIMENTS = Path(__file__).resolve().parents[2] / "scenarios" / "experiments"
+LIBRARY = EXPERIMENTS.parent
+SEEDS = (1, 2, 3, 4, 5)
+LOW_STATE, HIGH_STATE = 0.25, 0.75
+"""End-of-run gaming shares that count as the low and the high state."""
+GONE_SHARE = 0.05
+"""Gaming counts as gone once fewer than this share of employees game."""
+MIN_PERSISTENCE_WEEKS = 3
+
+
+def _series(name: str, seed: int, *overrides: str) -> pd.DataFrame:
+    return sim.run(EXPERIMENTS / f"{name}.yaml", seed=seed, overrides=list(overrides)).timeseries
+
+
+def hysteresis() -> CheckGroup:
+    """Same organisation and KPI, two starting cultures, two end states."""
+    low = [_series("norms_low_start", seed)["gaming_share"].to_numpy() for seed in SEEDS]
+    high = [_series("norms_high_start", seed)["gaming_share"].to_numpy() for seed in SEEDS]
+    return CheckGroup(
+        "hysteresis",
+        "A culture that can tip: the end state depends on the start",
+        "model brief 10.6; scenarios/experiments/norms_low_start.yaml, norms_high_start.yaml",
+        [
+            Check("low_start_ends_low", f"largest end-of-run gaming share over seeds {SEEDS}, 5% starting to game",
+                  LOW_STATE, float(max(s[-1] for s in low)), 0.0, "at_most", unit="share"),
+            Check("high_start_ends_high", f"smallest end-of-run gaming share over seeds {SEEDS}, 95% starting to game",
+                  HIGH_STATE, float(min(s[-1] for s in high)), 0.0, "at_least", unit="share"),
+        ],
+        {"low": low, "high": high, "bands": (LOW_STATE, HIGH_STATE)},
+    )
+
+
+def weeks_until_gone(ts: pd.DataFrame, week: int) -> int:
+    """Weeks after `week` until fewer than GONE_SHARE of employees game (the run's length if never)."""
+    after = ts[ts["week"] >= week]
+    gone = after[after["gaming_share"] < GONE_SHARE]
+    return int(gone["week"].iloc[0] - week) if len(gone) else int(after["week"].iloc[-1] - week + 1)
+
+
+def persistence() -> CheckGroup:
+    """Gaming outlives the KPI that caused it when stigma erodes; not with a fixed stigma."""
+    switch = 27
+    eroded = [_series("norms_withdrawal", seed) for seed in SEEDS]
+    fixed = [_series("norms_withdrawal_fixed_stigma", seed) for seed in SEEDS]
+    eroded_weeks = [weeks_until_gone(ts, switch) for ts in eroded]
+    fixed_weeks = [weeks_until_gone(ts, switch) for ts in fixed]
+    return CheckGroup(
+        "persistence",
+        "Gaming outlives the KPI that caused it",
+        "model brief 10.6; scenarios/experiments/norms_withdrawal.yaml, norms_withdrawal_fixed_stigma.yaml",
+        [
+            Check("eroded_stigma_persists", f"fewest weeks after the KPI is withdrawn until fewer than "
+                  f"{GONE_SHARE:.0%} game, eroding stigma, seeds {SEEDS}", float(MIN_PERSISTENCE_WEEKS),
+                  float(min(eroded_weeks)), 0.0, "at_least", unit="weeks"),
+            Check("fixed_stigma_stops", "most weeks until fewer than 5% game, fixed stigma", 2.0,
+                  float(max(fixed_weeks)), 0.0, "at_most", unit="weeks"),
+        ],
+        {"week": eroded[0]["week"].to_numpy(), "eroded": [ts["gaming_share"].to_numpy() for ts in eroded],
+         "fixed": [ts["gaming_share"].to_numpy() for ts in fixed], "switch": switch},
+    )
+
+
+def bubble() -> CheckGroup:
+    """Reported ROI and the budget rise while true ROI falls; the audit of true ROI bursts it."""
+    runs = [sim.run(EXPERIMENTS / "bubble.yaml", seed=seed) for seed in SEEDS]
+    audit_weeks = []
+    rising, falling, corrected, budget_up, budget_cut = [], [], [], [], []
+    for result in runs:
+        ts = result.timeseries.set_index("week")
+        failed = [week for week, text in result.model.management.events if "failed" in text]
+        audit_weeks.append(failed[0] if failed else np.nan)
+        if not failed:
+            continue
+        burst = failed[0]
+        before = ts.loc[: burst]
+        first, last = before.iloc[:13], before.iloc[-13:]
+        rising.append(last["roi_reported"].mean() - first["roi_reported"].mean())
+        falling.append(last["roi_true"].mean() - first["roi_true"].mean())
+        budget_up.append(ts.loc[burst, "budget_index"] - ts["budget_index"].iloc[0])
+        budget_cut.append(ts.loc[burst + 1, "budget_index"] / ts.loc[burst, "budget_index"])
+        corrected.append(ts.loc[burst + 2:, "roi_true"].mean() - last["roi_true"].mean())
+    every = all(np.isfinite(audit_weeks))
+    return CheckGroup(
+        "bubble",
+        "The feedback loop of false success, and its end",
+        "seed article; model brief 10.6; scenarios/experiments/bubble.yaml",
+        [
+            Check("bubble_bursts_in_every_seed", f"seeds (of {len(SEEDS)}) whose audit of true ROI fails",
+                  float(len(SEEDS)), float(np.isfinite(audit_weeks).sum()), 0.0, unit="seeds"),
+            Check("bubble_reported_roi_rises", "smallest rise of reported ROI from the first to the last quarter "
+                  "before the burst", 0.0, float(min(rising)) if every else np.nan, 0.0, "at_least", unit="ratio"),
+            Check("bubble_true_roi_falls", "largest change of true ROI over the same quarters (negative: falls)",
+                  0.0, float(max(falling)) if every else np.nan, 0.0, "at_most", unit="ratio"),
+            Check("bubble_budget_grows", "smallest growth of the budget index until the burst", 0.0,
+                  float(min(budget_up)) if every else np.nan, 0.0, "at_least", unit="index"),
+            Check("bubble_budget_cut", "largest budget ratio after / before the failed audit", 0.5,
+                  float(max(budget_cut)) if every else np.nan, 1e-9, "at_most", unit="ratio"),
+            Check("bubble_true_roi_recovers", "smallest rise of true ROI after the burst", 0.0,
+                  float(min(corrected)) if every else np.nan, 0.0, "at_least", unit="ratio"),
+        ],
+        {"runs": [r.timeseries for r in runs], "audit_weeks": audit_weeks},
+    )
+
+
+def learning() -> CheckGroup:
+    """With learning on, honest employees' claims come closer to the truth over the run."""
+    gaps = {}
+    for rate in (0.0, 0.05):
+        ratios = []
+        for seed in SEEDS[:3]:
+            ts = sim.run(LIBRARY / "organic.yaml", seed=seed, overrides=[f"behavior.learning_rate={rate}"]).timeseries
+            ratios.append((ts["honest_claimed_hours_saved"] / ts["honest_true_hours_saved"]).to_numpy())
+        gaps[rate] = np.mean(ratios, axis=0)
+    learned, fixed = gaps[0.05], gaps[0.0]
+
+    def change(ratio: np.ndarray) -> float:
+        """Mean of the last eight weeks minus mean of the first eight."""
+        return float(ratio[-8:].mean() - ratio[:8].mean())
+
+    return CheckGroup(
+        "learning",
+        "Perception gaps close with experience",
+        "model brief 10.6; METR arXiv 2507.09089 (beliefs barely move without feedback)",
+        [
+            Check("learning_narrows_gap", "claimed / true hours of honest employees, last eight weeks minus first "
+                  "eight, learning_rate 0.05 (organic.yaml, seeds 1-3)", -0.25, change(learned), 0.0, "at_most",
+                  unit="ratio"),
+            Check("no_learning_keeps_gap", "the same without learning (|change|)", 0.0, abs(change(fixed)), 0.1,
+                  "at_most", unit="ratio"),
+        ],
+        {"learned": learned, "fixed": fixed},
+    )
+
+
+GROUPS: dict[str, Callable[[], CheckGroup]] = {
+    "hysteresis": hysteresis,
+    "persistence": persistence,
+    "bubble": bubble,
+    "learning": learning,
+}
+"""Experiment check groups (model brief 10.6), in report order."""
