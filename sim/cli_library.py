@@ -56,18 +56,25 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+LISTED_SUBFOLDERS = ("experiments",)
+"""Subfolders of scenario files that `list` shows too (sweep and market files are other formats)."""
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     folder: Path = args.folder
     files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    for sub in LISTED_SUBFOLDERS:
+        files += sorted((folder / sub).glob("*.yaml"))
     if not files:
         raise ScenarioError(f"{folder}: no scenario files (*.yaml) here")
-    width = max(len(f.name) for f in files)
-    for path in files:
+    names = [str(path.relative_to(folder)) for path in files]
+    width = max(len(name) for name in names)
+    for name, path in zip(names, files):
         try:
             description = " ".join(load_scenario(path).description.split()) or "(no description)"
         except ScenarioError as exc:
             description = "INVALID: " + str(exc).splitlines()[0]
-        print(f"{path.name:<{width}}  {description}")
+        print(f"{name:<{width}}  {description}")
     return 0
 
 

@@ -78,6 +78,7 @@ def test_cli_list_shows_every_library_file_on_one_line(capsys):
     assert main(["list", str(LIBRARY)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     files = sorted(p.name for p in LIBRARY.glob("*.yaml"))
+    files += sorted(f"experiments/{p.name}" for p in (LIBRARY / "experiments").glob("*.yaml"))
     assert len(lines) == len(files)
     assert all(line.startswith(name) for line, name in zip(lines, files))
     assert all("INVALID" not in line for line in lines)
