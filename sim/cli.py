@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--out", type=Path, default=Path("results/validation"), help="report folder")
     cli_library.add_parsers(commands)
     add_sweep_commands(commands)
+    add_calibrate_parser(commands)
     add_dashboard_parser(commands)
     return parser
 
@@ -58,6 +59,22 @@ def add_sweep_commands(commands: argparse._SubParsersAction) -> None:
     report = commands.add_parser("report", help="chart a sweep's results (tables as CSV too)")
     report.add_argument("sweep_dir", type=Path, help="a sweep's results folder, e.g. results/metric_choice")
     report.add_argument("--out", type=Path, default=None, help="report folder (default SWEEP_DIR/report/)")
+
+
+def add_calibrate_parser(commands: argparse._SubParsersAction) -> None:
+    calibrate = commands.add_parser(
+        "calibrate", help="fit the free parameters to the evidence (model brief 10.7) and write a report"
+    )
+    calibrate.add_argument("targets", nargs="?", default=None,
+                           help="calibration file (default scenarios/calibration/targets.yaml)")
+    calibrate.add_argument("--out", type=Path, default=None, help="results folder (default results/<name>/)")
+    calibrate.add_argument("--quick", action="store_true", help="a small design and small runs (for tests)")
+    calibrate.add_argument("--executor", choices=("sequential", "processes", "dask"), default="processes",
+                           help="where the runs run (default: local processes)")
+    calibrate.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    calibrate.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler, e.g. tcp://host:8786")
+    calibrate.add_argument("--fresh", action="store_true", help="discard earlier runs in the folder")
+    calibrate.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def add_dashboard_parser(commands: argparse._SubParsersAction) -> None:
@@ -141,6 +158,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.calibrate.run import calibrate, describe
+
+    try:
+        result = calibrate(args.targets, out=args.out, quick=args.quick, executor=args.executor, workers=args.workers,
+                           scheduler=args.scheduler, fresh=args.fresh, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished runs are on disk; run the same command again to resume", file=sys.stderr)
+        return 130
+    print(describe(result))
+    return 0
+
+
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from sim.dashboard import server
     from sim.dashboard.model import DEFAULT_SCENARIO
@@ -161,7 +191,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep, "report": cmd_report, "dashboard": cmd_dashboard}
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep, "report": cmd_report,
+            "calibrate": cmd_calibrate, "dashboard": cmd_dashboard}
 COMMANDS.update(cli_library.COMMANDS)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -172,7 +172,8 @@ def test_conformity_spreads_performative_use_from_peers():
     def scrupulous_hours(kappa: float) -> float:
         # every other employee finds gaming too costly on their own (integrity cost 0.9 > reward 0.8)
         data = homogeneous(
-            kpi__strength=1.0, behavior__conformity=kappa, behavior__integrity_cost={"dist": "values", "values": [0.0, 0.9]}
+            kpi__strength=1.0, behavior__conformity=kappa, behavior__effort_cost=0.05,
+            behavior__integrity_cost={"dist": "values", "values": [0.0, 0.9]},
         )
         return sim.run(data).model.state.performative_hours[1::2].mean()
 

@@ -35,6 +35,7 @@ def load_scenario(
         data.setdefault("name", Path(source).stem)
     for item in overrides or []:
         path, value = parse_override(item)
+        expand_distribution(data, path, Scenario(), origin=f"--set {item}")
         set_path(data, path, value, origin=f"--set {item}")
     return validate(data, origin)
 
@@ -137,8 +138,41 @@ def apply_changes(scenario: Scenario, changes: dict[str, Any], origin: str) -> S
     """Return the scenario with key-path changes applied and validated."""
     data = scenario.model_dump(exclude_unset=True)
     for path, value in changes.items():
-        set_path(data, path.split("."), value, origin)
+        parts = path.split(".")
+        expand_distribution(data, parts, scenario, origin)
+        set_path(data, parts, value, origin)
     return _validate_model(Scenario, data, origin)
+
+
+def expand_distribution(data: dict[str, Any], path: list[str], reference: Scenario, origin: str) -> None:
+    """Make `behavior.integrity_cost.mean` addressable: a key path into a trait that the data does
+    not give as a mapping starts from the reference's distribution (the file's or the default)."""
+    if len(path) < 3:
+        return
+    node: Any = data
+    for part in path[:2]:
+        if node is None:
+            break
+        if not isinstance(node, dict):
+            return
+        node = node.get(part)
+    if isinstance(node, dict):
+        return
+    current: Any = reference
+    for part in path[:2]:
+        current = getattr(current, part, None)
+    if isinstance(current, BaseModel) and hasattr(current, "dist"):
+        if node is not None:
+            raise ScenarioError(
+                f"{origin}: '{'.'.join(path[:2])}' is a number here (the same for everyone); give it as a "
+                f"distribution, e.g. {{dist: normal, mean: ..., sd: ...}}, before setting '{path[2]}'"
+            )
+        set_path(data, path[:2], current.model_dump(), origin)
+    elif isinstance(current, (int, float)) and not isinstance(current, bool) and node is None:
+        raise ScenarioError(
+            f"{origin}: '{'.'.join(path[:2])}' is a number (the same for everyone), not a distribution with "
+            f"'{path[2]}'"
+        )
 
 
 def _validate_model(model: type[BaseModel], data: dict[str, Any], origin: str) -> Any:

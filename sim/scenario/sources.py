@@ -1,5 +1,9 @@
 """Defaults that come from the world, each with its source.
 
+Behavioural and usage defaults marked FITTED come from ``tokenmaxx calibrate`` (the evidence of
+model brief 10.7 in ``scenarios/calibration/targets.yaml``; the fit in
+``scenarios/calibration/fit.json``); a test keeps them equal to the fit.
+
 Every number here is used as a scenario default in :mod:`sim.scenario.schema`. Values marked
 ``ASSUMPTION`` have no published measurement; they are illustrative and meant to be swept.
 The ``SOURCES`` table maps each scenario key path to the citation shown by ``tokenmaxx show``.
@@ -23,7 +27,7 @@ ENABLEMENT_SOURCE = (
     "ASSUMPTION: training, integration and administration of an AI rollout, about $10 per user per "
     "month; no published figure, sweep it"
 )
-CAPTURE_SHARE = 0.5
+CAPTURE_SHARE = 0.395
 CAPTURE_SOURCE = (
     "ASSUMPTION: share of saved hours turned into valued output; field studies find small effects "
     "of AI time savings on output and earnings (Humlum and Vestergaard 2025, NBER w33777), no "
@@ -39,42 +43,46 @@ AMAZON_TARGET_SOURCE = "Amazon token target, 50,000 tokens per engineer per week
 # Brynjolfsson, Li, Raymond (NBER w31161): +14% productivity -> 0.14 (novices +34%, top ~0)
 # METR, Becker et al. 2025 (arXiv 2507.09089): 19% slower -> 1/1.19-1 = -0.16
 # Dell'Acqua et al. (HBS 24-013): 25.1% faster inside the frontier -> 1/(1-0.251)-1 = 0.34
-SPEEDUP_MEAN = 0.2
+SPEEDUP_MEAN = 0.22
 SPEEDUP_SD = 0.3
 SPEEDUP_SOURCE = (
     "hours saved per genuine AI hour: +0.14 Brynjolfsson et al. NBER w31161; +0.34 Dell'Acqua et al. "
     "HBS 24-013; -0.16 METR arXiv 2507.09089; +1.26 Peng et al. arXiv 2302.06590 (lab task); "
-    "mean 0.2, sd 0.3 spans them"
+    "sd 0.3 spans them; the mean is FITTED (Brynjolfsson's +14% among the targets)"
+)
+CALIBRATION_SOURCE = (
+    "FITTED by `tokenmaxx calibrate` to the evidence of model brief 10.7 (scenarios/calibration/targets.yaml, "
+    "seed 20261202; accepted ranges in scenarios/calibration/fit.json)"
 )
 # METR (Becker et al. 2025, arXiv 2507.09089): experienced developers forecast that AI would cut
 # their completion time by 24% (1/(1-0.24) - 1 = 0.32 hours saved per AI hour); after the study
 # they still believed it had cut it by 20% (0.25), while it had raised it by 19% (-0.16).
-# Beliefs are anchored on the prior: believed = (1 - w) s + w prior. An expert with METR's
-# measured -0.16 believes +0.25 when w = (0.25 + 0.16) / (0.32 + 0.16) = 0.85.
-PERCEIVED_SPEEDUP_PRIOR = 0.32
+# Beliefs are anchored on the prior: believed = (1 - w) s + w prior. The prior's mean and the
+# weight w are FITTED so that an expert with METR's measured -0.16 believes about +0.25.
+PERCEIVED_SPEEDUP_PRIOR = 0.418
 PERCEIVED_SPEEDUP_PRIOR_SD = 0.25  # ASSUMPTION: sceptics and enthusiasts; about 1 in 12 expects nothing
-PERCEPTION_ANCHORING = 0.85
+PERCEPTION_ANCHORING = 0.739
 PERCEPTION_SOURCE = (
     "METR arXiv 2507.09089: developers forecast a 24% time cut (0.32 hours saved per AI hour), "
-    "believed 20% afterwards (0.25) and measured +19% time (-0.16); the anchoring weight 0.85 "
-    "reproduces the belief of an expert at the measured speed-up"
+    "believed 20% afterwards (0.25) and measured +19% time (-0.16); prior mean and anchoring FITTED to "
+    "the expert's belief"
 )
 METR_BELIEVED_SPEEDUP = 0.25
 METR_MEASURED_SPEEDUP = -0.16
 
 # --- Behaviour in hours of utility (model brief 10.1): fitted to the evidence of brief 10.7 --
-# Honest use is g = m * believed / c, claims (believed * g) are m * believed^2 / c: with believed
-# about 0.30 and m = 1, c = 0.082 puts claims at ~1.1 h a week (Humlum & Vestergaard 2025).
-EFFORT_COST = 0.125
+# Honest use is g = m * believed / c, claims (believed * g) are m * believed^2 / c: c is FITTED so
+# that claims come to ~1.1 h a week (Humlum & Vestergaard 2025).
+EFFORT_COST = 0.14
 SELF_REPORTED_HOURS_SAVED_PER_WEEK = 1.1
 HUMLUM_SOURCE = (
     "self-reported time saved by AI chatbots: 2.8% of work hours, about 1.1 h of a 40-h week "
     "(Humlum and Vestergaard 2025, NBER w33777)"
 )
-MISREPORT_COST = 0.25
+MISREPORT_COST = 0.227
 OUTCOME_MANIPULATION_COST = 4.0
 OUTCOME_MANIPULATION_INTEGRITY = 2.5
-INTEGRITY_COST_MEAN = 1.2
+INTEGRITY_COST_MEAN = 1.04
 INTEGRITY_COST_SIGMA = 0.6
 UTILITY_NOISE_SD = 0.1
 FITTED_ASSUMPTION = (
@@ -107,20 +115,21 @@ SCRIPT_TOKENS_PER_WEEK = 60_000.0
 SCRIPT_QUERIES_PER_WEEK = 100.0
 SCRIPT_ACTION_RATE = 0.01
 SCRIPT_REPEAT_SHARE = 0.95
-SCRIPT_EQUIVALENT_HOURS = 3.0
+SCRIPT_EQUIVALENT_HOURS = 4.17
 SCRIPT_SOURCE = (
     "ASSUMPTION: a loop sized to the weekly target (seed: scripts that loop the same prompt and burn "
     "thousands of tokens per minute; 'the same prompt hundreds of times')"
 )
 
 # --- Anomaly detection ----------------------------------------------------------------------
-# Feature spreads are chosen so that the default usage profiles give a separation d' = 2.1,
-# i.e. ~85% balanced accuracy, the figure reported for anomaly detectors in the seed article.
+# Feature spreads give the default usage profiles a separation d' of about 2, i.e. ~85% balanced
+# accuracy, the figure reported for anomaly detectors in the seed article (the repeated-prompt
+# spread is FITTED to it).
 DETECTOR_ACCURACY = 0.85
 DETECTOR_SOURCE = "anomaly detection ~85% accurate with false positives (seed article)"
 SPREAD_LOG_TOKENS_PER_QUERY = 1.0
 SPREAD_ACTION_RATE = 0.35
-SPREAD_REPEAT_SHARE = 0.35
+SPREAD_REPEAT_SHARE = 0.354
 
 # --- Wages ------------------------------------------------------------------------------------
 LOADED_WAGE_USD_PER_HOUR = 48.0
@@ -176,15 +185,17 @@ SOURCES: dict[str, str] = {
             "management.roi_audit.every_weeks", "management.roi_audit.hurdle_roi", "management.roi_audit.budget_cut",
         )
     },
-    **{f"behavior.{key}": FITTED_ASSUMPTION for key in (
-        "integrity_cost", "noise", "misreport_cost", "outcome_manipulation_cost", "outcome_manipulation_integrity")},
+    **{f"behavior.{key}": FITTED_ASSUMPTION for key in ("noise", "outcome_manipulation_cost", "outcome_manipulation_integrity")},
+    **{key: CALIBRATION_SOURCE for key in (
+        "behavior.integrity_cost", "behavior.misreport_cost", "usage.script.equivalent_hours",
+        "economics.capture_share")},
     **{f"usage.script.{key}": SCRIPT_SOURCE for key in (
         "upkeep_hours_per_week", "tokens_per_week", "queries_per_week", "action_rate", "repeat_share",
         "equivalent_hours", "done_rate")},
-    "behavior.effort_cost": HUMLUM_SOURCE + "; c fitted to it (" + FITTED_ASSUMPTION + ")",
-    "behavior.speedup": SPEEDUP_SOURCE,
-    "behavior.perceived_speedup_prior": PERCEPTION_SOURCE,
-    "behavior.perception_anchoring": PERCEPTION_SOURCE,
+    "behavior.effort_cost": HUMLUM_SOURCE + "; " + CALIBRATION_SOURCE,
+    "behavior.speedup": SPEEDUP_SOURCE + "; " + CALIBRATION_SOURCE,
+    "behavior.perceived_speedup_prior": PERCEPTION_SOURCE + "; " + CALIBRATION_SOURCE,
+    "behavior.perception_anchoring": PERCEPTION_SOURCE + "; " + CALIBRATION_SOURCE,
     "usage.genuine.tokens_per_hour": USAGE_SOURCE,
     "usage.genuine.queries_per_hour": USAGE_SOURCE,
     "usage.genuine.action_rate": ACTION_RATE_SOURCE,
@@ -200,13 +211,13 @@ SOURCES: dict[str, str] = {
     "kpi.target": AMAZON_TARGET_SOURCE + " (default for the tokens regime)",
     "detection.spread_log_tokens_per_query": DETECTOR_SOURCE + "; spreads calibrated to give it",
     "detection.spread_action_rate": DETECTOR_SOURCE + "; spreads calibrated to give it",
-    "detection.spread_repeat_share": DETECTOR_SOURCE + "; spreads calibrated to give it",
+    "detection.spread_repeat_share": DETECTOR_SOURCE + "; " + CALIBRATION_SOURCE,
     "pricing.input_usd_per_mtok": PRICE_SOURCE,
     "pricing.output_usd_per_mtok": PRICE_SOURCE,
     "pricing.licence_usd_per_user_month": COPILOT_SOURCE,
     "pricing.enablement_usd_per_user_month": ENABLEMENT_SOURCE,
     "economics.loaded_wage_usd_per_hour": WAGE_SOURCE,
-    "economics.capture_share": CAPTURE_SOURCE,
+    "economics.capture_share": CAPTURE_SOURCE + "; " + CALIBRATION_SOURCE + " (not pinned down by the evidence)",
     "management.valuation": POLICY_ASSUMPTION,
     "energy.joules_per_input_token": ENERGY_SOURCE + " (lower end for input tokens)",
     "energy.joules_per_output_token": ENERGY_SOURCE,
