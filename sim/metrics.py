@@ -81,7 +81,7 @@ METRICS: dict[str, Metric] = {
         Metric("wasted_co2_kg", "CO2 from performative use", "kg CO2", "emissions of performative tokens"),
         Metric("honest_flag_share", "flags that hit honest employees", "share",
                "flags raised on employee-weeks without gaming / all flags"),
-        Metric("flagged_honest_employees", "honest employees flagged", "count",
+        Metric("honest_employees_ever_flagged", "honest employees flagged", "count",
                "employees flagged at least once in a week when they were not gaming"),
         Metric("data_exposure_incidents", "data-exposure incidents", "count", "confidential data sent to the model"),
     )
@@ -93,6 +93,6 @@ COMPARISON_METRICS: tuple[str, ...] = (
     "script_share_mean", "misreported_hours",
     "wasted_hours_cost_usd", "wasted_spend_usd", "wasted_spend_share", "ai_spend_usd", "true_value_usd",
     "claimed_hours_saved_per_employee_week", "true_hours_saved_per_employee_week", "co2_kg",
-    "honest_flag_share", "flagged_honest_employees", "data_exposure_incidents",
+    "honest_flag_share", "honest_employees_ever_flagged", "data_exposure_incidents",
 )
 """Metrics a comparison shows side by side, in order."""

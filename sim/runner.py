@@ -9,13 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import html
+
 import numpy as np
 import pandas as pd
 
 from sim.engine.economics import roi
 from sim.engine.model import OrganisationModel
 from sim.engine.valuation import valuation_method
-from sim.scenario.io import load_scenario
+from sim.dictionary import INTEGER_SUMMARY, INTEGER_WEEKLY
+from sim.scenario.io import apply_changes, load_scenario
 from sim.scenario.schema import Scenario
 
 FLOW_COLUMNS = (
@@ -73,28 +76,51 @@ class RunResult:
     summary: dict[str, Any]
     model: OrganisationModel
 
+    def __repr__(self) -> str:
+        s = self.summary
+        return (f"RunResult({s['name']!r}: {s['employees']:,} employees, {s['weeks']} weeks, seed {s['seed']}; "
+                f"ROI reported {s['roi_reported']:.0%}, true {s['roi_true']:.0%}; KPI inflation "
+                f"{s['kpi_inflation']:.2f}; .summary, .timeseries, .model)")
+
+    def _repr_html_(self) -> str:
+        """The headline numbers as a table in a notebook (not 20,000 characters of text)."""
+        from sim.report.headlines import run_headlines
+        from sim.report.html import table_html
+
+        s = self.summary
+        title = (f"<p><b>{html.escape(str(s['name']))}</b>: {s['employees']:,} employees, {s['weeks']} weeks, seed "
+                 f"{s['seed']}, {html.escape(s['kpi_regime'])} KPI ({html.escape(s['kpi_scheme'])}). "
+                 "<code>.summary</code> (dict), <code>.timeseries</code> (DataFrame, one row per week), "
+                 "<code>.model</code> (the Mesa model).</p>")
+        return title + table_html(["metric", "value over the run"], [list(r) for r in run_headlines(s, self.scenario)])
+
 
 def run(
     scenario: str | Path | dict[str, Any] | Scenario,
     seed: int | None = None,
     overrides: list[str] | None = None,
+    params: dict[str, Any] | None = None,
 ) -> RunResult:
     """Run a scenario (YAML path, dict or Scenario) to its last week.
 
-    `seed` replaces the scenario's own seed; `overrides` are ``key.path=value`` strings.
+    `seed` replaces the scenario's own seed; `overrides` are ``key.path=value`` strings (as on the
+    command line); `params` maps key paths to values, e.g. ``{"kpi.strength": 1.0,
+    "behavior.integrity_cost.mean": 0.8}``.
     """
     resolved = load_scenario(scenario, overrides)
+    if params:
+        resolved = apply_changes(resolved, params, origin="params")
     if seed is not None:
         resolved = resolved.model_copy(update={"seed": int(seed)})
     model = OrganisationModel(resolved)
     model.run()
     timeseries = pd.DataFrame.from_records(model.records)
-    timeseries["week"] = timeseries["week"].astype(int)
+    timeseries = timeseries.astype({c: "int64" for c in INTEGER_WEEKLY if c in timeseries})
     return RunResult(resolved, timeseries, summarise(resolved, timeseries, model), model)
 
 
 def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationModel) -> dict[str, Any]:
-    """Run totals and headline ratios."""
+    """Run totals and headline ratios (counts as integers, as the data dictionary says)."""
     totals = {name: float(timeseries[name].sum()) for name in FLOW_COLUMNS}
     ai_hours = totals["genuine_hours"] + totals["performative_hours"]
     employee_weeks = scenario.organization.employees * scenario.weeks
@@ -102,7 +128,7 @@ def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationM
     roi_true = roi(totals["true_value_usd"], totals["ai_spend_usd"])
     flags = totals["audit_flags"] + totals["detector_flags"]
     wage = scenario.economics.loaded_wage_usd_per_hour
-    return {
+    summary = {
         "name": scenario.name,
         "employees": scenario.organization.employees,
         "weeks": scenario.weeks,
@@ -128,7 +154,7 @@ def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationM
         "script_share_mean": float(timeseries["scripts_running"].mean()) / scenario.organization.employees,
         "gaming_hours": totals["performative_hours"] + totals["script_upkeep_hours"],
         "gaming_share_final": float(timeseries["gaming_share"].iloc[-1]),
-        "flagged_honest_employees": int(model.flagged_while_honest.sum()),
+        "honest_employees_ever_flagged": int(model.flagged_while_honest.sum()),
         "flagged_employee_weeks": float(timeseries["flagged_employees"].sum()),
         "flags": flags,
         "honest_flag_share": _ratio(totals["flags_on_honest"], flags),
@@ -137,6 +163,8 @@ def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationM
         "failed_roi_audits": sum("failed" in text for _, text in model.management.events),
         "mean_seats": float(timeseries["seats"].mean()),
     }
+    return {k: (int(round(v)) if k in INTEGER_SUMMARY and isinstance(v, float) and np.isfinite(v) else v)
+            for k, v in summary.items()}
 
 
 def _ratio(numerator: float, denominator: float) -> float:

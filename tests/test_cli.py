@@ -13,7 +13,7 @@ REQUIRED_SUMMARY_KEYS = {
     "employees", "weeks", "seed", "kpi_regime", "performative_share", "reported_kpi", "genuine_hours",
     "performative_hours", "true_hours_saved", "claimed_hours_saved", "tokens", "token_cost_usd",
     "wasted_token_cost_usd", "ai_spend_usd", "roi_reported", "roi_true", "energy_kwh", "co2_kg",
-    "wasted_co2_kg", "flagged_honest_employees", "data_exposure_incidents",
+    "wasted_co2_kg", "honest_employees_ever_flagged", "data_exposure_incidents",
 }
 
 

@@ -52,8 +52,8 @@ def test_outcome_kpi_raises_true_roi_over_the_token_quota(seed):
 
 @pytest.mark.parametrize("name", ["mitigation_audits", "mitigation_detection"])
 def test_enforcement_flags_some_honest_employees(name):
-    assert all(summary(name, seed)["flagged_honest_employees"] > 0 for seed in SEEDS)
-    assert all(summary("amazon", seed)["flagged_honest_employees"] == 0 for seed in SEEDS)
+    assert all(summary(name, seed)["honest_employees_ever_flagged"] > 0 for seed in SEEDS)
+    assert all(summary("amazon", seed)["honest_employees_ever_flagged"] == 0 for seed in SEEDS)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

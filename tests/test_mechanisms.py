@@ -120,8 +120,8 @@ def test_audit_false_positives_chill_genuine_use():
 
 def test_audits_flag_honest_employees_only_through_false_positives():
     base = dict(kpi__strength=0.0, audit__rate=1.0, audit__penalty=0.2, behavior__initial_performative_share=0.0)
-    assert sim.run(homogeneous(audit__fpr=0.0, **base)).summary["flagged_honest_employees"] == 0
-    assert sim.run(homogeneous(audit__fpr=0.2, **base)).summary["flagged_honest_employees"] > 0
+    assert sim.run(homogeneous(audit__fpr=0.0, **base)).summary["honest_employees_ever_flagged"] == 0
+    assert sim.run(homogeneous(audit__fpr=0.2, **base)).summary["honest_employees_ever_flagged"] > 0
 
 
 def test_target_ratchet_raises_target_when_most_reach_it():

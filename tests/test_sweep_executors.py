@@ -47,8 +47,8 @@ def test_cli_sweep_then_report(spec, sequential_table, tmp_path, capsys):
             "heatmap_wasted_spend_share__kpi_strength__kpi_regime.png",
             "lines_roi_true__kpi_strength__by_kpi_regime.png", "points.csv", "runs.csv"} <= names
     points = pd.read_csv(report / "points.csv")
-    roi = points[points["metric"] == "roi_true"].set_index(["kpi.regime", "kpi.strength"])
-    expected = sequential_table.groupby(["kpi.regime", "kpi.strength"])["roi_true"].mean()
+    roi = points[points["metric"] == "roi_true"].set_index(["kpi__regime", "kpi__strength"])
+    expected = sequential_table.groupby(["kpi__regime", "kpi__strength"])["roi_true"].mean()
     for key, value in expected.items():
         assert roi.loc[key, "mean"] == pytest.approx(value)
         assert roi.loc[key, "n"] == 3

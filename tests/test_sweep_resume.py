@@ -89,7 +89,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
     table = outcome.table
     failed = table[table["status"] == "failed"]
     assert len(table) == 8 and outcome.failed_now == 2
-    assert set(failed["kpi.strength"]) == {2.0} and set(failed["kpi.regime"]) == {"tokens"}
+    assert set(failed["kpi__strength"]) == {2.0} and set(failed["kpi__regime"]) == {"tokens"}
     assert failed["error"].str.contains("RuntimeError: injected failure").all()
     assert failed["roi_true"].isna().all() and table.loc[table["status"] == "ok", "roi_true"].notna().all()
     metadata = SweepStore(out).read_metadata()

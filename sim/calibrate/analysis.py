@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.targets import CalibrationSpec
+from sim.dictionary import design_column
 
 PINNED_SHARE = 0.5
 """A parameter counts as pinned down when its accepted 5-95% range is under half its prior range."""
@@ -50,6 +51,7 @@ class Fit:
 def analyse(spec: CalibrationSpec, table: pd.DataFrame) -> Fit:
     """Accept, pick the best set, and summarise."""
     table = table[table["status"] == "ok"].copy().reset_index(drop=True)
+    table = table.rename(columns={design_column(key): key for key in spec.parameters})
     for target in spec.targets:  # a target never measured (every set failed before it) is NaN, not absent
         if target.name not in table:
             table[target.name] = np.nan

@@ -50,6 +50,11 @@ def run_labels(spec: CalibrationSpec) -> list[str]:
     return list(seen.values())
 
 
+def output_columns(spec: CalibrationSpec) -> list[str]:
+    """Every column evaluate_point returns: one per target, one per (run, robustness output)."""
+    return [t.name for t in spec.targets] + [f"{label}__{o}" for label in run_labels(spec) for o in spec.outputs]
+
+
 def evaluate_point(
     scenario: Scenario, seed: int, *, spec_json: str, root: str, quick: bool = False, early_exit: bool = False
 ) -> tuple[dict[str, Any], None]:

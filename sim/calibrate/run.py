@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.analysis import Fit, analyse, summary
-from sim.calibrate.evaluate import evaluate_point
+from sim.calibrate.evaluate import evaluate_point, output_columns
 from sim.calibrate.targets import CalibrationSpec, load_targets
 from sim.output import atomic_write, atomic_write_text
 from sim.sweep import run_sweep
@@ -112,6 +112,7 @@ def calibrate(
         loaded = load_spec(sweep_spec(spec, digest, quick, purpose, points), base_dir=root)
         evaluate = functools.partial(evaluate_point, spec_json=spec.model_dump_json(), root=str(root), quick=quick,
                                      early_exit=purpose == "fit")
+        evaluate.columns = {name: "float64" for name in output_columns(spec)}
         outcome = run_sweep(loaded, executor=executor, workers=workers, scheduler=scheduler,
                             out=out_dir / f"sweep-{purpose}", fresh=fresh, progress=progress, evaluate=evaluate)
         return loaded, outcome.table

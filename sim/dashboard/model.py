@@ -96,12 +96,11 @@ class DashboardModel(OrganisationModel):
         self._layout: dict[int, np.ndarray] | None = None
 
     def step(self) -> None:
-        """One week, then record the charted series. Past the scenario's last week: nothing."""
+        """One week (the base model collects the charted series). Past the scenario's last week: nothing."""
         if self.steps > self.config.weeks:
             self.running = False
             return
         super().step()
-        self.datacollector.collect(self)
 
     def latest(self) -> dict[str, float] | None:
         """This week's charted values (None before the first step)."""

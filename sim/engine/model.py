@@ -15,9 +15,12 @@ the whole workforce; :class:`sim.engine.agents.Employee` objects are views of on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import mesa
 import numpy as np
+from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from sim.engine import culture
 from sim.engine import kpi as kpis
@@ -32,6 +35,7 @@ from sim.engine.rules import RULES
 from sim.engine.state import Traits, WorkforceState
 from sim.engine.strategies import Choice, ScriptOption, WeekProblem, best_choice, misreport_value
 from sim.engine.valuation import Benchmark, honest_pilot, valuation_method
+from sim.scenario.io import apply_changes, load_scenario
 from sim.scenario.schema import Scenario
 
 
@@ -50,16 +54,58 @@ class PolicyTerms:
     script_kpi: float  # KPI units a week of scripting adds (0: no script is worth running)
 
 
+SCENARIO_SEED = object()
+"""Default of `rng`: use the scenario's own seed (an explicit `rng=None` means fresh entropy)."""
+
+REPORTERS: tuple[str, ...] = (
+    "gaming_share", "performative_share", "scripts_running", "kpi_target", "kpi_strength", "budget_index",
+    "reported_kpi", "genuine_kpi", "claimed_hours_saved", "true_hours_saved", "ai_spend_usd", "wasted_spend_usd",
+    "wasted_hours_cost_usd", "reported_value_usd", "true_value_usd", "roi_reported", "roi_true", "co2_kg",
+)
+"""Weekly organisation totals the model's Mesa DataCollector records (names as in the time series)."""
+
+
+class OrganisationScenario(MesaScenario):
+    """Mesa's scenario object for an organisation: `config` is the validated project scenario, so
+    `model.scenario.config` is what the run was asked to do (Mesa's `rng` is its seed)."""
+
+    config: Scenario | None = None
+
+
 class OrganisationModel(mesa.Model):
-    """An organisation whose employees choose genuine and performative AI use under a KPI."""
+    """An organisation whose employees choose genuine and performative AI use under a KPI.
+
+    Built from a project scenario (a `Scenario`, a YAML path or a dict), with key-path keyword
+    parameters on top, so `mesa.batch_run(OrganisationModel, parameters={"kpi.strength": [0.5, 1]})`
+    works::
+
+        OrganisationModel("scenarios/default.yaml", **{"kpi.strength": 1.0, "audit.rate": 0.1})
+
+    `rng` left out uses the scenario's seed; `rng=None` (Mesa's convention, and what batch_run
+    passes for each iteration) draws fresh entropy; either way the seed used is recorded in
+    `model.config.seed` and `model.scenario.rng`.
+    """
 
     def __init__(
-        self, scenario: Scenario, rng: int | np.random.Generator | None = None, agents: bool = True
+        self,
+        scenario: Scenario | str | Path | dict | MesaScenario | None = None,
+        rng: Any = SCENARIO_SEED,
+        agents: bool = True,
+        **params: Any,
     ) -> None:
         """Employees become Mesa agents the first time `model.agents` is read (creating a million
         Python objects costs seconds that runs which only need totals never pay). `agents=False`
         never creates them."""
-        super().__init__(rng=scenario.seed if rng is None else rng)
+        scenario = resolve_config(scenario, params)
+        if rng is SCENARIO_SEED:
+            rng = scenario.seed
+        elif rng is None:
+            rng = int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> 1)
+        if isinstance(rng, (int, np.integer)) and int(rng) != scenario.seed:
+            scenario = scenario.model_copy(update={"seed": int(rng)})
+        seed = int(rng) if isinstance(rng, (int, np.integer)) else None
+        super().__init__(rng=rng, scenario=OrganisationScenario(rng=rng, config=scenario))
+        self.seed_used = seed
         self.config = scenario
         n = scenario.organization.employees
         org = scenario.organization
@@ -76,6 +122,7 @@ class OrganisationModel(mesa.Model):
         self.records: list[dict[str, float]] = []
         self._agents_wanted = agents
         self._agents_created = False
+        self.datacollector = mesa.DataCollector(model_reporters={name: _reporter(name) for name in REPORTERS})
 
     @property
     def agents(self):
@@ -258,6 +305,7 @@ class OrganisationModel(mesa.Model):
         self._observe(week, choice)
         self.management.review(week, self.records[-1])
         self._learn(choice)
+        self.datacollector.collect(self)
         if week >= self.config.weeks:
             self.running = False
 
@@ -319,3 +367,22 @@ class OrganisationModel(mesa.Model):
         """Step until the scenario's last week."""
         while self.running and self.steps < self.config.weeks:
             self.step()
+
+
+def resolve_config(source: Scenario | str | Path | dict | MesaScenario | None, params: dict[str, Any]) -> Scenario:
+    """The project scenario a model is built from: a Scenario, YAML path or dict (None: the
+    defaults; a Mesa scenario: its `config`), with key-path parameters applied and validated."""
+    if isinstance(source, MesaScenario):
+        source = getattr(source, "config", None)
+    scenario = load_scenario(source if source is not None else {})
+    if params:
+        scenario = apply_changes(scenario, params, origin="model parameters")
+    return scenario
+
+
+def _reporter(name: str):
+    def report(model: OrganisationModel) -> float:
+        return model.records[-1][name] if model.records else float("nan")
+
+    report.__name__ = name
+    return report

@@ -123,7 +123,7 @@ def plot_flags_comparison(summaries: pd.DataFrame, ax: Axes | None = None) -> Fi
     """Flagged employee-weeks and honest employees flagged, per scenario."""
     fig, ax = new_axes(ax)
     flagged = metric_intervals(summaries, "flagged_employee_weeks")
-    honest = metric_intervals(summaries, "flagged_honest_employees")
+    honest = metric_intervals(summaries, "honest_employees_ever_flagged")
     _bars(ax, flagged, -0.2, 0.4, COLOURS["gaming"], "flagged employee-weeks")
     _bars(ax, honest, 0.2, 0.4, COLOURS["honest"], "honest employees flagged")
     _scenario_axis(ax, list(flagged.index))

@@ -104,7 +104,7 @@ def run_findings(
     if s["flags"] > 0:
         out.append(
             f"Audits and the detector raised {s['flags']:,.0f} flags; {pct(s['honest_flag_share'])} of them hit "
-            f"employees who were not gaming that week, and {s['flagged_honest_employees']:,} employees were "
+            f"employees who were not gaming that week, and {s['honest_employees_ever_flagged']:,} employees were "
             f"flagged at least once while honest."
         )
     if s["data_exposure_incidents"] > 0:

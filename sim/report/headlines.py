@@ -59,7 +59,7 @@ def run_headlines(summary: dict[str, Any], scenario: Scenario) -> list[tuple[str
         row("co2_kg", f"{display(s['wasted_co2_kg'], 'kg CO2')} from performative use"),
     ]
     if s["flags"] > 0:
-        rows.append(row("honest_flag_share", f"{s['flags']:,.0f} flags; {s['flagged_honest_employees']:,} honest "
+        rows.append(row("honest_flag_share", f"{s['flags']:,.0f} flags; {s['honest_employees_ever_flagged']:,} honest "
                         "employees flagged at least once"))
     rows.append(row("data_exposure_incidents"))
     return rows

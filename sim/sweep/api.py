@@ -2,7 +2,7 @@
 
 >>> from sim.sweep import run_sweep
 >>> outcome = run_sweep("scenarios/sweeps/metric_choice.yaml", executor="processes", workers=2)  # doctest: +SKIP
->>> outcome.table.groupby("kpi.regime")["roi_true"].mean()  # doctest: +SKIP
+>>> outcome.table.groupby("kpi__regime")["roi_true"].mean()  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from typing import Any
 
 import pandas as pd
 
+from sim.dictionary import design_column
 from sim.sweep.executors import make_executor
 from sim.sweep.samplers import sample
 from sim.sweep.spec import LoadedSpec, load_spec
 from sim.sweep.storage import SweepStore
-from sim.sweep.tasks import Evaluate, RunTask, build_tasks, execute, simulate
+from sim.sweep.tasks import Evaluate, RunTask, build_tasks, declared_columns, execute, simulate
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def _run(
 ) -> SweepOutcome:
     """The body of :func:`run_sweep`, with the results folder locked."""
     started_wall, started = time.perf_counter(), _now()
-    store.prepare(loaded, design, fresh=fresh)
+    store.prepare(loaded, design, fresh=fresh, metrics=declared_columns(evaluate))
     finished = store.finished(retry_failed)
     todo = [t for t in tasks if t.run_index not in finished]
     engine = make_executor(executor, workers, scheduler)
@@ -146,6 +147,7 @@ def _metadata(loaded: LoadedSpec, store: SweepStore, runs_total: int) -> dict[st
         "python": platform.python_version(),
         "git_commit": git_commit(),
         "runs_total": runs_total,
+        "design_columns": {design_column(p): p for p in loaded.spec.varied},
         "sessions": previous.get("sessions", []),
     }
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from sim.dictionary import design_column
 from sim.output import atomic_write
 from sim.sweep.spec import SweepError, SweepSpec
 from sim.sweep.storage import SweepStore
@@ -57,12 +58,14 @@ def write_report(sweep_dir: Path, out: Path | None = None) -> list[Path]:
         save(name, lambda p: fig.savefig(p, dpi=120, format="png"))
         charts.plt.close(fig)
 
+    ok = ok.rename(columns={design_column(p): p for p in spec.varied})  # charts label by key path
     params = [p for p in spec.varied if ok[p].nunique() > 1]
     metrics = [m for m in LINE_METRICS if m in ok]
     if params:
         per_point = pd.concat(
             [charts.aggregate(ok, params, m).assign(metric=m) for m in metrics], ignore_index=True
         )
+        per_point = per_point.rename(columns={p: design_column(p) for p in params})  # same names as runs.csv
         save("points.csv", lambda p: per_point.to_csv(p, index=False))
     for x, y in itertools.combinations(params, 2):
         for metric in (m for m in HEATMAP_METRICS if m in ok):

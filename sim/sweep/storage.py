@@ -26,14 +26,64 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
+from sim.dictionary import design_column, parquet_metadata
 from sim.output import atomic_write, atomic_write_text
 from sim.scenario.io import dump_yaml
 from sim.sweep.spec import LoadedSpec, SweepError
 
 PART_PATTERN = re.compile(r"^run-(\d+)\.parquet$")
 TABLE_FILES = ("runs.parquet", "runs.csv", "timeseries.parquet")
+
+
+IDENTITY = {"run_index": pa.int64(), "point": pa.int64(), "replicate": pa.int64(), "seed": pa.int64()}
+ARROW_TYPES = {"float64": pa.float64(), "int64": pa.int64(), "string": pa.string(), "bool": pa.bool_()}
+
+
+def table_schema(loaded: LoadedSpec, design: pd.DataFrame, metrics: dict[str, str] | None) -> pa.Schema:
+    """One schema for every part and the table: identity, one column per varied key path
+    (snake-cased), status and error, and every declared metric, with the data dictionary's units in
+    the schema metadata."""
+    fields = [pa.field(name, kind) for name, kind in IDENTITY.items()]
+    mapping = {}
+    for path in loaded.spec.varied:
+        name = design_column(path)
+        mapping[name] = path
+        values = design[path] if path in design else pd.Series(dtype=float)
+        integer = loaded.spec.design.kind != "list" and path in loaded.spec.parameters and loaded.spec.parameters[path].integer
+        if integer:
+            kind = pa.int64()
+        elif pd.api.types.is_bool_dtype(values):
+            kind = pa.bool_()
+        elif pd.api.types.is_numeric_dtype(values):
+            kind = pa.float64()
+        else:
+            kind = pa.string()
+        fields.append(pa.field(name, kind))
+    fields += [pa.field("status", pa.string()), pa.field("error", pa.string())]
+    for name, dtype in (metrics or {}).items():
+        if name not in {f.name for f in fields}:
+            fields.append(pa.field(name, ARROW_TYPES[dtype]))
+    names = [f.name for f in fields]
+    return pa.schema(fields, metadata=parquet_metadata(names, mapping))
+
+
+def _cell(value: Any, kind: pa.DataType) -> Any:
+    """A record's value as the column's type (missing, NaN or unconvertible -> null)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    try:
+        if pa.types.is_integer(kind):
+            return int(value)
+        if pa.types.is_floating(kind):
+            return float(value)
+        if pa.types.is_boolean(kind):
+            return bool(value)
+        return str(value)
+    except (TypeError, ValueError):
+        return None
 
 
 class SweepStore:
@@ -44,6 +94,7 @@ class SweepStore:
         self.runs_dir = self.root / "runs"
         self.timeseries_dir = self.root / "timeseries"
         self.metadata_path = self.root / "metadata.json"
+        self.schema: pa.Schema | None = None  # set by prepare(); None: columns as the records come
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -63,8 +114,12 @@ class SweepStore:
                 raise SweepError(f"{self.root}: another sweep process is writing here; wait for it or stop it") from None
             yield
 
-    def prepare(self, loaded: LoadedSpec, design: pd.DataFrame, fresh: bool = False) -> None:
-        """Start or resume: refuse results made by a different spec unless `fresh` wipes them."""
+    def prepare(
+        self, loaded: LoadedSpec, design: pd.DataFrame, fresh: bool = False, metrics: dict[str, str] | None = None
+    ) -> None:
+        """Start or resume: refuse results made by a different spec unless `fresh` wipes them.
+        `metrics` declares the evaluation's columns (one schema for every part, failed runs too)."""
+        self.schema = table_schema(loaded, design, metrics) if metrics is not None else None
         if fresh:
             self.clear()
         previous = self.read_metadata()
@@ -118,6 +173,14 @@ class SweepStore:
         if timeseries is not None:
             series = timeseries.assign(run_index=index)
             atomic_write(self.timeseries_dir / f"run-{index:06d}.parquet", lambda p: series.to_parquet(p, index=False))
+        if self.schema is not None:
+            extra = [k for k in record if k not in self.schema.names]
+            if extra:
+                raise SweepError(f"run {index}: the evaluation returned undeclared columns {extra[:5]}")
+            table = pa.table({f.name: pa.array([_cell(record.get(f.name), f.type)], type=f.type) for f in self.schema},
+                             schema=self.schema)
+            atomic_write(self.part_path(index), lambda p: pq.write_table(table, p))
+            return
         row = pd.DataFrame([record])
         atomic_write(self.part_path(index), lambda p: row.to_parquet(p, index=False))
 
@@ -131,7 +194,12 @@ class SweepStore:
     def consolidate(self) -> pd.DataFrame:
         """Write the tidy table (runs.parquet, runs.csv) and the kept time series; return the table."""
         table = self.read_parts()
-        _write_parquet(self.root / "runs.parquet", table)
+        if self.schema is not None:
+            table = table.reindex(columns=self.schema.names)
+            arrow = pa.Table.from_pandas(table, schema=self.schema, preserve_index=False)
+            atomic_write(self.root / "runs.parquet", lambda p: pq.write_table(arrow, p))
+        else:
+            _write_parquet(self.root / "runs.parquet", table)
         atomic_write(self.root / "runs.csv", lambda p: table.to_csv(p, index=False))
         if self.timeseries_dir.is_dir():
             series = [pd.read_parquet(p) for p in sorted(self.timeseries_dir.glob("run-*.parquet"))]
@@ -167,8 +235,8 @@ class SweepStore:
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Stack parts; columns keep the order of the run record, `error` just after `status`."""
-    frames = [f.dropna(axis=1, how="all") if len(f) == 1 else f for f in frames]
-    table = pd.concat(frames, ignore_index=True, sort=False)
+    frames = [f for f in frames if len(f)]
+    table = pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame()
     if "status" in table:
         error = table.pop("error") if "error" in table else pd.Series(None, index=table.index, dtype=object)
         table.insert(table.columns.get_loc("status") + 1, "error", error)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.dictionary import SUMMARY, design_column
 from sim.scenario.io import ScenarioError, apply_changes
 from sim.scenario.schema import Scenario
 from sim.sweep.samplers import point_values, run_seeds
@@ -43,6 +44,18 @@ def simulate(scenario: Scenario, seed: int) -> tuple[dict[str, Any], pd.DataFram
     return result.summary, result.timeseries
 
 
+simulate.columns = {name: column.dtype for name, column in SUMMARY.items() if name != "name"}  # type: ignore[attr-defined]
+
+
+def declared_columns(evaluate: Evaluate) -> dict[str, str] | None:
+    """The metric columns (name -> dtype) an evaluation declares, so every part of a sweep has one
+    schema, failed runs included (`simulate` declares the run summary); None if undeclared."""
+    columns = getattr(evaluate, "columns", None)
+    if columns is None and hasattr(evaluate, "func"):  # a functools.partial
+        columns = getattr(evaluate.func, "columns", None)
+    return dict(columns) if columns is not None else None
+
+
 def execute(task: RunTask, evaluate: Evaluate = simulate) -> dict[str, Any]:
     """Run one task; return its record (keys: run identity, values, status, error, metrics)."""
     record: dict[str, Any] = {
@@ -50,7 +63,7 @@ def execute(task: RunTask, evaluate: Evaluate = simulate) -> dict[str, Any]:
         "point": task.point,
         "replicate": task.replicate,
         "seed": task.seed,
-        **task.values,
+        **{design_column(path): value for path, value in task.values.items()},
     }
     try:
         summary, timeseries = evaluate(task.scenario, task.seed)

@@ -1,0 +1,186 @@
+"""The data dictionary: every column of a run's summary, its weekly time series and a sweep's table,
+with its type, unit and meaning.
+
+One source for docs/data-dictionary.md (generated), the Parquet files' schema metadata, and the
+types the runner and the sweep store cast to (counts are integers). A summary value and a weekly
+column of the same name mean the same thing; a flow's summary value is the sum of its weeks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["summary", "weekly", "both", "sweep"]
+Dtype = Literal["float64", "int64", "string", "bool"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    dtype: Dtype
+    unit: str
+    meaning: str
+
+
+def _columns() -> list[Column]:
+    both, weekly, summary, sweep = "both", "weekly", "summary", "sweep"
+    f, i, s = "float64", "int64", "string"
+    return [
+        # identity and configuration
+        Column("name", summary, s, "", "scenario name (a label)"),
+        Column("employees", both, i, "employees", "head-count of the organisation"),
+        Column("weeks", summary, i, "weeks", "length of the run"),
+        Column("seed", summary, i, "", "root seed of the run"),
+        Column("kpi_regime", summary, s, "", "KPI regime at the start"),
+        Column("kpi_scheme", summary, s, "", "incentive scheme"),
+        Column("final_kpi_regime", summary, s, "", "KPI regime in force at the end (after interventions and audits)"),
+        Column("valuation", summary, s, "", "how management values AI from its dashboard: kpi_benchmark or claimed_hours"),
+        Column("week", weekly, i, "week", "week of the run, 1 to weeks"),
+        Column("seats", weekly, i, "seats", "employees with an AI seat this week"),
+        Column("mean_seats", summary, f, "seats", "seats on average over the run"),
+        # hours
+        Column("genuine_hours", both, f, "h", "AI hours of genuine (value-creating) use"),
+        Column("performative_hours", both, f, "h", "AI hours of manual performative (metric-inflating) use"),
+        Column("script_upkeep_hours", both, f, "h", "hours spent keeping scripts running"),
+        Column("gaming_hours", summary, f, "h", "performative hours + script-upkeep hours"),
+        Column("true_hours_saved", both, f, "h", "hours AI truly saved (genuine hours x true speed-up)"),
+        Column("claimed_hours_saved", both, f, "h", "self-reported hours saved: honest claims plus deliberate over-claims"),
+        Column("misreported_hours", both, f, "h", "deliberate over-claims of hours saved (part of claimed_hours_saved)"),
+        Column("misreported_completions", both, f, "completions", "tasks marked done that were not"),
+        Column("manipulated_hours", both, f, "h", "measured improvement manufactured (easy tasks, moved baselines)"),
+        Column("honest_claimed_hours_saved", weekly, f, "h", "claims of employees not gaming this week"),
+        Column("honest_true_hours_saved", weekly, f, "h", "true hours saved by employees not gaming this week"),
+        Column("mean_perception_gap", weekly, f, "h per AI hour", "mean of believed minus true hours saved per genuine AI hour"),
+        # usage
+        Column("tokens", both, f, "tokens", "tokens consumed (genuine + performative, scripts included)"),
+        Column("genuine_tokens", both, f, "tokens", "tokens of genuine use"),
+        Column("performative_tokens", both, f, "tokens", "tokens of performative use, manual and scripted"),
+        Column("scripted_tokens", both, f, "tokens", "tokens consumed by scripts (part of performative_tokens)"),
+        Column("input_tokens", both, f, "tokens", "input (prompt) tokens"),
+        Column("output_tokens", both, f, "tokens", "output (generated) tokens"),
+        Column("queries", both, f, "queries", "requests sent (genuine + manual performative + scripted)"),
+        Column("genuine_queries", both, f, "queries", "requests of genuine use"),
+        Column("performative_queries", both, f, "queries", "requests of manual performative use"),
+        Column("scripted_queries", both, f, "queries", "requests sent by scripts"),
+        Column("actions", both, f, "actions", "requests followed by a downstream action"),
+        # money
+        Column("token_cost_usd", both, f, "USD", "tokens priced (input and output apart)"),
+        Column("wasted_token_cost_usd", both, f, "USD", "cost of performative tokens"),
+        Column("usage_spend_usd", both, f, "USD", "usage spend: tokens, or per-action fees, plus any unused prepaid allowance"),
+        Column("unused_allowance_usd", both, f, "USD", "prepaid token allowance paid but not used"),
+        Column("wasted_spend_usd", both, f, "USD", "usage spend on performative use"),
+        Column("licence_cost_usd", both, f, "USD", "seat licences"),
+        Column("enablement_cost_usd", both, f, "USD", "enablement per seat (training, integration, administration)"),
+        Column("ai_spend_usd", both, f, "USD", "AI spend: usage + licences + enablement"),
+        Column("reported_value_usd", both, f, "USD", "value of AI as management reads its dashboard"),
+        Column("captured_value_usd", both, f, "USD", "true hours saved x wage x capture share"),
+        Column("wasted_hours_cost_usd", both, f, "USD", "(performative + script-upkeep hours) x wage"),
+        Column("true_value_usd", both, f, "USD", "captured value - wasted hours cost"),
+        Column("roi_reported", both, f, "ratio (1 = 100%)", "(reported value - AI spend) / AI spend"),
+        Column("roi_true", both, f, "ratio (1 = 100%)", "(true value - AI spend) / AI spend"),
+        Column("value_overstatement", summary, f, "ratio", "reported value / true value (NaN if true value <= 0)"),
+        Column("value_overstatement_usd", summary, f, "USD", "reported value - true value"),
+        Column("wasted_spend_share", summary, f, "share", "wasted spend / AI spend"),
+        Column("incentive_usd_per_employee_week", summary, f, "USD per employee-week", "kpi.strength x loaded wage"),
+        # energy
+        Column("energy_kwh", both, f, "kWh", "energy to serve the tokens (PUE included)"),
+        Column("co2_kg", both, f, "kg CO2", "emissions of that energy"),
+        Column("wasted_co2_kg", both, f, "kg CO2", "emissions of performative tokens"),
+        # KPI and management
+        Column("reported_kpi", both, f, "KPI units", "what the dashboard counts (summed over employees)"),
+        Column("genuine_kpi", both, f, "KPI units", "what the same employees' genuine use alone would have produced"),
+        Column("kpi_inflation", summary, f, "ratio", "reported_kpi / genuine_kpi (1 = no gaming)"),
+        Column("reported_kpi_per_employee_week", summary, f, "KPI units per employee-week", "reported_kpi / (employees x weeks)"),
+        Column("kpi_target", weekly, f, "KPI units per employee-week", "target in force (ratcheted)"),
+        Column("final_kpi_target", summary, f, "KPI units per employee-week", "target in force at the end"),
+        Column("kpi_strength", weekly, f, "h of pay at target", "strength in force (times the budget index if it drives it)"),
+        Column("kpi_regime_code", weekly, i, "", "regime in force: index into sim.scenario.schema.REGIMES"),
+        Column("budget_index", weekly, f, "index (start = 1)", "AI budget relative to the start"),
+        Column("final_budget_index", summary, f, "index (start = 1)", "budget index at the end"),
+        Column("failed_roi_audits", summary, i, "audits", "audits of true ROI that failed"),
+        Column("target_reached_share", weekly, f, "share", "share of employees at or above the target"),
+        # gaming
+        Column("gaming_employees", weekly, i, "employees", "employees gaming this week (performative use, a script or a misreport)"),
+        Column("gaming_share", weekly, f, "share", "gaming_employees / employees"),
+        Column("gaming_share_mean", summary, f, "share", "share of employee-weeks with any gaming"),
+        Column("gaming_share_final", summary, f, "share", "share of employees gaming in the last week"),
+        Column("scripts_running", weekly, i, "employees", "employees running a script this week"),
+        Column("script_share_mean", summary, f, "share", "share of employee-weeks with a script running"),
+        Column("manual_gamers", weekly, i, "employees", "employees with manual performative use this week"),
+        Column("misreporting_employees", weekly, i, "employees", "employees gaming only by misreporting this week"),
+        Column("performative_share", both, f, "share", "performative hours / all AI hours"),
+        Column("active_users", weekly, i, "employees", "employees with at least the active-user threshold of queries"),
+        Column("ai_hours_per_employee_week", summary, f, "h per employee-week", "genuine + performative hours per employee-week"),
+        Column("claimed_hours_saved_per_employee_week", summary, f, "h per employee-week", "claimed_hours_saved / (employees x weeks)"),
+        Column("true_hours_saved_per_employee_week", summary, f, "h per employee-week", "true_hours_saved / (employees x weeks)"),
+        # enforcement
+        Column("flagged_employees", weekly, i, "employees", "employees flagged this week (audits or detector)"),
+        Column("flagged_honest_employees", weekly, i, "employees", "employees flagged this week while not gaming"),
+        Column("honest_employees_ever_flagged", summary, i, "employees", "employees flagged at least once in a week when they were not gaming"),
+        Column("flagged_employee_weeks", summary, i, "employee-weeks", "sum of flagged_employees"),
+        Column("flagged_scripters", weekly, i, "employees", "employees running a script who were flagged this week"),
+        Column("flagged_manual_gamers", weekly, i, "employees", "manual gamers (no script) flagged this week"),
+        Column("audit_flags", both, i, "flags", "hours flagged by audits"),
+        Column("detector_flags", both, i, "flags", "hours flagged by the anomaly detector"),
+        Column("flags", summary, i, "flags", "audit_flags + detector_flags"),
+        Column("flags_on_honest", both, i, "flags", "flags raised on employees not gaming that week"),
+        Column("honest_flag_share", summary, f, "share", "flags_on_honest / flags"),
+        Column("claims_caught", both, f, "misreport units", "over-claims caught by claim checks"),
+        Column("data_exposure_incidents", both, i, "incidents", "confidential data sent to the model"),
+        Column("mean_payoff", weekly, f, "h of utility", "mean realised utility of employees this week"),
+        # sweep tables
+        Column("run_index", sweep, i, "", "run of the sweep (point x replicates + replicate)"),
+        Column("point", sweep, i, "", "design point"),
+        Column("replicate", sweep, i, "", "replicate of the point"),
+        Column("status", sweep, s, "", "ok or failed"),
+        Column("error", sweep, s, "", "why a failed run failed (null when ok)"),
+    ]
+
+
+DICTIONARY: dict[str, Column] = {c.name: c for c in _columns()}
+"""Every column by name."""
+
+SUMMARY = {n: c for n, c in DICTIONARY.items() if c.kind in ("summary", "both")}
+WEEKLY = {n: c for n, c in DICTIONARY.items() if c.kind in ("weekly", "both")}
+INTEGER_WEEKLY = tuple(n for n, c in WEEKLY.items() if c.dtype == "int64")
+INTEGER_SUMMARY = tuple(n for n, c in SUMMARY.items() if c.dtype == "int64")
+
+
+def design_column(path: str) -> str:
+    """A sweep's column for a varied key path: dots become double underscores (kpi.strength ->
+    kpi__strength), so pandas' query, polars and SQL reach it without quoting."""
+    return path.replace(".", "__")
+
+
+def parquet_metadata(columns: list[str], design: dict[str, str] | None = None) -> dict[bytes, bytes]:
+    """Schema metadata for a Parquet file: each known column's unit and meaning, and the key path
+    of each design column."""
+    described = {c: {"unit": DICTIONARY[c].unit, "meaning": DICTIONARY[c].meaning} for c in columns if c in DICTIONARY}
+    payload = {"columns": described, "design_columns": design or {}}
+    return {b"tokenmaxxing": json.dumps(payload).encode()}
+
+
+def render_markdown() -> str:
+    """docs/data-dictionary.md."""
+    lines = [
+        "<!-- Generated by `python -m sim.docs_gen` from sim/dictionary.py. Do not edit by hand. -->",
+        "",
+        "# Data dictionary",
+        "",
+        "Every column of a run's `summary.json`, its weekly `timeseries.parquet`/`.csv`, and a sweep's `runs.parquet`. "
+        "A name means the same thing in the summary and the weekly series; a flow's summary value is the sum of its "
+        "weeks. Counts are integers. ROI is a ratio in data files (1.0 = 100%). Sweep tables also hold one column "
+        "per varied key path, named with double underscores (`kpi.strength` -> `kpi__strength`; the mapping is in "
+        "the sweep's metadata.json and the Parquet schema metadata), and every summary column below, present for "
+        "failed runs too (null).",
+        "",
+        "| column | in | type | unit | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    where = {"summary": "summary", "weekly": "weekly", "both": "summary, weekly", "sweep": "sweep table"}
+    for c in DICTIONARY.values():
+        lines.append(f"| `{c.name}` | {where[c.kind]} | {c.dtype} | {c.unit} | {c.meaning} |")
+    return "\n".join(lines) + "\n"
