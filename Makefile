@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test test-fast setup browser dashboard clean
+.PHONY: run test test-fast setup browser dashboard notebooks clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,10 @@ browser:
 
 dashboard: $(STAMP)
 	$(BIN)/tokenmaxx dashboard
+
+# The teaching notebooks in JupyterLab (opens a browser tab; Ctrl-C stops the server).
+notebooks: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest

@@ -20,8 +20,19 @@ EXIT_USAGE = 2
 EXIT_FAILURE = 1
 DASHBOARD_PORT = 8765
 
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"{version('tokenmaxxing')} (mesa {version('mesa')})"
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tokenmaxx", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run one scenario and write its results")
     run.add_argument("scenario", help="scenario YAML file")
@@ -152,9 +163,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from sim.sweep.report import write_report
 
     written = write_report(args.sweep_dir, args.out)
-    print(f"{len(written)} files in {written[0].parent}/" if written else "nothing to report")
-    for path in written:
-        print(f"  {path.name}")
+    figures = sum(1 for p in written if p.suffix == ".png")
+    print(f"report: {written[0]}  ({figures} figures as PNG and SVG, tables as CSV, in {written[0].parent}/)")
     return 0
 
 

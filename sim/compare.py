@@ -37,6 +37,23 @@ class Comparison:
     summaries: pd.DataFrame  # one row per (scenario, replicate): summary values
     timeseries: pd.DataFrame  # one row per (scenario, replicate, week)
 
+    def __repr__(self) -> str:
+        return (f"Comparison({', '.join(self.scenarios)}; {len(self.seeds)} replicates, root seed {self.root_seed}; "
+                ".summaries, .timeseries)")
+
+    def _repr_html_(self) -> str:
+        """The headline metrics side by side, mean [95% interval] per scenario, in a notebook."""
+        from sim.report.html import table_html
+
+        table = headline_table(self)
+        labels = list(self.scenarios)
+        rows = [[name, *(format_cell(table, key, label, unit) for label in labels)]
+                for key, name, unit in HEADLINE_METRICS]
+        lead = (f"<p>{len(self.seeds)} replicates per scenario on shared seeds (root seed {self.root_seed}); "
+                f"mean [{CONFIDENCE:.0%} interval of the mean]. <code>.summaries</code> (one row per scenario and "
+                "replicate), <code>.timeseries</code> (one row per week).</p>")
+        return lead + table_html(["metric", *labels], rows)
+
 
 def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
     """`replicates` independent seeds spawned from `root_seed`."""

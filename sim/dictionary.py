@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["summary", "weekly", "both", "sweep"]
 Dtype = Literal["float64", "int64", "string", "bool"]
@@ -161,6 +161,17 @@ def parquet_metadata(columns: list[str], design: dict[str, str] | None = None) -
     described = {c: {"unit": DICTIONARY[c].unit, "meaning": DICTIONARY[c].meaning} for c in columns if c in DICTIONARY}
     payload = {"columns": described, "design_columns": design or {}}
     return {b"tokenmaxxing": json.dumps(payload).encode()}
+
+
+def write_parquet(frame: Any, path: Any, design: dict[str, str] | None = None) -> None:
+    """Write a pandas frame to Parquet with the dictionary's units and meanings in its schema
+    metadata (pandas' own metadata kept)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    metadata = {**(table.schema.metadata or {}), **parquet_metadata(list(frame.columns), design)}
+    pq.write_table(table.replace_schema_metadata(metadata), path)
 
 
 def render_markdown() -> str:

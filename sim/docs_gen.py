@@ -3,8 +3,10 @@
 - ``docs/scenario-reference.md`` from the pydantic schema (:class:`sim.scenario.schema.Scenario`): every key,
   its type, default, constraints, docstring and (for world-derived defaults) source.
 - ``docs/cli.md`` from the argparse parser (:func:`sim.cli.build_parser`).
+- ``docs/sweep-spec.md`` from the sweep spec's pydantic models (:mod:`sim.sweep.spec`).
+- ``docs/data-dictionary.md`` from :mod:`sim.dictionary`: every output column, its unit and meaning.
 
-Regenerate both with ``python -m sim.docs_gen``; tests fail when the committed files differ.
+Regenerate all with ``python -m sim.docs_gen``; tests fail when the committed files differ.
 """
 
 from __future__ import annotations
@@ -228,7 +230,70 @@ def cli_reference(parser: argparse.ArgumentParser | None = None) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-GENERATED = {SCENARIO_REFERENCE: scenario_reference, CLI_REFERENCE: cli_reference}
+# --- sweep spec reference ---------------------------------------------------------------------
+SPEC_HEAD = "| key | type | default | allowed | meaning |\n|---|---|---|---|---|"
+
+
+def _spec_rows(model: type[BaseModel], prefix: str) -> list[str]:
+    rows = []
+    for name, field in model.model_fields.items():
+        if name == "kind":
+            continue
+        if name == "design":
+            kind = "one of the designs below (by `kind`)"
+        elif name == "parameters":
+            kind = "mapping key path to parameter"
+        else:
+            kind = type_name(field.annotation)
+        default = "required" if field.is_required() else _cell("`" + render_value(field_default(field)) + "`")
+        rows.append(f"| `{prefix}{name}` | {_cell(kind)} | {default} | {_cell(constraints(field))} | "
+                    f"{_cell(field.description or '')} |")
+    return rows
+
+
+def sweep_reference() -> str:
+    """The sweep YAML reference as Markdown."""
+    from sim.sweep import spec
+
+    out = [HEADER.format(cmd=REGENERATE, origin="`sim/sweep/spec.py`"), "# Sweep YAML reference\n",
+           "A sweep file names a base scenario, the key paths it varies and how points are chosen; "
+           "`tokenmaxx sweep FILE` runs it (resumable: run it again to finish), `tokenmaxx report "
+           "results/NAME` charts it. Unknown keys are errors. Every varied or fixed key path is checked "
+           "against the scenario schema (`docs/scenario-reference.md`) before a run starts; `seed` and "
+           "`name` are set by the sweep itself. Examples: `scenarios/sweeps/`.\n",
+           "## Top level\n", SPEC_HEAD, *_spec_rows(spec.SweepSpec, ""), "",
+           "## `parameters.<key path>`\n",
+           "Give `values` for a grid, or `low` and `high` for a sampled design.\n",
+           SPEC_HEAD, *_spec_rows(spec.Parameter, "parameters.<key path>."), "",
+           "## Designs\n"]
+    for model in typing.get_args(typing.get_args(spec.Design)[0]):
+        kind = model.model_fields["kind"].annotation.__args__[0]
+        out += [f"### `design.kind: {kind}`\n", f"{_cell(model.model_fields['kind'].description or '')}\n"]
+        rows = _spec_rows(model, "design.")
+        if rows:
+            out += [SPEC_HEAD, *rows, ""]
+    out += ["## What a sweep writes\n", "```", spec_layout(), "```", "",
+            "Column names and units: `docs/data-dictionary.md`.\n"]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def spec_layout() -> str:
+    """The results folder layout, from the storage module's docstring."""
+    from sim.sweep import storage
+
+    doc = storage.__doc__ or ""
+    block = doc.split("::", 1)[1].split("\n\n", 2)[1]
+    return "\n".join(line[4:] for line in block.splitlines())
+
+
+def data_dictionary() -> str:
+    from sim.dictionary import render_markdown
+
+    return render_markdown()
+
+
+GENERATED = {SCENARIO_REFERENCE: scenario_reference, CLI_REFERENCE: cli_reference,
+             "sweep-spec.md": sweep_reference, "data-dictionary.md": data_dictionary}
 
 
 def main(argv: list[str] | None = None) -> int:

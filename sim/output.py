@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sim.dictionary import write_parquet
 from sim.runner import RunResult, clean_for_json
 from sim.scenario.io import dump_yaml
 
@@ -44,7 +45,7 @@ def write_run(result: RunResult, out_dir: Path, wall_time_s: float) -> list[Path
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "summary.json": lambda p: p.write_text(json.dumps(clean_for_json(result.summary), indent=2) + "\n"),
-        "timeseries.parquet": lambda p: result.timeseries.to_parquet(p, index=False),
+        "timeseries.parquet": lambda p: write_parquet(result.timeseries, p),
         "timeseries.csv": lambda p: result.timeseries.to_csv(p, index=False),
         "scenario.yaml": lambda p: p.write_text(dump_yaml(result.scenario)),
         "metadata.json": lambda p: p.write_text(json.dumps(metadata(result, wall_time_s), indent=2) + "\n"),

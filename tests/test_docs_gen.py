@@ -73,3 +73,32 @@ def test_odd_covers_every_section_and_cites_existing_modules():
     root = docs_gen.DOCS_DIR.parent
     for module in set(re.findall(r"`(sim/[\w/]+\.py)`", text)):
         assert (root / module).exists(), module
+
+
+ROOT = docs_gen.DOCS_DIR.parent
+
+
+def test_readme_names_every_command_every_make_target_and_only_docs_that_exist():
+    import re
+
+    from sim.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, _, _ in docs_gen._subcommands(build_parser()):
+        assert f"tokenmaxx {name}" in readme, f"README does not mention `tokenmaxx {name}`"
+    targets = set(re.findall(r"^([a-z][\w-]*):", (ROOT / "Makefile").read_text(encoding="utf-8"), re.M))
+    for target in re.findall(r"`make ([a-z][\w-]*)`", readme):
+        assert target in targets, f"README names `make {target}`, which the Makefile lacks"
+    for doc in set(re.findall(r"docs/([\w.-]+\.md)", readme)):
+        assert (ROOT / "docs" / doc).is_file(), f"README names docs/{doc}, which does not exist"
+
+
+def test_every_doc_links_only_to_files_that_exist():
+    import re
+
+    for page in (ROOT / "docs").glob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([\w./-]+\.md)\)", text):
+            assert (page.parent / target).is_file(), f"{page.name} links to {target}, which does not exist"
+        for path in re.findall(r"`((?:scenarios|sim|notebooks|tests)/[\w./-]+\.(?:yaml|py|ipynb|json))`", text):
+            assert (ROOT / path).exists(), f"{page.name} names {path}, which does not exist"

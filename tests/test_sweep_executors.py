@@ -42,9 +42,10 @@ def test_cli_sweep_then_report(spec, sequential_table, tmp_path, capsys):
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), sequential_table)
     assert main(["report", str(out)]) == 0
     report = out / "report"
-    names = {p.name for p in report.iterdir()}
-    assert {"heatmap_roi_inflation__kpi_strength__kpi_regime.png",
-            "heatmap_wasted_spend_share__kpi_strength__kpi_regime.png",
+    assert f"report: {report / 'index.html'}" in capsys.readouterr().out
+    names = {p.name for p in report.iterdir()} | {p.name for p in (report / "figures").iterdir()}
+    assert {"index.html", "heatmap_roi_inflation__kpi_strength__kpi_regime.png",
+            "heatmap_wasted_spend_share__kpi_strength__kpi_regime.svg",
             "lines_roi_true__kpi_strength__by_kpi_regime.png", "points.csv", "runs.csv"} <= names
     points = pd.read_csv(report / "points.csv")
     roi = points[points["metric"] == "roi_true"].set_index(["kpi__regime", "kpi__strength"])
@@ -53,3 +54,19 @@ def test_cli_sweep_then_report(spec, sequential_table, tmp_path, capsys):
         assert roi.loc[key, "mean"] == pytest.approx(value)
         assert roi.loc[key, "n"] == 3
         assert roi.loc[key, "low"] <= value <= roi.loc[key, "high"]
+
+
+def test_processes_take_a_function_defined_where_workers_cannot_import_it(spec, sequential_table, tmp_path):
+    """A closure (as a notebook cell makes: not importable by a worker) reaches workers by value."""
+    from sim.sweep import simulate
+
+    offset = 1000.0
+
+    def shifted(scenario, seed):
+        summary, series = simulate(scenario, seed)
+        return {**summary, "tokens": summary["tokens"] + offset}, series
+
+    shifted.columns = simulate.columns
+    outcome = run_sweep(spec, executor="processes", workers=2, out=tmp_path, progress=False, evaluate=shifted)
+    assert (outcome.table["status"] == "ok").all()
+    assert (outcome.table["tokens"] - sequential_table["tokens"] == offset).all()

@@ -83,7 +83,9 @@ def test_report_charts_sensitivity_of_a_model_sweep(tmp_path):
     spec = write_spec(tmp_path, parameters=params, design={"kind": "morris", "trajectories": 4}, replicates=1)
     run_sweep(spec, executor="sequential", out=tmp_path / "out", progress=False)
     written = {p.name for p in write_report(tmp_path / "out")}
-    assert {"sensitivity.csv", "sensitivity_roi_inflation.png", "sensitivity_wasted_spend_share.png"} <= written
+    assert {"index.html", "sensitivity.csv", "sensitivity_roi_inflation.png", "sensitivity_wasted_spend_share.svg",
+            "scatter_roi_inflation.png"} <= written
+    assert not any(name.startswith("heatmap_") for name in written)  # a sampled design has no grid
     table = pd.read_csv(tmp_path / "out" / "report" / "sensitivity.csv")
     assert set(table["parameter"]) == set(params)
     assert (table["mu_star"] >= 0).all()

@@ -62,7 +62,8 @@ REPORTERS: tuple[str, ...] = (
     "reported_kpi", "genuine_kpi", "claimed_hours_saved", "true_hours_saved", "ai_spend_usd", "wasted_spend_usd",
     "wasted_hours_cost_usd", "reported_value_usd", "true_value_usd", "roi_reported", "roi_true", "co2_kg",
 )
-"""Weekly organisation totals the model's Mesa DataCollector records (names as in the time series)."""
+"""Weekly organisation totals the model's Mesa DataCollector records (names as in the time series),
+after the run's `seed`."""
 
 
 class OrganisationScenario(MesaScenario):
@@ -101,9 +102,11 @@ class OrganisationModel(mesa.Model):
             rng = scenario.seed
         elif rng is None:
             rng = int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> 1)
-        if isinstance(rng, (int, np.integer)) and int(rng) != scenario.seed:
+        if isinstance(rng, np.integer):
+            rng = int(rng)  # Mesa seeds Python's `random` too, which takes only a plain int
+        if isinstance(rng, int) and rng != scenario.seed:
             scenario = scenario.model_copy(update={"seed": int(rng)})
-        seed = int(rng) if isinstance(rng, (int, np.integer)) else None
+        seed = rng if isinstance(rng, int) else None
         super().__init__(rng=rng, scenario=OrganisationScenario(rng=rng, config=scenario))
         self.seed_used = seed
         self.config = scenario
@@ -122,7 +125,9 @@ class OrganisationModel(mesa.Model):
         self.records: list[dict[str, float]] = []
         self._agents_wanted = agents
         self._agents_created = False
-        self.datacollector = mesa.DataCollector(model_reporters={name: _reporter(name) for name in REPORTERS})
+        self.datacollector = mesa.DataCollector(
+            model_reporters={"seed": _seed, **{name: _reporter(name) for name in REPORTERS}}
+        )
 
     @property
     def agents(self):
@@ -378,6 +383,11 @@ def resolve_config(source: Scenario | str | Path | dict | MesaScenario | None, p
     if params:
         scenario = apply_changes(scenario, params, origin="model parameters")
     return scenario
+
+
+def _seed(model: OrganisationModel) -> int:
+    """The seed the run used (with `rng=None`, the fresh one drawn): re-run a replicate with it."""
+    return model.config.seed
 
 
 def _reporter(name: str):

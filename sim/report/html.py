@@ -33,12 +33,14 @@ def png_bytes(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def figure_html(name: str, png: bytes, caption: str) -> str:
+def figure_html(name: str, png: bytes, caption: str, formats: tuple[str, ...] = ("png",)) -> str:
+    """A figure embedded as PNG, its caption naming the files it is also saved as."""
     data = base64.b64encode(png).decode("ascii")
+    files = " and ".join(f"figures/{html.escape(name)}.{fmt}" for fmt in formats)
     return (
         f'<figure id="fig-{html.escape(name)}"><img alt="{html.escape(caption)}" '
         f'src="data:image/png;base64,{data}"><figcaption>{html.escape(caption)} '
-        f"(also saved as figures/{html.escape(name)}.png)</figcaption></figure>"
+        f"(also saved as {files})</figcaption></figure>"
     )
 
 

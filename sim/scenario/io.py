@@ -135,10 +135,12 @@ def validate(data: dict[str, Any], origin: str) -> Scenario:
 
 
 def apply_changes(scenario: Scenario, changes: dict[str, Any], origin: str) -> Scenario:
-    """Return the scenario with key-path changes applied and validated."""
+    """Return the scenario with key-path changes applied and validated. A key path may be written
+    with `__` for `.` (`kpi__strength`), the spelling of the sweep table's design columns and of
+    tools that need identifiers (EMA Workbench parameters, keyword arguments)."""
     data = scenario.model_dump(exclude_unset=True)
     for path, value in changes.items():
-        parts = path.split(".")
+        parts = path.replace("__", ".").split(".")
         expand_distribution(data, parts, scenario, origin)
         set_path(data, parts, value, origin)
     return _validate_model(Scenario, data, origin)

@@ -7,6 +7,8 @@ indices) and :mod:`~sim.sweep.charts` (figures from tables).
 """
 
 from sim.sweep.api import SweepOutcome, run_sweep
+from sim.sweep.sensitivity import problem_spec
 from sim.sweep.spec import SweepError, load_spec
+from sim.sweep.tasks import simulate
 
-__all__ = ["SweepError", "SweepOutcome", "load_spec", "run_sweep"]
+__all__ = ["SweepError", "SweepOutcome", "load_spec", "problem_spec", "run_sweep", "simulate"]

@@ -42,6 +42,18 @@ class SweepOutcome:
     def runs_per_minute(self) -> float:
         return 60.0 * self.ran_now / self.wall_time_s if self.wall_time_s > 0 else float("nan")
 
+    def __repr__(self) -> str:
+        return f"SweepOutcome({self.out_dir}: {len(self.table)} of {self.runs_total} runs; .table, .out_dir)"
+
+    def _repr_html_(self) -> str:
+        """The run counts and the first rows of the table, in a notebook."""
+        from html import escape
+
+        lines = "<br>".join(escape(line.strip()) for line in self.describe().splitlines())
+        head = self.table.head(8).to_html(index=False, max_cols=12, float_format=lambda v: f"{v:.4g}")
+        return (f"<p>{lines}</p><p><code>.table</code>: one row per run ({len(self.table)} rows, "
+                f"{self.table.shape[1]} columns; units in docs/data-dictionary.md). First rows:</p>{head}")
+
     def describe(self) -> str:
         """A few lines for the end of a sweep."""
         table = self.table

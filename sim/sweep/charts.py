@@ -16,20 +16,26 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from scipy import stats  # noqa: E402
 
+plt.rcParams.update({"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "svg.fonttype": "none"})
+
 CONFIDENCE = 0.95
 MAX_LEVELS = 12
 """A parameter with more distinct values than this is binned (quantile bins) before charting."""
 BINS = 8
 LABELS = {
-    "roi_inflation": "ROI inflation (reported - true ROI, % points)",
-    "wasted_spend_share": "wasted share of AI spend (%)",
+    "roi_inflation": "ROI inflation (% points)",
+    "wasted_spend_share": "AI spend wasted (%)",
     "roi_true": "true ROI (%)",
     "roi_reported": "reported ROI (%)",
     "performative_share": "performative share of AI hours (%)",
-    "value_overstatement": "reported / true value",
-    "kpi_inflation": "KPI inflation (reported / genuine KPI)",
+    "gaming_share_mean": "employee-weeks gaming (%)",
+    "value_overstatement": "reported / true value (x)",
+    "kpi_inflation": "KPI inflation (reported / genuine KPI, x)",
 }
-PERCENT_METRICS = frozenset({"roi_inflation", "wasted_spend_share", "roi_true", "roi_reported", "performative_share"})
+FONT_PT = 10
+PERCENT_METRICS = frozenset(
+    {"roi_inflation", "wasted_spend_share", "roi_true", "roi_reported", "performative_share", "gaming_share_mean"}
+)
 """Ratios shown in % (data files keep the ratio: ROI 1.0 = 100%)."""
 
 
@@ -60,36 +66,62 @@ def aggregate(table: pd.DataFrame, by: list[str], metric: str) -> pd.DataFrame:
     """Mean, count and a t-based confidence interval of `metric` per combination of `by`."""
     frame = table.assign(**{b: levels(table[b]) for b in by})
     grouped = frame.groupby(by, observed=True)[metric]
-    out = grouped.agg(mean="mean", sd="std", n="count").reset_index()
+    return _interval(grouped.agg(mean="mean", sd="std", n="count").reset_index())
+
+
+def _interval(out: pd.DataFrame) -> pd.DataFrame:
     half = stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(out["n"] - 1, 1)) * out["sd"] / np.sqrt(out["n"])
-    out["low"] = out["mean"] - half.fillna(0.0)
-    out["high"] = out["mean"] + half.fillna(0.0)
-    return out
+    half = half.where(out["n"] > 1, 0.0).fillna(0.0)
+    return out.assign(low=out["mean"] - half, high=out["mean"] + half)
+
+
+def replicate_bands(table: pd.DataFrame, x: str, hue: str | None, metric: str) -> pd.DataFrame:
+    """Mean of `metric` per level of `x` (and `hue`), averaged over everything else, with a
+    confidence interval over replicates: each replicate's average is one observation (n =
+    replicates), so the band is seed noise, not the spread of the other parameters."""
+    by = [x] + ([hue] if hue else [])
+    frame = table.assign(**{b: levels(table[b]) for b in by})
+    per_replicate = frame.groupby([*by, "replicate"], observed=True)[metric].mean().reset_index()
+    out = per_replicate.groupby(by, observed=True)[metric].agg(mean="mean", sd="std", n="count").reset_index()
+    return _interval(out)
+
+
+def tick(value: object) -> str:
+    """A tick label: numbers without float noise (0.1, not 0.1000000001), words as they are."""
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.4g}"
+    return str(value)
 
 
 def heatmap(cells: pd.DataFrame, x: str, y: str, value: str = "mean", title: str = "") -> Figure:
     """A grid of `value` over two parameters (rows: y, columns: x), each cell annotated."""
     grid = cells.pivot(index=y, columns=x, values=value)
-    fig, ax = plt.subplots(figsize=(1.2 + 1.1 * grid.shape[1], 1.2 + 0.5 * grid.shape[0]), layout="constrained")
-    image = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="magma")
-    ax.set_xticks(range(grid.shape[1]), [str(c) for c in grid.columns])
-    ax.set_yticks(range(grid.shape[0]), [str(r) for r in grid.index])
+    values = grid.to_numpy(dtype=float)
+    longest = max((len(tick(c)) for c in grid.columns), default=1)
+    width = min(14.0, 2.8 + max(0.75, 0.11 * longest) * grid.shape[1])
+    fig, ax = plt.subplots(figsize=(width, 1.6 + 0.42 * grid.shape[0]), layout="constrained")
+    image = ax.imshow(values, aspect="auto", cmap="viridis")
+    ax.set_xticks(range(grid.shape[1]), [tick(c) for c in grid.columns], rotation=30 if longest > 6 else 0,
+                  ha="right" if longest > 6 else "center")
+    ax.set_yticks(range(grid.shape[0]), [tick(r) for r in grid.index])
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    finite = np.isfinite(grid.to_numpy(dtype=float))
-    spread = np.nanmax(np.abs(grid.to_numpy(dtype=float))) if finite.any() else 0.0
-    fmt = "{:.2f}" if spread < 10 else "{:,.0f}"
-    for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
+    finite = np.isfinite(values)
+    spread = np.nanmax(np.abs(values)) if finite.any() else 0.0
+    fmt = "{:.1f}" if spread < 100 else "{:,.0f}"
+    middle = np.nanmean(values) if finite.any() else 0.0
+    for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v):
-            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7, color="grey")
-    fig.colorbar(image, ax=ax, label=title)
-    ax.set_title(title, fontsize=10)
+            ax.text(j, i, fmt.format(v + 0.0 if abs(v) >= 0.05 else 0.0), ha="center", va="center", fontsize=8,
+                    color="black" if v > middle else "white")
+    fig.colorbar(image, ax=ax, shrink=0.9).set_label(title, fontsize=9)
+    ax.set_title(title)
     return fig
 
 
 def lines(cells: pd.DataFrame, x: str, hue: str | None = None, title: str = "") -> Figure:
     """Mean over one parameter with a confidence band, one line per level of `hue`."""
-    fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+    fig, ax = plt.subplots(figsize=(8.0, 4.8), layout="constrained")
     groups = cells.groupby(hue, observed=True) if hue else [(None, cells)]
     for name, group in groups:
         group = group.sort_values(x)
@@ -98,9 +130,9 @@ def lines(cells: pd.DataFrame, x: str, hue: str | None = None, title: str = "") 
         ax.fill_between(xs, group["low"], group["high"], color=line.get_color(), alpha=0.15, linewidth=0)
     ax.set_xlabel(x)
     ax.set_ylabel(title)
-    ax.set_title(f"{title}: mean, {CONFIDENCE:.0%} confidence band", fontsize=10)
+    ax.set_title(f"{title}: mean, {CONFIDENCE:.0%} confidence band over replicates")
     if hue:
-        ax.legend(title=hue, fontsize=7, title_fontsize=8, ncols=2)
+        ax.legend(title=hue, fontsize=8, title_fontsize=9, ncols=2, loc="best")
     ax.grid(alpha=0.3)
     return fig
 
@@ -113,13 +145,57 @@ def index_bars(indices: pd.DataFrame, title: str = "") -> Figure:
         bars = [("mu_star", "mu_star_conf", "mu*"), ("sigma", None, "sigma")]
     names = indices["parameter"].astype(str).tolist()
     width = 0.8 / len(bars)
-    fig, ax = plt.subplots(figsize=(1.5 + 1.2 * len(names), 4.0), layout="constrained")
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.5 + 1.4 * len(names)), 4.5), layout="constrained")
     for k, (col, conf, name) in enumerate(bars):
         positions = np.arange(len(names)) + (k - (len(bars) - 1) / 2) * width
         err = indices[conf] if conf else None
         ax.bar(positions, indices[col], width, yerr=err, capsize=3, label=name)
     ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
     ax.axhline(0, color="black", linewidth=0.6)
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8)
+    ax.set_title(title)
+    ax.legend(fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def point_bars(cells: pd.DataFrame, names: dict[int, str], title: str = "") -> Figure:
+    """One bar per listed point (mean) with its confidence interval as whiskers."""
+    cells = cells.sort_values("point")
+    points = [int(p) for p in cells["point"].astype(int)]
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.0 + 1.3 * len(points)), 5.0), layout="constrained")
+    err = np.vstack([cells["mean"] - cells["low"], cells["high"] - cells["mean"]])
+    ax.bar(range(len(points)), cells["mean"], yerr=err, capsize=4, color="#4c72b0")
+    ax.set_xticks(range(len(points)), [names.get(p, str(p)) for p in points], fontsize=8)
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.set_ylabel(title)
+    ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def partial_dependence(table: pd.DataFrame, params: list[str], metric: str, title: str = "") -> Figure:
+    """For a sampled design: every run as a dot against each parameter, and the mean of the metric
+    in quantile bins of that parameter with a confidence band (one panel per parameter)."""
+    scale = 100.0 if metric in PERCENT_METRICS else 1.0
+    columns = min(3, len(params))
+    rows = -(-len(params) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows), layout="constrained",
+                             sharey=True, squeeze=False)
+    y = table[metric].astype(float) * scale
+    for ax, param in zip(axes.flat, params):
+        x = table[param].astype(float)
+        ax.scatter(x, y, s=8, alpha=0.35, color="#4c72b0", linewidths=0)
+        bins = pd.qcut(x, BINS, duplicates="drop")
+        grouped = pd.DataFrame({"x": x, "y": y, "bin": bins}).groupby("bin", observed=True)
+        cells = _interval(grouped["y"].agg(mean="mean", sd="std", n="count").reset_index())
+        centres = grouped["x"].mean().to_numpy()
+        ax.plot(centres, cells["mean"], color="#c44e52", marker="o", ms=3)
+        ax.fill_between(centres, cells["low"], cells["high"], color="#c44e52", alpha=0.2, linewidth=0)
+        ax.set_xlabel(param)
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[len(params):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(title)
+    fig.suptitle(f"{title}: runs and binned mean")
     return fig

@@ -42,7 +42,11 @@ class Sequential(AbstractContextManager):
 
 
 class Processes(AbstractContextManager):
-    """Local worker processes, started with 'spawn' so the same code runs on every platform."""
+    """Local worker processes, started with 'spawn' so the same code runs on every platform.
+
+    The function is sent with cloudpickle (as Dask does), so one defined in a notebook or a script's
+    `__main__` reaches workers by value instead of failing with BrokenProcessPool.
+    """
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or default_workers()
@@ -59,9 +63,25 @@ class Processes(AbstractContextManager):
 
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[Any]:
         assert self._pool is not None, "use Processes as a context manager"
-        futures = [self._pool.submit(fn, item) for item in items]
+        import cloudpickle
+
+        payload = cloudpickle.dumps(fn)
+        futures = [self._pool.submit(_call_pickled, payload, item) for item in items]
         for future in as_completed(futures):
             yield future.result()
+
+
+def _call_pickled(payload: bytes, item: Any) -> Any:
+    """In a worker: unpickle the function (cached per payload) and call it."""
+    global _LAST
+    if _LAST is None or _LAST[0] != payload:
+        import cloudpickle
+
+        _LAST = (payload, cloudpickle.loads(payload))
+    return _LAST[1](item)
+
+
+_LAST: tuple[bytes, Callable] | None = None
 
 
 class Dask(AbstractContextManager):

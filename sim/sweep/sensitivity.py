@@ -6,9 +6,12 @@ SALib's row order) and its tidy run table in; one row per parameter out.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from sim.sweep.results import read_sweep
 from sim.sweep.samplers import salib_problem
 from sim.sweep.spec import SweepError, SweepSpec
 
@@ -60,3 +63,29 @@ def sweep_indices(spec: SweepSpec, design: pd.DataFrame, table: pd.DataFrame, me
     ]
     stacked = pd.concat(frames, ignore_index=True)
     return stacked[["metric", "parameter", *[c for c in stacked.columns if c not in ("metric", "parameter")]]]
+
+
+def problem_spec(sweep_dir: str | Path, metrics: str | list[str] = "roi_inflation"):
+    """SALib's `ProblemSpec` of a sampled sweep's results folder, with its samples (the design, in
+    SALib's row order) and results (each metric averaged over replicates per point) set, so SALib's
+    own methods apply: ``problem_spec("results/NAME").analyze_sobol()`` (sobol designs) or
+    ``.analyze_morris()`` (morris), ``.heatmap()``, ``.to_df()``.
+
+    Output names are the data dictionary's metric names (several: one results column each).
+    """
+    from SALib import ProblemSpec
+
+    spec, design, table = read_sweep(sweep_dir)
+    if spec.design.kind == "grid" or spec.design.kind == "list":
+        raise SweepError(f"{sweep_dir}: a {spec.design.kind} design has no SALib problem; use a sobol, morris or "
+                         "latin_hypercube design")
+    names = [metrics] if isinstance(metrics, str) else list(metrics)
+    unknown = [m for m in names if m not in table]
+    if unknown:
+        raise SweepError(f"{sweep_dir}: no metric {unknown[0]!r}; metrics: {', '.join(c for c in table if table[c].dtype.kind == 'f')}")
+    problem = ProblemSpec({**salib_problem(spec), "outputs": names})
+    problem.set_samples(design[spec.varied].to_numpy(dtype=float))
+    results = np.column_stack([point_means(table, m, len(design)) for m in names])
+    problem.set_results(results[:, 0] if len(names) == 1 else results)
+    return problem
+

@@ -62,18 +62,21 @@ class GridDesign(_Strict):
 
 class ListDesign(_Strict):
     kind: Literal["list"]
+    """Points written out one by one (e.g. named policy packages)."""
     points: list[dict[str, Any]] = Field(min_length=1)
     """Explicit points, each a mapping of key path to value; the keys are the parameters."""
 
 
 class LatinHypercubeDesign(_Strict):
     kind: Literal["latin_hypercube"]
+    """Space-filling random points in the box low..high of every parameter (SALib's latin sampler)."""
     samples: int = Field(ge=2)
     """Number of points."""
 
 
 class SobolDesign(_Strict):
     kind: Literal["sobol"]
+    """Saltelli's sample for Sobol variance-based indices (SALib); `tokenmaxx report` estimates them."""
     samples: int = Field(ge=2)
     """SALib's base sample size N (a power of two); the sweep has N * (D + 2) points, or
     N * (2D + 2) with second_order."""
@@ -89,6 +92,7 @@ class SobolDesign(_Strict):
 
 class MorrisDesign(_Strict):
     kind: Literal["morris"]
+    """Morris elementary-effects screening (SALib): cheap ranking of many parameters."""
     trajectories: int = Field(ge=2)
     """Number of one-at-a-time trajectories; the sweep has trajectories * (D + 1) points."""
     levels: int = Field(4, ge=2)

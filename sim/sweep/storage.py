@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from sim.dictionary import design_column, parquet_metadata
+from sim.dictionary import design_column, parquet_metadata, write_parquet
 from sim.output import atomic_write, atomic_write_text
 from sim.scenario.io import dump_yaml
 from sim.sweep.spec import LoadedSpec, SweepError
@@ -204,7 +204,8 @@ class SweepStore:
         if self.timeseries_dir.is_dir():
             series = [pd.read_parquet(p) for p in sorted(self.timeseries_dir.glob("run-*.parquet"))]
             if series:
-                _write_parquet(self.root / "timeseries.parquet", _concat(series))
+                frame = _concat(series)
+                atomic_write(self.root / "timeseries.parquet", lambda p: write_parquet(frame, p))
         return pd.read_parquet(self.root / "runs.parquet")  # exactly what is on disk
 
     def load_table(self) -> pd.DataFrame:
