@@ -204,24 +204,22 @@ def test_the_network_chart_draws_every_employee_once_and_the_selected_one() -> N
         model.step()
     net = model.network
     positions = charts.team_layout(net.team, net.team_sizes)
-    ties = charts.cross_ties(net.cross)
+    pairs = charts.cross_ties(net.cross)
+    ties = charts.tie_segments(positions, pairs)
     option = charts.network_chart("A", 3, positions, ties, model.state.genuine_hours, model.state.performative_hours,
                                   model.state.gaming, 17)
     json.dumps(option)
-    graph = option["series"][0]
-    nodes = graph["data"]
-    assert [node["name"] for node in nodes] == [str(i) for i in range(130)]  # dataIndex is the employee
-    categories = np.array([node["category"] for node in nodes])
-    assert np.array_equal(categories == 2, model.state.gaming) and (categories == 2).sum() > 0
-    assert np.array_equal(categories == 1, ~model.state.gaming & (model.state.genuine_hours > 0))
-    red = [node["itemStyle"]["color"] for node in nodes if node["category"] == 2]
-    assert all(c.startswith("#") and len(c) == 7 for c in red)
-    assert nodes[17]["symbolSize"] > graph["symbolSize"] and nodes[17]["itemStyle"]["borderColor"] == "#000000"
-    assert len(graph["links"]) == len(ties) == net.cross.nnz // 2
+    people = option["series"][1:4]
+    assert sum(len(s["data"]) for s in people) == 130
+    assert sorted(int(point[2]) for s in people for point in s["data"]) == list(range(130))
+    assert sorted(int(point[2]) for point in people[2]["data"]) == np.flatnonzero(model.state.gaming).tolist()
+    assert people[2]["data"] and option["visualMap"]["seriesIndex"] == 3  # gamers: orange to red by hours
+    assert option["series"][4]["data"][0][2] == 17  # the selected employee, ringed
+    assert len(pairs) == net.cross.nnz // 2 and len(ties) == 3 * len(pairs)
     assert f"{int(model.state.gaming.sum())} of 130" in option["title"]["text"]
-    assert charts.gaming_colours(np.array([0.0, 100.0])).tolist() == list(charts.GAMING_COLOURS)
-    # teams are rings: a team is narrower than the whole drawing
-    team0 = positions[net.team == 0]
+    x, y = option["xAxis"], option["yAxis"]
+    assert (x["max"] - x["min"]) / (y["max"] - y["min"]) == pytest.approx(charts.NETWORK_ASPECT)  # round rings
+    team0 = positions[net.team == 0]  # a team is a ring, narrower than the drawing
     assert np.ptp(team0[:, 0]) < 1 and np.ptp(positions[:, 0]) > 3
 
 
@@ -272,7 +270,7 @@ def test_a_step_and_everything_drawn_after_it_is_fast_at_500_employees() -> None
     model = start()
     net = model.network
     positions = charts.team_layout(net.team, net.team_sizes)
-    ties = charts.cross_ties(net.cross)
+    ties = charts.tie_segments(positions, charts.cross_ties(net.cross))
     timings = []
     for _ in range(10):
         begin = time.perf_counter()

@@ -15,7 +15,9 @@ import html
 import numpy as np
 import solara
 import solara.lab
+import traitlets
 from mesa.visualization.solara_viz import ModelController
+from solara.components.echarts import EchartsWidget
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.dashboard import charts, controls, export
@@ -63,6 +65,40 @@ HEADLINE_ROWS = (
     ("ROI true", "ROI true (%)", "{:,.0f}%"),
 )
 """The headline table: what is shown, from which weekly series, in which format."""
+
+
+class _Option:
+    """An ECharts option that reacton hands to the widget without walking it. Reacton looks for
+    child elements in every list and dict of a component's arguments, once per enclosing layout:
+    for a network of 500 employees that cost more than the rest of a step. The widget unwraps it
+    when it syncs to the browser (a traitlets `to_json` serializer)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: dict) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Option) and self.value == other.value
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _unwrap(option, widget) -> dict:
+    return option.value if isinstance(option, _Option) else option
+
+
+class _Echarts(EchartsWidget):
+    """Solara's ECharts widget (its template and events), taking a wrapped option."""
+
+    option = traitlets.Any({}).tag(sync=True, to_json=_unwrap)
+
+
+def echarts(option: dict, height: str, on_click=None):
+    """An ECharts figure filling its card's width, `height` high (CSS: "330px", or "auto" with an
+    aspect ratio), redrawn when its card resizes."""
+    return _Echarts.element(option=_Option(option), on_click=on_click, responsive=True,
+                            attributes={"style": f"width: 100%; height: {height};"})
 
 
 def policy_text(policy: Scenario, strength: float) -> str:
@@ -259,8 +295,7 @@ def ChartView(model: DashboardModel, key: str) -> None:
             series[org.name] = (weeks, values)
         option = charts.line_chart(charts.CHARTS[key], model.config.weeks, series, model.changes())
     with solara.Card(classes=["tokenmaxx-chart", f"tokenmaxx-chart-{key}"]):
-        solara.FigureEcharts(option=option, responsive=True,
-                             attributes={"style": f"height: {CHART_HEIGHT_PX}px; width: 100%;"})
+        echarts(option, f"{CHART_HEIGHT_PX}px")
 
 
 @solara.component
@@ -270,7 +305,7 @@ def EmployeesView(model: DashboardModel, selected: solara.Reactive) -> None:
     shown = solara.use_reactive("A")
     network = model.network
     positions = solara.use_memo(lambda: charts.team_layout(network.team, network.team_sizes), [model])
-    ties = solara.use_memo(lambda: charts.cross_ties(network.cross), [model])
+    ties = solara.use_memo(lambda: charts.tie_segments(positions, charts.cross_ties(network.cross)), [model])
     name = shown.value if model.twin is not None else "A"
     with model.lock:
         org = model.organisation(name)
@@ -280,15 +315,15 @@ def EmployeesView(model: DashboardModel, selected: solara.Reactive) -> None:
             and selected.value < model.employee_count() else []
 
     def on_click(event) -> None:
-        if event and event.get("dataType") == "node" and event.get("dataIndex") is not None:
-            selected.value = int(event["dataIndex"])
+        value = (event or {}).get("value")
+        if isinstance(value, list) and len(value) >= 3:
+            selected.value = int(value[2])
 
     with solara.ColumnsResponsive(12, large=[6, 6]):
         with solara.Card(classes=["tokenmaxx-network"]):
             if model.twin is not None:
                 solara.ToggleButtonsSingle(value=shown, values=["A", "B"])
-            solara.FigureEcharts(option=option, on_click=on_click, responsive=True,
-                                 attributes={"style": "height: 560px; width: 100%;"})
+            echarts(option, "auto; aspect-ratio: 1 / 1", on_click)
             solara.HTML(tag="p", classes=["tokenmaxx-note"], unsafe_innerHTML=(
                 "Each ring is a team: everyone in it is a colleague of everyone else. Grey lines are ties "
                 "across teams. A and B have the same people in the same places."))

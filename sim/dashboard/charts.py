@@ -146,7 +146,8 @@ def line_chart(
     }
     if empty:
         option["graphic"] = [{"type": "text", "left": "center", "top": "middle",
-                              "style": {"text": EMPTY_TEXT, "fontSize": 14, "fill": "#555"}}]
+                              "style": {"text": EMPTY_TEXT, "fontSize": 14, "fill": "#444",
+                                        "backgroundColor": "#ffffff", "padding": [6, 10]}}]
     return option
 
 
@@ -182,19 +183,25 @@ def cross_ties(cross) -> np.ndarray:
     return np.column_stack([coo.row[keep], coo.col[keep]])
 
 
-def gaming_colours(performative_hours: np.ndarray) -> np.ndarray:
-    """Hex colours from orange to red by performative hours (full red at FULL_RED_HOURS)."""
-    low, high = (np.array([int(c[k:k + 2], 16) for k in (1, 3, 5)], dtype=float) for c in GAMING_COLOURS)
-    share = np.clip(performative_hours / FULL_RED_HOURS, 0.0, 1.0)[:, None]
-    rgb = np.rint(low + share * (high - low)).astype(int)
-    return np.array([f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb.tolist()])
+NETWORK_ASPECT = 1.2
+"""Width / height of the network's plotting area in a square chart (title and legend take some
+height): the drawing is padded to it so that rings stay round."""
+
+
+def tie_segments(positions: np.ndarray, ties: np.ndarray) -> list:
+    """Ties as one polyline broken by gaps, [x1, y1], [x2, y2], '-', ... (one line series draws
+    them all)."""
+    if len(ties) == 0:
+        return []
+    ends = np.round(positions[np.asarray(ties, dtype=int)], 3).tolist()
+    return [point for a, b in ends for point in (a, b, "-")]
 
 
 def network_chart(
     organisation: str,
     week: int,
     positions: np.ndarray,
-    ties: np.ndarray,
+    ties: list,
     genuine_hours: np.ndarray,
     performative_hours: np.ndarray,
     gaming: np.ndarray,
@@ -202,41 +209,55 @@ def network_chart(
 ) -> dict:
     """The colleague network, each employee coloured by what they did this week: grey no AI use,
     blue genuine use only, orange to red more and more performative hours (orange also: gaming by a
-    script or a misreport alone). `ties`: (m, 2) pairs across teams. A click reports the employee's
-    index as the node's `dataIndex` (and its `name`)."""
+    script or a misreport alone). `ties`: :func:`tie_segments`. Each point is [x, y, employee,
+    genuine hours, performative hours]; a click reports it as the event's `value`."""
     n = len(genuine_hours)
-    category = np.where(gaming, 2, np.where(genuine_hours > 0, 1, 0))
-    colour = np.array([IDLE_COLOUR, GENUINE_COLOUR, ""], dtype=object)[category]
-    if gaming.any():
-        colour[gaming] = gaming_colours(performative_hours[gaming])
+    columns = np.column_stack([np.round(positions, 3), np.arange(n), np.round(genuine_hours, 2),
+                               np.round(performative_hours, 2)])
+    idle = ~gaming & (genuine_hours <= 0)
+    genuine = ~gaming & ~idle
+    dimensions = ["x", "y", "employee", "genuine hours", "performative hours"]
+    tooltip = {"formatter": "Employee {@employee}: {@[3]} h genuine, {@[4]} h performative"}
     size = 8 if n <= 600 else 5
-    xy = np.round(positions * 40.0, 2).tolist()
-    g, p = np.round(genuine_hours, 2).tolist(), np.round(performative_hours, 2).tolist()
-    nodes = [{"name": str(i), "x": x, "y": y, "category": int(k), "value": [gi, pi],
-              "itemStyle": {"color": c}}
-             for i, ((x, y), k, c, gi, pi) in enumerate(zip(xy, category.tolist(), colour.tolist(), g, p, strict=True))]
+
+    def points(name: str, mask: np.ndarray, colour: str) -> dict:
+        return {"type": "scatter", "name": name, "data": columns[mask].tolist(), "dimensions": dimensions,
+                "symbolSize": size, "itemStyle": {"color": colour, "borderColor": "#ffffff", "borderWidth": 0.5},
+                "tooltip": tooltip, "emphasis": {"scale": 1.8}}
+
+    series = [
+        {"type": "line", "name": "ties across teams", "data": ties, "silent": True, "symbol": "none",
+         "connectNulls": False, "lineStyle": {"color": "#999999", "width": 0.6, "opacity": 0.35}, "z": 1},
+        points(CATEGORIES[0], idle, IDLE_COLOUR),
+        points(CATEGORIES[1], genuine, GENUINE_COLOUR),
+        points(CATEGORIES[2], gaming, GAMING_COLOURS[1]),
+    ]
     if selected is not None and 0 <= selected < n:
-        nodes[selected] = {**nodes[selected], "symbolSize": 3 * size,
-                           "itemStyle": {**nodes[selected]["itemStyle"], "borderColor": "#000000", "borderWidth": 3}}
-    links = [{"source": int(a), "target": int(b)} for a, b in np.asarray(ties, dtype=int).tolist()]
+        series.append({"type": "scatter", "name": "selected", "data": columns[[selected]].tolist(),
+                       "dimensions": dimensions, "symbolSize": 3 * size, "tooltip": tooltip, "z": 5,
+                       "itemStyle": {"color": "rgba(0,0,0,0)", "borderColor": "#000000", "borderWidth": 3}})
+    low, high = (positions.min(axis=0) - 0.5, positions.max(axis=0) + 0.5) if n else (np.zeros(2), np.ones(2))
+    width, height = high - low
+    if width < NETWORK_ASPECT * height:  # pad the narrower side so a unit is as wide as it is high
+        pad = (NETWORK_ASPECT * height - width) / 2
+        low[0], high[0] = low[0] - pad, high[0] + pad
+    else:
+        pad = (width / NETWORK_ASPECT - height) / 2
+        low[1], high[1] = low[1] - pad, high[1] + pad
     return {
         "animation": False,
         "title": {"text": f"Organisation {organisation}, week {week}: {int(gaming.sum())} of {n} employees gaming",
                   "subtext": "Click an employee to see why they game, or do not.",
                   "left": 8, "top": 4, "textStyle": {"fontSize": 14}},
         "legend": {"data": list(CATEGORIES), "bottom": 4, "selectedMode": False},
-        "tooltip": {"trigger": "item", "formatter": "Employee {b}: {c} (genuine, performative hours)"},
+        "tooltip": {"trigger": "item"},
         "toolbox": {"right": 12, "top": 0, "feature": {"saveAsImage": {
             "title": "Save as PNG", "name": f"tokenmaxx-network-{organisation}", "pixelRatio": 2,
             "backgroundColor": "#ffffff"}}},
-        "series": [{
-            "type": "graph", "layout": "none", "roam": False, "top": 64, "bottom": 60, "left": 12, "right": 12,
-            "symbolSize": size, "data": nodes, "links": links,
-            "categories": [{"name": name, "itemStyle": {"color": c}}
-                           for name, c in zip(CATEGORIES, (IDLE_COLOUR, GENUINE_COLOUR, GAMING_COLOURS[1]), strict=True)],
-            "itemStyle": {"borderColor": "#ffffff", "borderWidth": 0.5},
-            "lineStyle": {"color": "#999999", "width": 0.6, "opacity": 0.35, "curveness": 0},
-            "emphasis": {"scale": 1.8, "focus": "none"},
-            "label": {"show": False},
-        }],
+        "visualMap": {"show": False, "seriesIndex": 3, "dimension": 4, "min": 0, "max": FULL_RED_HOURS,
+                      "inRange": {"color": list(GAMING_COLOURS)}},
+        "grid": {"left": 8, "right": 8, "top": 60, "bottom": 56},
+        "xAxis": {"show": False, "type": "value", "min": float(low[0]), "max": float(high[0])},
+        "yAxis": {"show": False, "type": "value", "inverse": True, "min": float(low[1]), "max": float(high[1])},
+        "series": series,
     }
