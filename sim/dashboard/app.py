@@ -307,12 +307,12 @@ def EmployeesView(model: DashboardModel, selected: solara.Reactive) -> None:
     positions = solara.use_memo(lambda: charts.team_layout(network.team, network.team_sizes), [model])
     ties = solara.use_memo(lambda: charts.tie_segments(positions, charts.cross_ties(network.cross)), [model])
     name = shown.value if model.twin is not None else "A"
+    chosen = selected.value if selected.value is not None and selected.value < model.employee_count() else None
     with model.lock:
         org = model.organisation(name)
         option = charts.network_chart(name, org.week, positions, ties, org.state.genuine_hours,
-                                      org.state.performative_hours, org.state.gaming, selected.value)
-        explanations = [explain(o, selected.value, o.name) for o in model.organisations] if selected.value is not None \
-            and selected.value < model.employee_count() else []
+                                      org.state.performative_hours, org.state.gaming, chosen)
+        explanations = [explain(o, chosen, o.name) for o in model.organisations] if chosen is not None else []
 
     def on_click(event) -> None:
         value = (event or {}).get("value")
@@ -331,7 +331,7 @@ def EmployeesView(model: DashboardModel, selected: solara.Reactive) -> None:
                             value=selected.value if selected.value is not None else 0,
                             on_value=lambda v: selected.set(int(np.clip(v, 0, model.employee_count() - 1))))
         with solara.Card("Why this employee games", classes=["tokenmaxx-why"]):
-            WhyPanel(selected.value, explanations)
+            WhyPanel(chosen, explanations)
 
 
 def _hours(value: float, wage: float) -> str:
