@@ -122,7 +122,8 @@ def line_chart(
     empty = not any(len(week_numbers) for week_numbers, _ in series.values())
     markers = [{
         "xAxis": change.week,
-        "label": {"formatter": f"{organisation}: {short_change(change)}", "position": "insideEndTop", "fontSize": 11},
+        "label": {"formatter": f"{organisation}: {short_change(change)}", "position": "insideEndTop", "fontSize": 11,
+                  "backgroundColor": "rgba(255, 255, 255, 0.85)", "padding": [2, 4]},
         "lineStyle": {"color": "#333" if organisation == "A" else "#888", "type": "solid", "width": 1.5},
     } for organisation, change in changes]
     if markers and lines:
