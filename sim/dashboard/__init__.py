@@ -1,6 +1,8 @@
-"""The interactive teaching dashboard (a Mesa SolaraViz app), started by `tokenmaxx dashboard`.
+"""The interactive teaching dashboard (Solara, with Mesa's model controller), started by
+`tokenmaxx dashboard`.
 
 Only :mod:`sim.dashboard.app` imports Solara and ``mesa.visualization``; the other modules are
-plain Python (controls, the dashboard's model wrapper, figures, the server process) and this
-package is never imported by :mod:`sim` itself.
+plain Python (controls, the two organisations and live policy changes, chart options, the
+explanation of one employee's choice, the CSV export, the server process) and this package is
+never imported by :mod:`sim` itself.
 """

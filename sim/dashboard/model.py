@@ -1,28 +1,31 @@
-"""The dashboard's model: an :class:`OrganisationModel` built from flat control values.
+"""The dashboard's model: organisation A built from flat control values, stepping organisation B
+(the same workforce under another policy) with it.
 
-SolaraViz re-creates the model from keyword arguments on *Reset*; this wrapper takes the
-controls' values, applies them to the scenario file as overrides, and collects the weekly
-series the charts show with a Mesa ``DataCollector``.
+Mesa's model controller re-creates the model from keyword arguments on *Reset*; this wrapper takes
+the controls' values, applies them to the scenario file as overrides, and collects the weekly
+series the charts show with a Mesa ``DataCollector`` per organisation. While it runs, policy
+controls change the policy from the next week (:meth:`DashboardModel.set_control`), recorded as
+policy changes the charts mark.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
 import mesa
-import numpy as np
 
 from sim.dashboard import controls
+from sim.engine.management import PolicyChange
 from sim.engine.model import OrganisationModel
 from sim.scenario.io import load_scenario
+from sim.scenario.schema import Scenario
 
 DEFAULT_SCENARIO = str(Path(__file__).resolve().parents[2] / "scenarios" / "default.yaml")
 SCENARIO_ENV = "TOKENMAXX_DASHBOARD_SCENARIO"
 """Environment variable naming the scenario file the dashboard starts from."""
-LAYOUT_SEED = 7
-"""Seed of the network drawing's layout (positions only; no effect on the simulation)."""
 
 SERIES: dict[str, str] = {
     "Claimed hours saved (dashboard)": "claimed hours saved per employee-week, as reported",
@@ -64,8 +67,43 @@ def weekly_series(row: dict[str, float]) -> dict[str, float]:
     }
 
 
-class DashboardModel(OrganisationModel):
-    """An organisation configured from the dashboard's controls (flat keyword arguments)."""
+class Organisation(OrganisationModel):
+    """One organisation on the dashboard: its weekly series collected, its decision terms kept (to
+    explain one employee's choice), and nothing after the scenario's last week."""
+
+    keep_decision_terms = True
+
+    def __init__(self, scenario: Scenario, name: str = "A") -> None:
+        super().__init__(scenario)
+        self.name = name
+        self.datacollector = mesa.DataCollector(model_reporters={label: _reporter(label) for label in SERIES})
+
+    def step(self) -> None:
+        """One week (the base model collects the charted series). Past the scenario's last week: nothing."""
+        if self.steps > self.config.weeks:
+            self.running = False
+            return
+        super().step()
+
+    @property
+    def week(self) -> int:
+        """Weeks run so far (0 before the first)."""
+        return len(self.records)
+
+    def latest(self) -> dict[str, float] | None:
+        """This week's charted values (None before the first step)."""
+        return weekly_series(self.records[-1]) if self.records else None
+
+    def series(self) -> dict[str, list[float]]:
+        """Every charted series so far, by label (one value per week run)."""
+        return self.datacollector.model_vars
+
+
+class DashboardModel(Organisation):
+    """Organisation A, configured from the dashboard's controls (flat keyword arguments), and
+    organisation B, the same workforce (same scenario and seed) under B's policy, stepping with it.
+
+    B's policy is what its controls say: it takes none of the scenario's scheduled interventions."""
 
     def __init__(
         self,
@@ -78,45 +116,104 @@ class DashboardModel(OrganisationModel):
         input_usd_per_mtok: float = 3.0,
         output_usd_per_mtok: float = 15.0,
         licence_usd_per_user_month: float = 30.0,
-        employees: int = 100,
+        employees: int = 500,
         seed: int = 42,
+        compare: bool = False,
+        compare_regime: str = "tokens",
+        compare_scheme: str = "linear",
+        compare_strength: float = 0.0,
+        compare_audit_rate: float = 0.0,
+        compare_detection: bool = False,
         scenario_path: str = DEFAULT_SCENARIO,
     ) -> None:
-        base = load_scenario(scenario_path)
-        values: dict[str, Any] = {
-            "regime": regime, "scheme": scheme, "strength": strength, "audit_rate": audit_rate,
-            "detection": detection, "conformity": conformity, "input_usd_per_mtok": input_usd_per_mtok,
-            "output_usd_per_mtok": output_usd_per_mtok, "licence_usd_per_user_month": licence_usd_per_user_month,
-            "employees": employees, "seed": seed,
-        }
-        super().__init__(load_scenario(base, controls.overrides(base, **values)))
-        self.datacollector = mesa.DataCollector(
-            model_reporters={label: _reporter(label) for label in SERIES}
-        )
-        self._layout: dict[int, np.ndarray] | None = None
+        values = {name: value for name, value in locals().items() if name in controls.CONTROLS}
+        if employees > controls.MAX_EMPLOYEES:
+            raise ValueError(f"employees: the dashboard runs at most {controls.MAX_EMPLOYEES:,} employees, got "
+                             f"{employees:,} (its network view draws every one; `tokenmaxx run` runs any size)")
+        self.base = load_scenario(scenario_path)
+        self.scenario_path = scenario_path
+        self.built_with: dict[str, Any] = dict(values)
+        self.controls: dict[str, Any] = dict(values)
+        self.lock = threading.RLock()
+        super().__init__(self._scenario_for("A"), name="A")
+        self.twin: Organisation | None = Organisation(self._scenario_for("B"), name="B") if compare else None
+
+    def _scenario_for(self, organisation: str) -> Scenario:
+        names = controls.organisation_controls(organisation)
+        values = {as_a: self.built_with[name] for name, as_a in names.items()}
+        items = controls.overrides(self.base, **values)
+        if organisation == "B":
+            items.append("management.interventions=[]")
+        return load_scenario(self.base, items)
+
+    @property
+    def organisations(self) -> list[Organisation]:
+        """A, and B when it runs."""
+        return [self] if self.twin is None else [self, self.twin]
 
     def step(self) -> None:
-        """One week (the base model collects the charted series). Past the scenario's last week: nothing."""
-        if self.steps > self.config.weeks:
-            self.running = False
+        """One week for A and B together."""
+        with self.lock:
+            super().step()
+            if self.twin is not None:
+                self.twin.step()
+
+    # --- controls while running -------------------------------------------------------------
+    def set_control(self, name: str, value: Any) -> bool:
+        """Set a control. A policy control changes the policy of its organisation(s) from the next
+        week (recorded as a policy change) and returns True; an organisation or culture control
+        only takes effect on Reset (returns False; see :meth:`pending`)."""
+        control = controls.CONTROLS[name]
+        with self.lock:
+            self.controls[name] = value
+            if not control.live:
+                return False
+            if name == "compare":
+                self._show_twin(bool(value))
+                return True
+            targets = {"A": [self], "B": [self.twin] if self.twin else [], "both": self.organisations}
+            changes = controls.policy_changes(self.base, name, value)
+            for organisation in targets[control.organisation]:
+                organisation.change_policy(changes)
+            return True
+
+    def _show_twin(self, show: bool) -> None:
+        """Add B (run to A's week under B's controls) or drop it."""
+        if not show:
+            self.twin = None
             return
-        super().step()
+        if self.twin is None:
+            self.built_with.update({k: v for k, v in self.controls.items() if controls.CONTROLS[k].organisation == "B"})
+            twin = Organisation(self._scenario_for("B"), name="B")
+            while twin.week < self.week:
+                twin.step()
+            self.twin = twin
 
-    def latest(self) -> dict[str, float] | None:
-        """This week's charted values (None before the first step)."""
-        return weekly_series(self.records[-1]) if self.records else None
+    def pending(self) -> dict[str, tuple[Any, Any]]:
+        """Controls changed since the organisations were built that apply only on Reset:
+        name -> (value in force, value after Reset)."""
+        return {name: (self.built_with[name], value) for name, value in self.controls.items()
+                if not controls.CONTROLS[name].live and value != self.built_with[name]}
 
-    def layout(self) -> dict[int, np.ndarray]:
-        """Positions of the colleague network's nodes (computed once per model)."""
-        if self._layout is None:
-            import networkx as nx
+    def changes(self) -> list[tuple[str, PolicyChange]]:
+        """Every policy change of A and B so far, as (organisation, change), by week."""
+        out = [(org.name, change) for org in self.organisations for change in org.policy_changes]
+        return sorted(out, key=lambda item: item[1].week)
 
-            self._layout = nx.spring_layout(self.network.to_networkx(), seed=LAYOUT_SEED)
-        return self._layout
+    # --- reading ------------------------------------------------------------------------------
+    def organisation(self, name: str) -> Organisation:
+        if name == "B":
+            if self.twin is None:
+                raise KeyError("organisation B is not running")
+            return self.twin
+        return self
+
+    def employee_count(self) -> int:
+        return self.state.size
 
 
 def _reporter(label: str):
-    def report(model: DashboardModel) -> float:
+    def report(model: OrganisationModel) -> float:
         return weekly_series(model.records[-1])[label]
 
     return report

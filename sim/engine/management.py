@@ -8,12 +8,45 @@ the truth (model brief 10.6: the false-success loop, and its end).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from sim.engine.economics import WEEKS_PER_MONTH, roi
 from sim.scenario.io import apply_changes
 from sim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """One change of the policy in force: scheduled in the scenario, made live (the dashboard's
+    controls while it runs) or by finance's ROI audit."""
+
+    week: int  # the first week decided under the new policy
+    changes: dict[str, Any]  # key path -> new value, as given to `apply_changes`
+    before: dict[str, Any]  # key path -> the value it replaced
+    origin: str  # who changed it: "scenario", "live", "ROI audit", ...
+
+    def describe(self) -> str:
+        """'kpi.regime tokens -> action_linked, audit.rate 0 -> 0.1' (keys whose value did not move are left out)."""
+        moved = [f"{path} {_show(self.before.get(path))} -> {_show(value)}"
+                 for path, value in self.changes.items() if self.before.get(path) != value]
+        return ", ".join(moved) or "no change"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "default"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _value_at(scenario: Scenario, path: str) -> Any:
+    node: Any = scenario
+    for part in path.split("."):
+        node = getattr(node, part, None)
+    return node
 
 
 @dataclass
@@ -28,6 +61,7 @@ class ManagementState:
     audit_true_value_usd: float = 0.0
     audit_spend_usd: float = 0.0
     events: list[tuple[int, str]] = field(default_factory=list)  # (week, what management did)
+    changes: list[PolicyChange] = field(default_factory=list)  # every policy change, in order
 
     @property
     def kpi_strength(self) -> float:
@@ -53,13 +87,32 @@ class ManagementState:
         return seats * budget.allowance_usd_per_seat_month / WEEKS_PER_MONTH * scale
 
     def apply_interventions(self, scenario: Scenario, week: int) -> None:
-        """Policy changes scheduled for this week; a new regime or target resets the target."""
+        """Policy changes scheduled for this week."""
         for intervention in scenario.management.interventions:
             if intervention.week == week:
-                before = self.policy.kpi
-                self.policy = apply_changes(self.policy, intervention.set, origin=f"intervention at week {week}")
-                if self.policy.kpi.regime != before.regime or self.policy.kpi.target != before.target:
-                    self.target = self.policy.kpi.resolved_target
+                self.change_policy(intervention.set, week, origin="scenario")
+
+    def change_policy(self, changes: dict[str, Any], week: int, origin: str) -> PolicyChange:
+        """Apply key-path changes (validated by :func:`sim.scenario.io.apply_changes`) to the policy
+        in force from `week` on, and record them; a new regime or target resets the target.
+
+        Changes from the same origin for the same week merge into one record (a slider dragged
+        through several values is one change); a merged change that returns every key to where it
+        was is no change and leaves no record."""
+        before_kpi = self.policy.kpi
+        before = {path: _value_at(self.policy, path) for path in changes}
+        self.policy = apply_changes(self.policy, changes, origin=f"{origin} policy change from week {week}")
+        if self.policy.kpi.regime != before_kpi.regime or self.policy.kpi.target != before_kpi.target:
+            self.target = self.policy.kpi.resolved_target
+        last = self.changes[-1] if self.changes else None
+        if last is not None and last.week == week and last.origin == origin:
+            self.changes.pop()
+            before = {**before, **last.before}
+            changes = {**last.changes, **changes}
+        record = PolicyChange(week, dict(changes), before, origin)
+        if any(before.get(path) != _value_at(self.policy, path) for path in changes):
+            self.changes.append(record)
+        return record
 
     def review(self, week: int, row: dict[str, float]) -> None:
         """After a week: the target ratchet on attainment, the budget review on reported ROI."""
@@ -101,7 +154,7 @@ class ManagementState:
             changes = {"kpi.regime": audit.switch_regime, "kpi.target": None}
             if audit.switch_regime == "composite" and not self.policy.kpi.weights:
                 changes["kpi.weights"] = {"tokens": 0.5, "error_reduction": 0.5}
-            self.policy = apply_changes(self.policy, changes, origin=f"ROI audit at week {week}")
+            self.change_policy(changes, week + 1, origin="ROI audit")
             self.target = self.policy.kpi.resolved_target
             action += f", KPI switched to {audit.switch_regime}"
         self.events.append((week, action))

@@ -28,7 +28,7 @@ from sim.engine.accounts import week_row
 from sim.engine.agents import Employee
 from sim.engine.decision import Problem
 from sim.engine.enforcement import ExpectedPenalty, HourlyFlagRates, detector_rates, draw_flags, expected_penalty
-from sim.engine.management import ManagementState
+from sim.engine.management import ManagementState, PolicyChange
 from sim.engine.network import build_network
 from sim.engine.observables import Rate, hourly_rates, script_observables
 from sim.engine.rules import RULES
@@ -73,6 +73,28 @@ class OrganisationScenario(MesaScenario):
     config: Scenario | None = None
 
 
+@dataclass(frozen=True)
+class DecisionTerms:
+    """What every employee weighed in the week just decided, term by term (arrays over employees,
+    or one number for everyone), in hours of the employee's pay per hour of AI use.
+
+    The linear terms of the hours problem add up exactly to `problem.hours.a_genuine` and
+    `a_performative`; `problem` holds the rest (misreports, the script, the step reward)."""
+
+    believed_value: np.ndarray  # per genuine hour: m_i x the hours saved the employee believes in
+    reward_genuine: np.ndarray | float  # linear KPI reward per genuine hour
+    reward_performative: np.ndarray | float  # linear KPI reward per performative hour
+    integrity: np.ndarray  # integrity cost per performative hour (after norm erosion)
+    penalty_genuine: np.ndarray | float  # expected penalty per genuine hour (false flags)
+    penalty_performative: np.ndarray | float  # expected penalty per performative hour
+    peer_pull: np.ndarray | float  # colleagues' pull per performative hour: 2 kappa x their mean p
+    shock_genuine: np.ndarray | float  # this week's random-utility shock
+    shock_performative: np.ndarray | float
+    habit_genuine: np.ndarray | float  # the adjustment cost's pull towards last week's hours
+    habit_performative: np.ndarray | float
+    problem: WeekProblem | None = None
+
+
 class OrganisationModel(mesa.Model):
     """An organisation whose employees choose genuine and performative AI use under a KPI.
 
@@ -86,6 +108,10 @@ class OrganisationModel(mesa.Model):
     passes for each iteration) draws fresh entropy; either way the seed used is recorded in
     `model.config.seed` and `model.scenario.rng`.
     """
+
+    keep_decision_terms: bool = False
+    """Keep each week's :class:`DecisionTerms` in `decision_terms` (the dashboard explains one
+    employee's choice with them); off by default, as it holds a dozen more arrays."""
 
     def __init__(
         self,
@@ -123,6 +149,7 @@ class OrganisationModel(mesa.Model):
         self._start_state()
         self.flagged_while_honest = np.zeros(n, dtype=bool)
         self.records: list[dict[str, float]] = []
+        self.decision_terms: DecisionTerms | None = None
         self._agents_wanted = agents
         self._agents_created = False
         self.datacollector = mesa.DataCollector(
@@ -145,6 +172,18 @@ class OrganisationModel(mesa.Model):
     @property
     def kpi_strength(self) -> float:
         return self.management.kpi_strength
+
+    @property
+    def policy_changes(self) -> list[PolicyChange]:
+        """Every change of policy so far (scheduled, live or by the ROI audit), in order."""
+        return self.management.changes
+
+    def change_policy(self, changes: dict[str, Any], origin: str = "live") -> PolicyChange:
+        """Change the policy while the organisation runs: `changes` (key path -> value, e.g.
+        ``{"kpi.regime": "action_linked", "kpi.target": None}``) apply from the next week, exactly
+        like an intervention scheduled for that week, and are recorded in `policy_changes`.
+        Invalid values raise :class:`sim.scenario.io.ScenarioError` and change nothing."""
+        return self.management.change_policy(changes, self.steps + 1, origin)
 
     @property
     def adjustment_cost(self) -> float:
@@ -208,7 +247,7 @@ class OrganisationModel(mesa.Model):
         terms, behavior, state = self.policy_terms(), self.config.behavior, self.state
         incentive = self.incentive()
         integrity = self.integrity()
-        hours = self.decision_problem(frictions, incentive, integrity)
+        hours, parts = self._hours_problem(frictions, incentive, integrity)
         enforcement = state.enforcement
         script = None
         if terms.script_kpi > 0:
@@ -222,8 +261,11 @@ class OrganisationModel(mesa.Model):
                 shift_genuine=-behavior.substitutability * c * u,
                 shift_performative=-c * u,
             )
-        return WeekProblem(hours, terms.misreports, integrity, enforcement * terms.penalty.per_misreport_unit,
-                           incentive.per_kpi_unit, script)
+        problem = WeekProblem(hours, terms.misreports, integrity, enforcement * terms.penalty.per_misreport_unit,
+                              incentive.per_kpi_unit, script)
+        if frictions and self.keep_decision_terms:
+            self.decision_terms = DecisionTerms(**parts, problem=problem)
+        return problem
 
     def decision_problem(
         self, frictions: bool = True, incentive: kpis.Incentive | None = None, integrity: np.ndarray | None = None
@@ -232,25 +274,45 @@ class OrganisationModel(mesa.Model):
 
         With `frictions`, the week's random-utility shocks (sd `behavior.noise`, drawn here from
         the model's generator) and the adjustment cost towards last week's hours are included."""
+        return self._hours_problem(frictions, incentive, integrity)[0]
+
+    def _hours_problem(
+        self, frictions: bool, incentive: kpis.Incentive | None, integrity: np.ndarray | None
+    ) -> tuple[Problem, dict[str, Any]]:
+        """The hours problem and its linear terms one by one (the fields of :class:`DecisionTerms`)."""
         behavior, state = self.config.behavior, self.state
         terms = self.policy_terms()
         incentive = incentive or self.incentive()
         integrity = self.integrity() if integrity is None else integrity
         penalty, enforcement = terms.penalty, state.enforcement
-        a_g = self.believed_value_per_genuine_hour - enforcement * penalty.per_genuine_hour + incentive.linear.per_genuine_hour
-        a_p = -integrity - enforcement * penalty.per_performative_hour + incentive.linear.per_performative_hour
+        believed = self.believed_value_per_genuine_hour
+        penalty_g = enforcement * penalty.per_genuine_hour
+        penalty_p = enforcement * penalty.per_performative_hour
+        reward = incentive.linear
+        a_g = believed - penalty_g + reward.per_genuine_hour
+        a_p = -integrity - penalty_p + reward.per_performative_hour
+        pull: np.ndarray | float = 0.0
         if behavior.conformity > 0:
-            a_p = a_p + (2 * behavior.conformity) * state.peer_performative_hours
+            pull = (2 * behavior.conformity) * state.peer_performative_hours
+            a_p = a_p + pull
         adjustment = 0.0
+        shock_g: np.ndarray | float = 0.0
+        shock_p: np.ndarray | float = 0.0
+        habit_g: np.ndarray | float = 0.0
+        habit_p: np.ndarray | float = 0.0
         if frictions:
             if behavior.noise > 0:
-                a_g = a_g + self.rng.normal(0.0, behavior.noise, state.size)
-                a_p = a_p + self.rng.normal(0.0, behavior.noise, state.size)
+                shock_g = self.rng.normal(0.0, behavior.noise, state.size)
+                a_g = a_g + shock_g
+                shock_p = self.rng.normal(0.0, behavior.noise, state.size)
+                a_p = a_p + shock_p
             adjustment = self.adjustment_cost
             if adjustment > 0:
-                a_g = a_g + adjustment * state.genuine_hours
-                a_p = a_p + adjustment * state.performative_hours
-        return Problem(
+                habit_g = adjustment * state.genuine_hours
+                habit_p = adjustment * state.performative_hours
+                a_g = a_g + habit_g
+                a_p = a_p + habit_p
+        problem = Problem(
             a_genuine=a_g,
             a_performative=a_p,
             effort_cost=behavior.effort_cost,
@@ -260,6 +322,14 @@ class OrganisationModel(mesa.Model):
             step=incentive.step,
             adjustment=adjustment,
         )
+        parts = {
+            "believed_value": believed, "reward_genuine": reward.per_genuine_hour,
+            "reward_performative": reward.per_performative_hour, "integrity": integrity,
+            "penalty_genuine": penalty_g, "penalty_performative": penalty_p, "peer_pull": pull,
+            "shock_genuine": shock_g, "shock_performative": shock_p, "habit_genuine": habit_g,
+            "habit_performative": habit_p,
+        }
+        return problem, parts
 
     # --- seats ----------------------------------------------------------------------------
     def _draw_seat_order(self, n: int) -> np.ndarray | None:
@@ -302,6 +372,7 @@ class OrganisationModel(mesa.Model):
     def step(self) -> None:
         week = self.steps
         state, behavior = self.state, self.config.behavior
+        self.decision_terms = None
         self.management.apply_interventions(self.config, week)
         state.peer_performative_hours = self.network.neighbour_mean(state.performative_hours)
         if behavior.norm_erosion > 0:
