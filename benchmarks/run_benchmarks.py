@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.kernels import bare_kernel
+from benchmarks.market import market_benchmark
 from benchmarks.reference_loop import ReferenceModel
 from sim.engine.model import OrganisationModel
 from sim.output import atomic_write_text
@@ -213,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     report["scaling"] = scaling([10_000, 100_000] if quick else [10_000, 100_000, 1_000_000], [13, 52])
     report["recording"] = recording_share(20_000 if quick else 100_000)
     report["sweep"] = sweep_throughput(8 if quick else 40)
+    report["market"] = market_benchmark(firms=10 if quick else 50)
     report["profile_100k"] = profile(20_000 if quick else 100_000)
     atomic_write_text(args.out, json.dumps(report, indent=2) + "\n")
     print(format_table(report))
@@ -241,6 +243,7 @@ def format_table(r: dict) -> str:
         f"{'sweep runs/min, 2 workers':<58}{sw['workers_2']['runs_per_min']:>16,.0f}",
         f"{'  2 workers / 1 worker':<58}{sw['speedup_2_vs_1']:>15.2f}x  >= 1.8x",
         f"{'  per-run overhead (default scenario)':<58}{sw['per_run_overhead_share']:>15.1%}  < 10%",
+        f"{'market: ' + format(r['market']['firms']) + ' firms x ' + format(r['market']['employees_per_firm'], ',.0f') + ' x ' + format(r['market']['weeks']) + ' weeks':<58}{r['market']['run_s']:>14.1f} s  < 60 s",
         "",
         "scaling (cost per employee-week should be flat):",
     ]

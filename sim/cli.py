@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from sim import cli_library
+from sim import cli_library, cli_market
 from sim.scenario.io import ScenarioError
 
 EXIT_USAGE = 2
@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--out", type=Path, default=Path("results/validation"), help="report folder")
     cli_library.add_parsers(commands)
+    cli_market.add_parser(commands)
     add_sweep_commands(commands)
     add_calibrate_parser(commands)
     add_dashboard_parser(commands)
@@ -204,6 +205,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep, "report": cmd_report,
             "calibrate": cmd_calibrate, "dashboard": cmd_dashboard}
 COMMANDS.update(cli_library.COMMANDS)
+COMMANDS.update(cli_market.COMMANDS)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

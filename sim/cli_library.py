@@ -75,7 +75,31 @@ def cmd_list(args: argparse.Namespace) -> int:
         except ScenarioError as exc:
             description = "INVALID: " + str(exc).splitlines()[0]
         print(f"{name:<{width}}  {description}")
+    _list_markets(folder / MARKET_FOLDER)
     return 0
+
+
+MARKET_FOLDER = "market"
+"""Subfolder of market files (`tokenmaxx market FILE`), listed after the scenarios."""
+
+
+def _list_markets(folder: Path) -> None:
+    from sim.market.io import load_market
+
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        return
+    print(f"\nmarkets (tokenmaxx market {folder}/FILE):")
+    width = max(len(p.name) for p in files)
+    for path in files:
+        if "policies" not in read_scenario_file(path):
+            description = "(the organisation the market files' firms start from)"
+        else:
+            try:
+                description = " ".join(load_market(path).market.description.split()) or "(no description)"
+            except ScenarioError as exc:
+                description = "INVALID: " + str(exc).splitlines()[0]
+        print(f"  {path.name:<{width}}  {description}")
 
 
 def cmd_show(args: argparse.Namespace) -> int:

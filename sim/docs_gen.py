@@ -5,6 +5,7 @@
 - ``docs/cli.md`` from the argparse parser (:func:`sim.cli.build_parser`).
 - ``docs/sweep-spec.md`` from the sweep spec's pydantic models (:mod:`sim.sweep.spec`).
 - ``docs/data-dictionary.md`` from :mod:`sim.dictionary`: every output column, its unit and meaning.
+- ``docs/market-reference.md`` from the market schema (:mod:`sim.market.schema`).
 
 Regenerate all with ``python -m sim.docs_gen``; tests fail when the committed files differ.
 """
@@ -243,6 +244,10 @@ def _spec_rows(model: type[BaseModel], prefix: str) -> list[str]:
             kind = "one of the designs below (by `kind`)"
         elif name == "parameters":
             kind = "mapping key path to parameter"
+        elif _nested_model(field.annotation) is not None:
+            kind = "section (below)"
+        elif _list_model(field.annotation) is not None:
+            kind = "list of entries (below)"
         else:
             kind = type_name(field.annotation)
         default = "required" if field.is_required() else _cell("`" + render_value(field_default(field)) + "`")
@@ -286,6 +291,30 @@ def spec_layout() -> str:
     return "\n".join(line[4:] for line in block.splitlines())
 
 
+def market_reference() -> str:
+    """The market YAML reference as Markdown."""
+    from sim.market import schema
+
+    out = [HEADER.format(cmd=REGENERATE, origin="`sim/market/schema.py`"), "# Market YAML reference\n",
+           "A market file describes an industry of organisations (model brief 10.8): how many firms, the "
+           "organisation scenario they start from, the KPI policies they can run, and how investors, "
+           "imitation, the AI vendor and the correction work. `tokenmaxx market FILE` runs it; `--set key.path=value` "
+           "overrides any key; a market file may `extends:` another. Unknown keys are errors; every policy is "
+           "checked against the scenario schema (`docs/scenario-reference.md`) before a week runs. Examples: "
+           "`scenarios/market/`.\n",
+           "## Top level\n", SPEC_HEAD, *_spec_rows(schema.Market, ""), "",
+           "## `policies[]`\n", f"{_cell(schema.Policy.__doc__ or '')}\n", SPEC_HEAD,
+           *_spec_rows(schema.Policy, "policies[]."), ""]
+    for name in ("investors", "imitation", "vendor", "correction"):
+        model = schema.Market.model_fields[name].annotation
+        out += [f"## `{name}`\n", f"{_cell(model.__doc__ or '')}\n", SPEC_HEAD, *_spec_rows(model, f"{name}."), ""]
+    out += ["## What a market run writes\n",
+            "`results/market/<name>/`: `summary.json`, `industry.parquet`/`.csv` (one row per week), `firms.parquet` "
+            "(one row per firm and week), `events.json`, `market.yaml` (as validated), `metadata.json`, "
+            "`report.html` and `figures/`.\n"]
+    return "\n".join(out).rstrip() + "\n"
+
+
 def data_dictionary() -> str:
     from sim.dictionary import render_markdown
 
@@ -293,7 +322,8 @@ def data_dictionary() -> str:
 
 
 GENERATED = {SCENARIO_REFERENCE: scenario_reference, CLI_REFERENCE: cli_reference,
-             "sweep-spec.md": sweep_reference, "data-dictionary.md": data_dictionary}
+             "sweep-spec.md": sweep_reference, "data-dictionary.md": data_dictionary,
+             "market-reference.md": market_reference}
 
 
 def main(argv: list[str] | None = None) -> int:

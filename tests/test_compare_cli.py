@@ -76,12 +76,15 @@ def test_cli_check_validates_without_running(tmp_path, capsys):
 
 def test_cli_list_shows_every_library_file_on_one_line(capsys):
     assert main(["list", str(LIBRARY)]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
+    scenarios, _, markets = capsys.readouterr().out.strip().partition("\nmarkets (")
+    lines = scenarios.strip().splitlines()
     files = sorted(p.name for p in LIBRARY.glob("*.yaml"))
     files += sorted(f"experiments/{p.name}" for p in (LIBRARY / "experiments").glob("*.yaml"))
     assert len(lines) == len(files)
     assert all(line.startswith(name) for line, name in zip(lines, files))
-    assert all("INVALID" not in line for line in lines)
+    market_lines = markets.strip().splitlines()[1:]
+    assert [line.split()[0] for line in market_lines] == sorted(p.name for p in (LIBRARY / "market").glob("*.yaml"))
+    assert all("INVALID" not in line for line in lines + market_lines)
 
 
 def test_cli_show_prints_every_default_with_its_source(capsys):

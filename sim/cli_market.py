@@ -1,0 +1,43 @@
+"""`tokenmaxx market MARKET.yaml`: run an industry of organisations and write its report."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    market = commands.add_parser("market", help="run an industry of organisations (investors, imitation, vendor, "
+                                                 "correction) and write its report")
+    market.add_argument("market", help="market YAML file, e.g. scenarios/market/default.yaml")
+    market.add_argument("--seed", type=int, default=None, help="replace the market's seed")
+    market.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+        help="override one market value, e.g. --set investors.weight_reported=0.5 (repeatable)",
+    )
+    market.add_argument("--out", type=Path, default=None, help="output folder (default results/market/<name>/)")
+
+
+def cmd_market(args: argparse.Namespace) -> int:
+    from sim.market.output import write_market
+    from sim.market.report import headline_rows
+    from sim.market.run import run_market
+
+    started = time.perf_counter()
+    result = run_market(args.market, seed=args.seed, overrides=args.overrides)
+    wall = time.perf_counter() - started
+    out_dir = args.out or Path("results") / "market" / result.summary["name"]
+    write_market(result, out_dir, wall)
+    s = result.summary
+    print(f"market: {s['name']} ({s['firms']} firms of {s['employees_per_firm_mean']:,.0f} employees, {s['weeks']} weeks, "
+          f"seed {s['seed']})")
+    rows = headline_rows(s)
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"  {label:<{width}}  {value}")
+    print(f"\nwall time {wall:.1f} s; results in {out_dir}/; report: {out_dir / 'report.html'}")
+    return 0
+
+
+COMMANDS = {"market": cmd_market}

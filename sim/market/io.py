@@ -1,0 +1,118 @@
+"""Load a market file: validate it, resolve the organisation every firm starts from, and check each
+policy against the scenario schema, so that every mistake is a :class:`MarketError` naming the
+file, the key path and what is allowed, before a single week runs."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sim.market.schema import Market, Policy
+from sim.scenario.io import (
+    ScenarioError,
+    apply_changes,
+    describe_error,
+    load_scenario,
+    parse_override,
+    read_scenario_file,
+    set_path,
+)
+from sim.scenario.schema import Scenario
+
+
+class MarketError(ScenarioError):
+    """A market file that cannot be run, with a message meant for the person who wrote it."""
+
+
+@dataclass(frozen=True)
+class LoadedMarket:
+    """A validated market and the scenario of each policy (the firms' shared starting point with the
+    policy's keys set); `policy_keys` are the union of keys any policy sets, so switching policy
+    also restores keys the new policy leaves at the base value."""
+
+    market: Market
+    base: Scenario
+    scenarios: dict[str, Scenario]
+    policy_keys: tuple[str, ...]
+    origin: str
+
+    def changes_for(self, policy: str) -> dict[str, Any]:
+        """Key paths that turn any firm's policy into `policy` (values from the policy or the base)."""
+        return {path: _value_at(self.scenarios[policy], path) for path in self.policy_keys}
+
+
+def load_market(source: str | Path | dict[str, Any] | Market, overrides: list[str] | None = None,
+                base_dir: Path | None = None) -> LoadedMarket:
+    """Read, validate and check a market (YAML path, dict or Market) with `key.path=value` overrides."""
+    if isinstance(source, Market):
+        data, origin, root = source.model_dump(exclude_unset=True), "<market>", base_dir or Path.cwd()
+    elif isinstance(source, dict):
+        data, origin, root = copy.deepcopy(source), "<dict>", base_dir or Path.cwd()
+    else:
+        path = Path(source)
+        try:
+            data = read_scenario_file(path)  # `extends: other_market.yaml` works as in scenarios
+        except ScenarioError as exc:
+            raise MarketError(str(exc).replace("scenario file", "market file")) from None
+        data.setdefault("name", path.stem)
+        origin, root = str(path), base_dir or path.parent
+    for item in overrides or []:
+        keys, value = parse_override(item)
+        set_path(data, keys, value, origin=f"--set {item}")
+    market = validate_market(data, origin)
+    return resolve(market, origin, root)
+
+
+def validate_market(data: dict[str, Any], origin: str) -> Market:
+    try:
+        return Market.model_validate(data)
+    except ValidationError as exc:
+        lines = [describe_error(err, Market) for err in exc.errors()]
+        raise MarketError(f"{origin}: invalid market\n" + "\n".join(f"  - {line}" for line in lines)) from None
+
+
+def apply_market_changes(loaded: LoadedMarket, changes: dict[str, Any], origin: str) -> LoadedMarket:
+    """The market with key-path changes (a sweep point) applied and checked again."""
+    data = loaded.market.model_dump(exclude_unset=True)
+    for path, value in changes.items():
+        set_path(data, path.replace("__", ".").split("."), value, origin)
+    root = Path(loaded.origin).parent if loaded.origin not in ("<dict>", "<market>") else Path.cwd()
+    return resolve(validate_market(data, origin), loaded.origin, root, organisation=loaded.base)
+
+
+def resolve(market: Market, origin: str, root: Path, organisation: Scenario | None = None) -> LoadedMarket:
+    """The firms' starting scenario and each policy's scenario, every one validated."""
+    if organisation is None:
+        path = root / market.organisation
+        if not path.is_file():
+            raise MarketError(f"{origin}: organisation: no scenario file {path} (the path is relative to the market file)")
+        try:
+            organisation = load_scenario(path)
+        except ScenarioError as exc:
+            raise MarketError(f"{origin}: organisation: {exc}") from None
+    try:
+        base = apply_changes(organisation, {**market.organisation_set, "weeks": market.weeks},
+                             origin=f"{origin}: organisation_set")
+    except ScenarioError as exc:
+        raise MarketError(str(exc)) from None
+    scenarios = {p.name: _policy_scenario(base, p, i, origin) for i, p in enumerate(market.policies)}
+    keys = tuple(dict.fromkeys(path for p in market.policies for path in p.set))
+    return LoadedMarket(market, base, scenarios, keys, origin)
+
+
+def _policy_scenario(base: Scenario, policy: Policy, index: int, origin: str) -> Scenario:
+    try:
+        return apply_changes(base, dict(policy.set), origin=f"{origin}: policies.{index}.set ({policy.name})")
+    except ScenarioError as exc:
+        raise MarketError(str(exc)) from None
+
+
+def _value_at(scenario: Scenario, path: str) -> Any:
+    node: Any = scenario
+    for part in path.split("."):
+        node = getattr(node, part)
+    return node.model_dump(mode="json") if hasattr(node, "model_dump") else node

@@ -1,0 +1,200 @@
+"""The market model: its mechanisms' known answers, its invariants, the directions the issue asks
+for (a race to the bottom under investors who read reported figures; what stops it), determinism,
+the errors a market author sees, and the command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.market import MarketError, load_market, run_market
+from sim.market import correction as corrections
+from sim.market import imitation, investors, vendor
+from sim.market.model import WEEKS_PER_MONTH, initial_policies
+from sim.market.schema import Correction, Imitation, Investors
+from sim.scenario.io import read_scenario_file
+
+MARKETS = Path(__file__).resolve().parents[1] / "scenarios" / "market"
+SMALL = ["firms=12", "weeks=30", "organisation_set={organization.employees: 60}"]
+
+
+@pytest.fixture(scope="module")
+def default():
+    return run_market(MARKETS / "default.yaml")
+
+
+@pytest.fixture(scope="module")
+def small():
+    return run_market(MARKETS / "default.yaml", overrides=SMALL)
+
+
+# --- known answers of the mechanisms --------------------------------------------------------
+def test_investors_remember_with_the_given_half_life() -> None:
+    settings = Investors(memory_weeks=4.0)
+    credited = np.array([10.0])
+    for _ in range(4):
+        credited = investors.credit(credited, np.array([0.0]), np.array([0.0]), np.array([0.5]), settings)
+    assert credited[0] == pytest.approx(5.0)  # half the old value after one half-life
+
+
+def test_weight_on_reported_drops_after_the_correction_and_for_revealed_firms() -> None:
+    settings = Investors(weight_reported=0.8, weight_reported_after_correction=0.2)
+    revealed = np.array([False, True])
+    assert investors.weight_on_reported(settings, False, revealed).tolist() == [0.8, 0.0]
+    assert investors.weight_on_reported(settings, True, revealed).tolist() == [0.2, 0.0]
+    signal = investors.credit(None, np.array([10.0]), np.array([2.0]), np.array([0.8]), settings)
+    assert signal[0] == pytest.approx(0.8 * 10 + 0.2 * 2)
+
+
+def test_proportional_imitation_copies_with_probability_gap_over_scale() -> None:
+    n = 20_000
+    policy = np.r_[np.zeros(n // 2, int), np.ones(n // 2, int)]
+    credited = np.where(policy == 1, 3.0, 0.0)  # policy 1 is better by $3 per employee-week
+    rules = Imitation(review_share=1.0, vendor_influence=0.0, scale_usd_per_employee_week=10.0)
+    after = imitation.review(policy, credited, None, rules, np.random.default_rng(1))
+    worse = policy == 0
+    # a firm on policy 0 meets a policy-1 peer with probability ~1/2 and copies it with probability 0.3
+    switched = (after[worse] == 1).mean()
+    assert switched == pytest.approx(0.5 * 0.3, abs=4 * np.sqrt(0.15 * 0.85 / worse.sum()))
+    assert (after[~worse] == 1).all()  # nobody copies a worse peer
+
+
+def test_vendor_recommends_what_pays_it_most_and_prices_revenue_neutrally() -> None:
+    policy = np.array([0, 0, 1, 2])
+    paid = np.array([9.0, 11.0, 12.0, 3.0])
+    assert vendor.recommended_policy(policy, paid, 4) == 1  # policy 3 has no firm: never recommended
+    assert vendor.neutral_price_usd_per_action(1200.0, 400.0) == pytest.approx(3.0)
+    with pytest.raises(ValueError):
+        vendor.neutral_price_usd_per_action(10.0, 0.0)
+
+
+def test_correction_triggers_on_scandals_or_its_week() -> None:
+    rule = Correction(scandals_to_trigger=3)
+    assert not corrections.triggered(50, 2, rule) and corrections.triggered(50, 3, rule)
+    assert corrections.triggered(10, 0, Correction(week=10, scandals_to_trigger=None))
+    assert not corrections.triggered(500, 99, Correction(scandals_to_trigger=None))
+    revealed = np.array([True, True, False])
+    scandal = corrections.scandals(revealed, np.array([2.5, 1.2, 9.0]), np.array([0.5, 0.4, 0.0]), rule)
+    assert scandal.tolist() == [True, False, False]  # a gap of 2.0 > 1.0; 0.8 is not; unrevealed never
+
+
+def test_initial_policies_follow_the_shares_exactly() -> None:
+    found = initial_policies(np.array([0.3, 0.2, 0.5]), 50, np.random.default_rng(0))
+    assert np.bincount(found).tolist() == [15, 10, 25]
+
+
+# --- invariants -------------------------------------------------------------------------------
+def test_industry_totals_add_up(small) -> None:
+    industry, firms = small.industry, small.firms
+    per_week = firms.groupby("week")[["ai_spend_usd", "wasted_spend_usd", "co2_kg", "employees"]].sum()
+    np.testing.assert_allclose(industry.set_index("week")[per_week.columns], per_week, rtol=1e-12)
+    vendor_lines = industry[[f"vendor_{k}_usd" for k in vendor.REVENUE_LINES]].sum(axis=1)
+    np.testing.assert_allclose(vendor_lines, firms.groupby("week")[["licence_cost_usd", "usage_spend_usd"]].sum().sum(axis=1),
+                               rtol=1e-12)
+    counts = industry[[c for c in industry if c.startswith("firms_on_")]].sum(axis=1)
+    assert (counts == 12).all()
+    assert industry["gaming_share"].between(0, 1).all()
+
+
+def test_measurement_cost_is_the_policy_price_per_employee_week(small) -> None:
+    prices = {p.name: p.measurement_usd_per_employee_month for p in small.loaded.market.policies}
+    expected = small.firms["policy"].astype(str).map(prices) / WEEKS_PER_MONTH * small.firms["employees"]
+    np.testing.assert_allclose(small.firms["measurement_cost_usd"], expected)
+
+
+def test_switching_policy_restores_the_keys_the_new_policy_leaves_alone() -> None:
+    data = read_scenario_file(MARKETS / "default.yaml")
+    data["policies"][0]["set"] = {"kpi.regime": "tokens", "audit.rate": 0.2}
+    loaded = load_market(data, base_dir=MARKETS)
+    changes = loaded.changes_for("no_kpi")
+    assert changes["audit.rate"] == loaded.base.audit.rate and changes["kpi.regime"] == loaded.base.kpi.regime
+    assert changes["kpi.strength"] == 0.0
+
+
+def test_determinism_and_seeds(small) -> None:
+    again = run_market(MARKETS / "default.yaml", overrides=SMALL)
+    pd.testing.assert_frame_equal(small.industry, again.industry)
+    other = run_market(MARKETS / "default.yaml", seed=7, overrides=SMALL)
+    assert not small.firms["true_value_usd"].equals(other.firms["true_value_usd"])
+
+
+# --- the directions the issue asks for --------------------------------------------------------
+def test_investors_reading_reported_figures_drive_a_race_to_the_bottom(default) -> None:
+    s = default.summary
+    assert s["inflating_policies"] == ["tokens", "queries"]
+    assert s["inflating_share_peak"] >= s["inflating_share_start"] + 0.15
+    honest = run_market(MARKETS / "honest_investors.yaml").summary
+    assert honest["inflating_share_peak"] < s["inflating_share_peak"] - 0.1
+
+
+def test_honest_firms_are_valued_below_before_the_correction_and_above_after(default) -> None:
+    s = default.summary
+    assert s["correction_week"] is not None
+    assert s["credited_honest_before_usd"] < s["credited_inflating_before_usd"]
+    assert s["credited_honest_after_usd"] > s["credited_inflating_after_usd"]
+
+
+def test_value_based_pricing_and_corrections_shrink_the_race(default) -> None:
+    end = default.summary["inflating_share_end"]
+    priced = run_market(MARKETS / "value_pricing.yaml").summary
+    assert priced["price_usd_per_action"] > 0 and priced["inflating_share_end"] < end
+    never = run_market(MARKETS / "no_correction.yaml").summary
+    early = run_market(MARKETS / "early_audits.yaml").summary
+    assert never["correction_week"] is None and early["correction_week"] <= 26
+    assert early["inflating_share_end"] < end < never["inflating_share_end"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_directions_hold_for_other_seeds(seed: int) -> None:
+    s = run_market(MARKETS / "default.yaml", seed=seed).summary
+    never = run_market(MARKETS / "no_correction.yaml", seed=seed).summary
+    assert never["inflating_share_end"] > never["inflating_share_start"] + 0.1  # the race, left alone
+    assert s["inflating_share_end"] < never["inflating_share_end"]  # the correction shrinks it
+    assert s["credited_inflating_before_usd"] > s["credited_honest_before_usd"]
+    after = s["credited_by_policy_after_usd"]
+    best_honest = max(v for p, v in after.items() if p not in s["inflating_policies"])
+    assert best_honest > max(v for p, v in after.items() if p in s["inflating_policies"])
+    assert after["tokens"] < s["credited_honest_after_usd"]  # the most inflating policy falls below honest firms
+
+
+# --- errors and the command -------------------------------------------------------------------
+@pytest.mark.parametrize("overrides, needles", [
+    (["investors.weight_reportd=0.5"], ["investors.weight_reportd", "Did you mean 'weight_reported'"]),
+    (["investors.weight_reported=1.5"], ["investors.weight_reported", "less than or equal to 1"]),
+    (["policies=[{name: a, set: {kpi.regime: nonsense}, share: 1}]"], ["policies.0.set (a)", "kpi.regime"]),
+    (["policies=[{name: a, set: {pricing.usd_per_action: 1}, share: 1}]"], ["policies.0.set", "pricing is the vendor's"]),
+    (["organisation=missing.yaml"], ["organisation", "missing.yaml"]),
+    (["policies=[]"], ["policies"]),
+])
+def test_bad_markets_name_the_key_and_what_is_allowed(overrides, needles) -> None:
+    with pytest.raises(MarketError) as error:
+        load_market(MARKETS / "default.yaml", overrides)
+    for needle in needles:
+        assert needle in str(error.value)
+
+
+def test_command_writes_results_and_report(tmp_path, capsys) -> None:
+    out = tmp_path / "market"
+    assert main(["market", str(MARKETS / "default.yaml"), "--out", str(out), *sum((["--set", o] for o in SMALL), [])]) == 0
+    printed = capsys.readouterr().out
+    assert f"report: {out / 'report.html'}" in printed and "firms on inflating policies" in printed
+    for name in ("summary.json", "industry.parquet", "industry.csv", "firms.parquet", "events.json", "market.yaml",
+                 "metadata.json", "report.html", "figures/policy_shares.png", "figures/vendor_revenue.png"):
+        assert (out / name).is_file(), name
+    assert pd.read_parquet(out / "firms.parquet")["firm"].nunique() == 12
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count("<figure") == 5 and "What the numbers say" in html
+
+
+def test_command_errors_exit_2_without_a_traceback(tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("firms: 10\npolicies: [{name: a, set: {kpi.strength: 1}, share: 1}]\nbogus: 1\n")
+    assert main(["market", str(bad), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "bogus" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
