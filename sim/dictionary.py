@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Kind = Literal["summary", "weekly", "both", "sweep"]
+Kind = Literal["summary", "weekly", "both", "sweep", "market"]
 Dtype = Literal["float64", "int64", "string", "bool"]
 
 
@@ -26,7 +26,8 @@ class Column:
 
 
 def _columns() -> list[Column]:
-    both, weekly, summary, sweep = "both", "weekly", "summary", "sweep"
+    both, weekly, summary, sweep, market = "both", "weekly", "summary", "sweep", "market"
+    b = "bool"
     f, i, s = "float64", "int64", "string"
     return [
         # identity and configuration
@@ -137,6 +138,27 @@ def _columns() -> list[Column]:
         Column("replicate", sweep, i, "", "replicate of the point"),
         Column("status", sweep, s, "", "ok or failed"),
         Column("error", sweep, s, "", "why a failed run failed (null when ok)"),
+        # market tables (industry.parquet: one row per week; firms.parquet: one row per firm and week)
+        Column("firms", market, i, "firms", "organisations in the market"),
+        Column("firm", market, i, "", "firm number, 0 to firms - 1"),
+        Column("policy", market, s, "", "the KPI policy the firm runs this week (a name from the market file)"),
+        Column("firms_on_<policy>", market, i, "firms", "firms running that policy this week (one column per policy)"),
+        Column("inflating", market, b, "", "the firm's policy inflated ROI by at least 25 percentage points in the run"),
+        Column("revealed", market, b, "", "an outside audit has revealed the firm's true ROI"),
+        Column("measurement_cost_usd", market, f, "USD", "cost of measuring the KPI (policy price x employees)"),
+        Column("reported_gain_usd_per_employee_week", market, f, "USD per employee-week",
+               "reported value - AI spend - measurement cost, per employee"),
+        Column("true_gain_usd_per_employee_week", market, f, "USD per employee-week",
+               "true value - AI spend - measurement cost, per employee"),
+        Column("credited_gain_usd_per_employee_week", market, f, "USD per employee-week",
+               "what investors credit the firm (industry: the employee-weighted mean) with: reported and true gains, weighted and smoothed"),
+        Column("corrected", market, b, "", "the correction has come"),
+        Column("value_based_pricing", market, b, "", "the vendor bills per downstream action"),
+        Column("recommended_policy", market, s, "", "the policy the vendor recommends (after the last review)"),
+        Column("vendor_seats_usd", market, f, "USD", "vendor revenue from seat licences"),
+        Column("vendor_productive_usage_usd", market, f, "USD", "vendor usage revenue from genuine work"),
+        Column("vendor_performative_usage_usd", market, f, "USD", "vendor usage revenue from performative use"),
+        Column("vendor_unused_allowance_usd", market, f, "USD", "prepaid token allowance paid but not used"),
     ]
 
 
@@ -186,12 +208,15 @@ def render_markdown() -> str:
         "weeks. Counts are integers. ROI is a ratio in data files (1.0 = 100%). Sweep tables also hold one column "
         "per varied key path, named with double underscores (`kpi.strength` -> `kpi__strength`; the mapping is in "
         "the sweep's metadata.json and the Parquet schema metadata), and every summary column below, present for "
-        "failed runs too (null).",
+        "failed runs too (null). A market's `industry.parquet` (one row per week, totals over firms) and "
+        "`firms.parquet` (one row per firm and week) use the weekly names above for the same quantities, plus the "
+        "market columns at the end.",
         "",
         "| column | in | type | unit | meaning |",
         "|---|---|---|---|---|",
     ]
-    where = {"summary": "summary", "weekly": "weekly", "both": "summary, weekly", "sweep": "sweep table"}
+    where = {"summary": "summary", "weekly": "weekly", "both": "summary, weekly", "sweep": "sweep table",
+             "market": "market tables"}
     for c in DICTIONARY.values():
         lines.append(f"| `{c.name}` | {where[c.kind]} | {c.dtype} | {c.unit} | {c.meaning} |")
     return "\n".join(lines) + "\n"

@@ -198,3 +198,12 @@ def test_command_errors_exit_2_without_a_traceback(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert "bogus" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_every_market_column_is_in_the_data_dictionary(small) -> None:
+    from sim.dictionary import DICTIONARY
+
+    for frame in (small.industry, small.firms):
+        for column in frame.columns:
+            name = "firms_on_<policy>" if column.startswith("firms_on_") else column
+            assert name in DICTIONARY, column
