@@ -75,31 +75,44 @@ def cmd_list(args: argparse.Namespace) -> int:
         except ScenarioError as exc:
             description = "INVALID: " + str(exc).splitlines()[0]
         print(f"{name:<{width}}  {description}")
-    _list_markets(folder / MARKET_FOLDER)
+    _list_folder(folder / MARKET_FOLDER, "markets (tokenmaxx market {folder}/FILE)", _market_description)
+    _list_folder(folder / SWEEP_FOLDER, "sweeps (tokenmaxx sweep {folder}/FILE)", _sweep_description)
     return 0
 
 
 MARKET_FOLDER = "market"
 """Subfolder of market files (`tokenmaxx market FILE`), listed after the scenarios."""
+SWEEP_FOLDER = "sweeps"
+"""Subfolder of sweep files (`tokenmaxx sweep FILE`), listed last."""
 
 
-def _list_markets(folder: Path) -> None:
-    from sim.market.io import load_market
-
+def _list_folder(folder: Path, heading: str, describe) -> None:
+    """One line per YAML file of a library subfolder: its name and description (or why it is invalid)."""
     files = sorted(folder.glob("*.yaml"))
     if not files:
         return
-    print(f"\nmarkets (tokenmaxx market {folder}/FILE):")
+    print(f"\n{heading.format(folder=folder)}:")
     width = max(len(p.name) for p in files)
     for path in files:
-        if "policies" not in read_scenario_file(path):
-            description = "(the organisation the market files' firms start from)"
-        else:
-            try:
-                description = " ".join(load_market(path).market.description.split()) or "(no description)"
-            except ScenarioError as exc:
-                description = "INVALID: " + str(exc).splitlines()[0]
+        try:
+            description = " ".join(describe(path).split()) or "(no description)"
+        except ScenarioError as exc:
+            description = "INVALID: " + str(exc).splitlines()[0]
         print(f"  {path.name:<{width}}  {description}")
+
+
+def _market_description(path: Path) -> str:
+    from sim.market.io import load_market
+
+    if "policies" not in read_scenario_file(path):
+        return "(the organisation the market files' firms start from)"
+    return load_market(path).market.description
+
+
+def _sweep_description(path: Path) -> str:
+    from sim.sweep.spec import load_spec
+
+    return load_spec(path).spec.description
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -159,6 +159,30 @@ def _columns() -> list[Column]:
         Column("vendor_productive_usage_usd", market, f, "USD", "vendor usage revenue from genuine work"),
         Column("vendor_performative_usage_usd", market, f, "USD", "vendor usage revenue from performative use"),
         Column("vendor_unused_allowance_usd", market, f, "USD", "prepaid token allowance paid but not used"),
+        # a market's summary (summary.json of `tokenmaxx market`; one row per run in a market sweep)
+        Column("employees_per_firm_mean", market, f, "employees", "mean head-count of a firm"),
+        Column("inflating_policies", market, s, "", "policies whose dashboards overstated ROI by at least 25 points, comma-separated"),
+        Column("inflating_share_start", market, f, "share", "share of firms on inflating policies in week 1"),
+        Column("inflating_share_peak", market, f, "share", "highest weekly share of firms on inflating policies"),
+        Column("inflating_share_peak_week", market, i, "week", "week of that peak"),
+        Column("inflating_share_end", market, f, "share", "share of firms on inflating policies in the last week"),
+        Column("correction_week", market, i, "week", "week the correction came (null: it never came)"),
+        Column("scandals", market, i, "scandals", "outside audits that found ROI overstated by the scandal gap or more"),
+        Column("value_based_pricing_week", market, i, "week", "week the vendor moved to value-based pricing (null: never)"),
+        Column("price_usd_per_action", market, f, "USD per action", "the vendor's value-based price"),
+        Column("credited_honest_before_usd", market, f, "USD per employee-week",
+               "mean credited gain of firms on honest policies before the correction (whole run if none)"),
+        Column("credited_inflating_before_usd", market, f, "USD per employee-week",
+               "mean credited gain of firms on inflating policies before the correction (whole run if none)"),
+        Column("credited_honest_after_usd", market, f, "USD per employee-week",
+               "the same for honest policies, from one review period after the correction (null: no correction)"),
+        Column("credited_inflating_after_usd", market, f, "USD per employee-week",
+               "the same for inflating policies, from one review period after the correction (null: no correction)"),
+        Column("ai_spend_peak_week", market, i, "week", "week of the industry's highest weekly AI spend"),
+        Column("ai_spend_growth", market, f, "x", "peak weekly AI spend / week-1 AI spend"),
+        Column("ai_spend_end_vs_peak", market, f, "x", "last week's AI spend / peak weekly AI spend"),
+        Column("vendor_revenue_usd", market, f, "USD", "the vendor's revenue: seats, usage and unused allowance"),
+        Column("vendor_performative_usd", market, f, "USD", "vendor usage revenue from performative use over the run"),
     ]
 
 
@@ -169,6 +193,18 @@ SUMMARY = {n: c for n, c in DICTIONARY.items() if c.kind in ("summary", "both")}
 WEEKLY = {n: c for n, c in DICTIONARY.items() if c.kind in ("weekly", "both")}
 INTEGER_WEEKLY = tuple(n for n, c in WEEKLY.items() if c.dtype == "int64")
 INTEGER_SUMMARY = tuple(n for n, c in SUMMARY.items() if c.dtype == "int64")
+
+MARKET_SUMMARY_NAMES = (
+    "firms", "weeks", "employees_per_firm_mean", "inflating_policies", "inflating_share_start",
+    "inflating_share_peak", "inflating_share_peak_week", "inflating_share_end", "correction_week", "scandals",
+    "value_based_pricing_week", "price_usd_per_action", "credited_honest_before_usd",
+    "credited_inflating_before_usd", "credited_honest_after_usd", "credited_inflating_after_usd", "roi_reported",
+    "roi_true", "ai_spend_usd", "ai_spend_peak_week", "ai_spend_growth", "ai_spend_end_vs_peak",
+    "measurement_cost_usd", "wasted_spend_usd", "wasted_spend_share", "wasted_hours_cost_usd", "co2_kg",
+    "wasted_co2_kg", "vendor_revenue_usd", "vendor_performative_usd", "vendor_seats_usd", "gaming_share_mean",
+)
+"""The scalar values of a market's summary: a market sweep's metric columns."""
+MARKET_SUMMARY = {n: DICTIONARY[n] for n in MARKET_SUMMARY_NAMES}
 
 
 def design_column(path: str) -> str:

@@ -311,7 +311,15 @@ def market_reference() -> str:
     out += ["## What a market run writes\n",
             "`results/market/<name>/`: `summary.json`, `industry.parquet`/`.csv` (one row per week), `firms.parquet` "
             "(one row per firm and week), `events.json`, `market.yaml` (as validated), `metadata.json`, "
-            "`report.html` and `figures/`.\n"]
+            "`report.html` and `figures/`.\n",
+            "## Sweeping a market\n",
+            "A sweep file whose `base:` is a market file varies market keys (`docs/sweep-spec.md`): "
+            "`investors.weight_reported`, `correction.audit_share_per_review`, `firms`; a policy by name or position "
+            "(`policies.tokens.share`, `policies.0.set.kpi.strength`); a key every firm sets "
+            "(`organisation_set.organization.employees`). Each run is one market; its row holds the summary's "
+            "scalar values (`inflating_share_end`, `correction_week`, `roi_reported`, ...; units in "
+            "`docs/data-dictionary.md`), and `keep_timeseries` keeps the industry's weekly totals. Example: "
+            "`scenarios/sweeps/market_pressure.yaml`.\n"]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -82,9 +82,12 @@ def test_cli_list_shows_every_library_file_on_one_line(capsys):
     files += sorted(f"experiments/{p.name}" for p in (LIBRARY / "experiments").glob("*.yaml"))
     assert len(lines) == len(files)
     assert all(line.startswith(name) for line, name in zip(lines, files))
+    markets, _, sweeps = markets.partition("\nsweeps (")
     market_lines = markets.strip().splitlines()[1:]
+    sweep_lines = sweeps.strip().splitlines()[1:]
     assert [line.split()[0] for line in market_lines] == sorted(p.name for p in (LIBRARY / "market").glob("*.yaml"))
-    assert all("INVALID" not in line for line in lines + market_lines)
+    assert [line.split()[0] for line in sweep_lines] == sorted(p.name for p in (LIBRARY / "sweeps").glob("*.yaml"))
+    assert all("INVALID" not in line for line in lines + market_lines + sweep_lines)
 
 
 def test_cli_show_prints_every_default_with_its_source(capsys):

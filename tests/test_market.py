@@ -207,3 +207,61 @@ def test_every_market_column_is_in_the_data_dictionary(small) -> None:
         for column in frame.columns:
             name = "firms_on_<policy>" if column.startswith("firms_on_") else column
             assert name in DICTIONARY, column
+
+
+# --- sweeps over market keys ---------------------------------------------------------------
+
+def _market_sweep(**changes) -> dict:
+    spec = {
+        "name": "market_sweep", "base": "default.yaml", "replicates": 2, "seed": 3,
+        "fixed": {"firms": 6, "weeks": 26, "organisation_set.organization.employees": 40},
+        "parameters": {"investors.weight_reported": {"values": [0.2, 0.9]}}, "design": {"kind": "grid"},
+    }
+    return {**spec, **changes}
+
+
+def test_a_market_sweep_runs_each_point_as_run_market_would(tmp_path) -> None:
+    from sim.dictionary import MARKET_SUMMARY
+    from sim.market.io import apply_market_changes
+    from sim.market.run import summary_row
+    from sim.sweep import load_spec, run_sweep
+
+    loaded = load_spec(_market_sweep(), base_dir=MARKETS)
+    assert loaded.kind == "market" and loaded.base.market.firms == 6
+    outcome = run_sweep(loaded, executor="sequential", out=tmp_path / "sweep", progress=False)
+    table = outcome.table
+    assert len(table) == 4 and (table["status"] == "ok").all()
+    assert set(MARKET_SUMMARY) <= set(table.columns)
+    assert table["scandals"].dtype == "int64" and table["inflating_policies"].notna().all()
+    assert (tmp_path / "sweep" / "base_market.yaml").is_file() and (tmp_path / "sweep" / "base_scenario.yaml").is_file()
+    from sim.sweep.report import write_report
+
+    page = write_report(tmp_path / "sweep")[0].read_text(encoding="utf-8")
+    assert "runs of markets like default.yaml" in page and "firms on inflating KPIs at the end (%)" in page
+    assert "The share of firms on inflating KPI policies at the end is lowest" in page
+    row = table.iloc[3]  # weight 0.9, replicate 1
+    market = apply_market_changes(loaded.base, {"investors.weight_reported": 0.9}, origin="test")
+    expected = summary_row(run_market(market, seed=int(row["seed"])).summary)
+    for name, value in expected.items():
+        if value is None or (isinstance(value, float) and value != value):
+            assert pd.isna(row[name]), name
+        elif isinstance(value, str):
+            assert row[name] == value, name
+        else:
+            assert row[name] == pytest.approx(value, rel=1e-12), name
+
+
+def test_market_sweeps_reach_policies_by_name_and_refuse_unknown_keys() -> None:
+    from sim.sweep import SweepError, load_spec
+
+    loaded = load_spec(_market_sweep(parameters={"policies.tokens.share": {"values": [0.0, 0.6]},
+                                                 "policies.0.set.kpi.strength": {"values": [0.5, 1.5]}}),
+                       base_dir=MARKETS)
+    point = loaded.apply({"policies.tokens.share": 0.6, "policies.0.set.kpi.strength": 1.5}, origin="test")
+    assert point.market.policies[0].share == 0.6 and point.scenarios["tokens"].kpi.strength == 1.5
+    with pytest.raises(SweepError, match="investors.*weight_reportd"):
+        load_spec(_market_sweep(parameters={"investors.weight_reportd": {"values": [0.1, 0.2]}}), base_dir=MARKETS)
+    with pytest.raises(SweepError, match="no such policy.*tokens, queries"):
+        load_spec(_market_sweep(parameters={"policies.bogus.share": {"values": [0.1, 0.2]}}), base_dir=MARKETS)
+    with pytest.raises(SweepError, match="weight_reported"):
+        load_spec(_market_sweep(parameters={"investors.weight_reported": {"values": [0.2, 1.5]}}), base_dir=MARKETS)

@@ -76,12 +76,38 @@ def validate_market(data: dict[str, Any], origin: str) -> Market:
 
 
 def apply_market_changes(loaded: LoadedMarket, changes: dict[str, Any], origin: str) -> LoadedMarket:
-    """The market with key-path changes (a sweep point) applied and checked again."""
+    """The market with key-path changes (a sweep point) applied and checked again. Besides the market's
+    own keys (`investors.weight_reported`), a path may reach a policy by name or position
+    (`policies.tokens.share`, `policies.0.set.kpi.strength`) and a key every firm sets
+    (`organisation_set.organization.employees`)."""
     data = loaded.market.model_dump(exclude_unset=True)
     for path, value in changes.items():
-        set_path(data, path.replace("__", ".").split("."), value, origin)
+        set_market_path(data, path.replace("__", ".").split("."), value, origin)
     root = Path(loaded.origin).parent if loaded.origin not in ("<dict>", "<market>") else Path.cwd()
     return resolve(validate_market(data, origin), loaded.origin, root, organisation=loaded.base)
+
+
+def set_market_path(data: dict[str, Any], parts: list[str], value: Any, origin: str) -> None:
+    """Set one key path in a market's data; the scenario key paths inside `organisation_set` and a
+    policy's `set` stay whole (`organization.employees`)."""
+    if parts[0] == "organisation_set" and len(parts) > 1:
+        data.setdefault("organisation_set", {})[".".join(parts[1:])] = value
+        return
+    if parts[0] == "policies" and len(parts) > 2:
+        policies = data.get("policies", [])
+        names = [p.get("name") for p in policies]
+        key = parts[1]
+        index = names.index(key) if key in names else int(key) if key.isdigit() else None
+        if index is None or index >= len(policies):
+            raise MarketError(f"{origin}: policies.{key}: no such policy; the market's policies are "
+                              f"{', '.join(map(str, names))} (or 0 to {len(policies) - 1} by position)")
+        policy = policies[index]
+        if parts[2] == "set" and len(parts) > 3:
+            policy.setdefault("set", {})[".".join(parts[3:])] = value
+        else:
+            set_path(policy, parts[2:], value, origin)
+        return
+    set_path(data, parts, value, origin)
 
 
 def resolve(market: Market, origin: str, root: Path, organisation: Scenario | None = None) -> LoadedMarket:

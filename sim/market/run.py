@@ -144,6 +144,7 @@ def summarise(model: MarketModel, industry: pd.DataFrame, firms: pd.DataFrame, i
         "ai_spend_end_vs_peak": float(industry["ai_spend_usd"].iloc[-1] / industry["ai_spend_usd"].max()),
         "measurement_cost_usd": float(industry["measurement_cost_usd"].sum()),
         "wasted_spend_usd": float(industry["wasted_spend_usd"].sum()),
+        "wasted_spend_share": float(industry["wasted_spend_usd"].sum() / industry["ai_spend_usd"].sum()),
         "wasted_hours_cost_usd": float(industry["wasted_hours_cost_usd"].sum()),
         "co2_kg": float(industry["co2_kg"].sum()),
         "wasted_co2_kg": float(industry["wasted_co2_kg"].sum()),
@@ -153,6 +154,15 @@ def summarise(model: MarketModel, industry: pd.DataFrame, firms: pd.DataFrame, i
         "gaming_share_mean": float(np.average(industry["gaming_share"], weights=industry["employees"])),
         "policy_shares_end": {p: int(industry[f"firms_on_{p}"].iloc[-1]) for p in model.policy_names},
     }
+
+
+def summary_row(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary's scalar values (the data dictionary's MARKET_SUMMARY), one row of a market sweep."""
+    from sim.dictionary import MARKET_SUMMARY
+
+    row = {name: summary[name] for name in MARKET_SUMMARY}
+    row["inflating_policies"] = ",".join(summary["inflating_policies"])
+    return row
 
 
 def _mean(frame: pd.DataFrame, column: str) -> float:

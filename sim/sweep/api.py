@@ -23,7 +23,7 @@ from sim.sweep.executors import make_executor
 from sim.sweep.samplers import sample
 from sim.sweep.spec import LoadedSpec, load_spec
 from sim.sweep.storage import SweepStore
-from sim.sweep.tasks import Evaluate, RunTask, build_tasks, declared_columns, execute, simulate
+from sim.sweep.tasks import Evaluate, RunTask, build_tasks, declared_columns, default_evaluate, execute
 
 
 @dataclass(frozen=True)
@@ -81,14 +81,16 @@ def run_sweep(
     fresh: bool = False,
     retry_failed: bool = False,
     progress: bool = True,
-    evaluate: Evaluate = simulate,
+    evaluate: Evaluate | None = None,
 ) -> SweepOutcome:
     """Run every missing run of a sweep and write the tidy table; safe to call again to resume.
 
     `evaluate(scenario, seed) -> (summary, timeseries)` replaces the simulation (for tests and
-    other models); it must be importable by workers when the executor is not sequential.
+    other models); by default it is the organisation model, or the market model when the sweep's
+    base is a market file. Notebook-defined functions reach process workers by cloudpickle.
     """
     loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
+    evaluate = evaluate if evaluate is not None else default_evaluate(loaded)
     design = sample(loaded.spec)
     tasks = build_tasks(loaded, design)
     store = SweepStore(Path(out) if out is not None else Path("results") / loaded.spec.name)

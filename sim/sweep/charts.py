@@ -31,10 +31,13 @@ LABELS = {
     "gaming_share_mean": "employee-weeks gaming (%)",
     "value_overstatement": "reported / true value (x)",
     "kpi_inflation": "KPI inflation (reported / genuine KPI, x)",
+    "inflating_share_end": "firms on inflating KPIs at the end (%)",
+    "inflating_share_peak": "firms on inflating KPIs at the peak (%)",
 }
 FONT_PT = 10
 PERCENT_METRICS = frozenset(
-    {"roi_inflation", "wasted_spend_share", "roi_true", "roi_reported", "performative_share", "gaming_share_mean"}
+    {"roi_inflation", "wasted_spend_share", "roi_true", "roi_reported", "performative_share", "gaming_share_mean",
+     "inflating_share_end", "inflating_share_peak"}
 )
 """Ratios shown in % (data files keep the ratio: ROI 1.0 = 100%)."""
 

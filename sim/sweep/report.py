@@ -22,9 +22,11 @@ from sim.output import atomic_write, atomic_write_text
 from sim.sweep.results import read_sweep
 from sim.sweep.spec import SweepError, SweepSpec
 
-HEATMAP_METRICS = ("roi_inflation", "gaming_share_mean", "wasted_spend_share")
-LINE_METRICS = ("roi_inflation", "gaming_share_mean", "wasted_spend_share", "roi_true")
-SENSITIVITY_METRICS = ("roi_inflation", "gaming_share_mean", "wasted_spend_share", "roi_true")
+MARKET_METRICS = ("inflating_share_end", "inflating_share_peak")
+"""A market sweep's own headline metrics (charted first when present)."""
+HEATMAP_METRICS = (*MARKET_METRICS, "roi_inflation", "gaming_share_mean", "wasted_spend_share")
+LINE_METRICS = (*MARKET_METRICS, "roi_inflation", "gaming_share_mean", "wasted_spend_share", "roi_true")
+SENSITIVITY_METRICS = (*MARKET_METRICS, "roi_inflation", "gaming_share_mean", "wasted_spend_share", "roi_true")
 REPORT_NAME = "index.html"
 FIGURE_DIR = "figures"
 FIGURE_FORMATS = ("png", "svg")
@@ -105,8 +107,10 @@ def write_report(sweep_dir: str | Path, out: Path | None = None) -> list[Path]:
          "points.csv: each metric's mean and replicate confidence interval per combination of parameters",
          *(["sensitivity.csv: the indices above"] if sensitivity is not None else []),
          f"{FIGURE_DIR}/: every figure as PNG and SVG"], "working")))
+    market = "inflating_share_end" in table
+    base = f"markets like {spec.base} (each run is a whole industry)" if market else f"the base scenario {spec.base}"
     lead = (spec.description.strip() or f"Sweep {spec.name}.") + (
-        f" {len(table):,} runs of the base scenario {spec.base}; ROI figures are in %, money in $.")
+        f" {len(table):,} runs of {base}; ROI figures are in %, money in $.")
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     html = page(f"Sweep report: {spec.name}", lead, sections, f"tokenmaxx report {sweep_dir}; generated {stamp}.")
     atomic_write_text(out / REPORT_NAME, html)
@@ -179,10 +183,19 @@ def _setup_rows(spec: SweepSpec, table: pd.DataFrame, failed: int) -> list[list[
 
 
 SENTENCE_NAMES = {
+    "inflating_share_end": ("The share of firms on inflating KPI policies at the end", lambda v: f"{v:.0%}"),
     "roi_inflation": ("ROI inflation (reported minus true ROI)", lambda v: f"{round(100 * v) + 0:,} percentage points"),
     "gaming_share_mean": ("The share of employee-weeks spent gaming", lambda v: f"{v:.1%}"),
-    "wasted_spend_share": ("The share of AI spend wasted on performative use", lambda v: f"{v:.1%}"),
+    "wasted_spend_share": ("The share of AI spend wasted on performative use", lambda v: _share(v)),
+    "wasted_hours_cost_usd": ("The pay for hours spent gaming (industry total)", lambda v: f"${v / 1e6:,.1f}M"),
 }
+MARKET_ONLY = ("inflating_share_end", "wasted_hours_cost_usd")
+"""Sentences only a market sweep gets (an organisation's wasted hours are in its own report)."""
+
+
+def _share(value: float) -> str:
+    """A share in %, with two decimals when under 1% (so 0.21% and 0.24% do not both read 0.2%)."""
+    return f"{value:.2%}" if abs(value) < 0.01 else f"{value:.1%}"
 
 
 def _findings(spec: SweepSpec, ok: pd.DataFrame, params: list[str], wage: float | None) -> list[str]:
@@ -191,8 +204,9 @@ def _findings(spec: SweepSpec, ok: pd.DataFrame, params: list[str], wage: float 
         return ["No parameter varied across successful runs."]
     by = params if spec.design.kind in ("grid", "list") else None
     out = []
+    market = "inflating_share_end" in ok
     for metric, (name, shown) in SENTENCE_NAMES.items():
-        if metric not in ok:
+        if metric not in ok or (metric in MARKET_ONLY and not market):
             continue
         if by is None:
             corr = ok[params].corrwith(ok[metric], method="spearman").dropna()

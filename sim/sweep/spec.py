@@ -1,8 +1,9 @@
 """The sweep specification: what to vary, how to sample it, how often to repeat it.
 
 A sweep YAML is validated once, here, with pydantic models that forbid unknown keys; every
-varied key path is checked against the scenario schema before a single run starts. Mistakes
-raise :class:`SweepError` naming the file, the key path and what is allowed.
+varied key path is checked against the scenario schema (or, when the base is a market file, the
+market schema) before a single run starts. Mistakes raise :class:`SweepError` naming the file, the
+key path and what is allowed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.scenario.io import ScenarioError, apply_changes, describe_error, load_scenario, read_yaml
+from sim.market.io import LoadedMarket, apply_market_changes, load_market
+from sim.scenario.io import (
+    ScenarioError,
+    apply_changes,
+    describe_error,
+    load_scenario,
+    read_scenario_file,
+    read_yaml,
+)
 from sim.scenario.schema import Scenario
 
 RESERVED_KEYS = ("seed", "name")
@@ -112,11 +121,13 @@ class SweepSpec(_Strict):
     """Short name; results go to results/<name>/."""
     description: str = ""
     base: str
-    """Base scenario YAML, relative to the sweep file."""
+    """Base scenario YAML, relative to the sweep file; or a market file (one with `policies:`, see
+    scenarios/market/), whose key paths (e.g. investors.weight_reported, firms) are then varied."""
     fixed: dict[str, Any] = Field(default_factory=dict)
     """Key paths set the same for every run, e.g. {organization.employees: 200}."""
     parameters: dict[str, Parameter] = Field(default_factory=dict)
-    """Varied key paths (e.g. kpi.strength) and their values or ranges."""
+    """Varied key paths (e.g. kpi.strength, or investors.weight_reported for a market) and their values
+    or ranges."""
     design: Design
     """How points are chosen: grid, list, latin_hypercube, sobol or morris."""
     replicates: int = Field(1, ge=1)
@@ -156,18 +167,37 @@ class SweepSpec(_Strict):
 
 @dataclass(frozen=True)
 class LoadedSpec:
-    """A validated sweep: its spec, the resolved base scenario and where it came from."""
+    """A validated sweep: its spec, the resolved base (a scenario, or a market) and where it came from."""
 
     spec: SweepSpec
-    base: Scenario
+    base: Scenario | LoadedMarket
     origin: str
+
+    @property
+    def kind(self) -> str:
+        """What each run simulates: "organisation" (a scenario) or "market"."""
+        return "market" if isinstance(self.base, LoadedMarket) else "organisation"
 
     @property
     def digest(self) -> str:
         """Hash of everything that decides the runs' numbers: the spec and the resolved base."""
-        payload = {"spec": self.spec.model_dump(mode="json"), "base": self.base.model_dump(mode="json")}
+        if isinstance(self.base, LoadedMarket):
+            base = {"market": self.base.market.model_dump(mode="json"),
+                    "organisation": self.base.base.model_dump(mode="json")}
+        else:
+            base = self.base.model_dump(mode="json")
+        payload = {"spec": self.spec.model_dump(mode="json"), "base": base}
         text = json.dumps(payload, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def apply(self, changes: dict[str, Any], origin: str) -> Scenario | LoadedMarket:
+        """The base with key-path changes applied and validated (SweepError on a mistake)."""
+        try:
+            if isinstance(self.base, LoadedMarket):
+                return apply_market_changes(self.base, changes, origin=origin)
+            return apply_changes(self.base, changes, origin=origin)
+        except ScenarioError as exc:
+            raise SweepError(str(exc)) from None
 
 
 def load_spec(source: str | Path | dict[str, Any], base_dir: Path | None = None) -> LoadedSpec:
@@ -189,33 +219,34 @@ def load_spec(source: str | Path | dict[str, Any], base_dir: Path | None = None)
         raise SweepError(f"{origin}: invalid sweep\n" + "\n".join(f"  - {line}" for line in lines)) from None
     base_path = root / spec.base
     if not base_path.is_file():
-        raise SweepError(f"{origin}: base: no scenario file {base_path} (the path is relative to the sweep file)")
+        raise SweepError(f"{origin}: base: no scenario or market file {base_path} (the path is relative to the "
+                         "sweep file)")
     try:
-        base = load_scenario(base_path)
-        base = apply_changes(base, {**spec.fixed, "name": spec.name}, origin=f"{origin}: fixed")
+        unfixed = load_market(base_path) if is_market_file(base_path) else load_scenario(base_path)
     except ScenarioError as exc:
         raise SweepError(str(exc)) from None
-    check_key_paths(spec, base, origin)
-    return LoadedSpec(spec, base, origin)
+    base = LoadedSpec(spec, unfixed, origin).apply({**spec.fixed, "name": spec.name}, origin=f"{origin}: fixed")
+    loaded = LoadedSpec(spec, base, origin)
+    check_key_paths(loaded)
+    return loaded
 
 
-def check_key_paths(spec: SweepSpec, base: Scenario, origin: str) -> None:
-    """Fail at once on a key path the scenario schema lacks, one the sweep sets, or a value out of range."""
+def is_market_file(path: Path) -> bool:
+    """A market file is one with `policies:` at its top level (after `extends`)."""
+    return "policies" in read_scenario_file(path)
+
+
+def check_key_paths(loaded: LoadedSpec) -> None:
+    """Fail at once on a key path the schema lacks, one the sweep sets, or a value out of range."""
+    spec, origin = loaded.spec, loaded.origin
     for path in [*spec.fixed, *spec.varied]:
         if path in RESERVED_KEYS:
             raise SweepError(f"{origin}: '{path}' is set by the sweep itself (use replicates and the sweep's seed)")
     if spec.design.kind == "list":
         for i, point in enumerate(spec.design.points):
-            _try(base, point, f"{origin}: design.points.{i}")
+            loaded.apply(point, f"{origin}: design.points.{i}")
         return
     for path, param in spec.parameters.items():
         probes = param.values if param.values is not None else [param.low, param.high]
         for value in probes:
-            _try(base, {path: int(round(value)) if param.integer else value}, f"{origin}: parameters.{path}={value!r}")
-
-
-def _try(base: Scenario, changes: dict[str, Any], origin: str) -> None:
-    try:
-        apply_changes(base, changes, origin=origin)
-    except ScenarioError as exc:
-        raise SweepError(str(exc)) from None
+            loaded.apply({path: int(round(value)) if param.integer else value}, f"{origin}: parameters.{path}={value!r}")

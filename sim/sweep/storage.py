@@ -4,6 +4,7 @@ Layout of ``results/<sweep>/``::
 
     metadata.json          spec, its hash, versions, sessions (start/end, runs done and failed)
     spec.yaml              the sweep spec as validated; base_scenario.yaml the resolved base
+                           (a market sweep: base_market.yaml, and the firms' scenario as base_scenario.yaml)
     design.csv             one row per point: the sampled values (before rounding)
     runs/run-000123.parquet          one row per finished run (written at once)
     timeseries/run-000123.parquet    its weekly series, when kept (written before the run part)
@@ -135,7 +136,12 @@ class SweepStore:
         for stale in self.runs_dir.glob(".run-*.tmp"):  # left by a run killed while writing
             stale.unlink(missing_ok=True)
         atomic_write_text(self.root / "spec.yaml", yaml.safe_dump(loaded.spec.model_dump(mode="json"), sort_keys=False))
-        atomic_write_text(self.root / "base_scenario.yaml", dump_yaml(loaded.base))
+        if loaded.kind == "market":  # the market as resolved, and the scenario every firm starts from
+            market = loaded.base.market.model_dump(mode="json", exclude_unset=True)
+            atomic_write_text(self.root / "base_market.yaml", yaml.safe_dump(market, sort_keys=False))
+            atomic_write_text(self.root / "base_scenario.yaml", dump_yaml(loaded.base.base))
+        else:
+            atomic_write_text(self.root / "base_scenario.yaml", dump_yaml(loaded.base))
         atomic_write(self.root / "design.csv", lambda p: design.to_csv(p))
 
     def clear(self) -> None:

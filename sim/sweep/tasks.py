@@ -13,14 +13,14 @@ from typing import Any
 
 import pandas as pd
 
-from sim.dictionary import SUMMARY, design_column
-from sim.scenario.io import ScenarioError, apply_changes
+from sim.dictionary import MARKET_SUMMARY, SUMMARY, design_column
+from sim.market.io import LoadedMarket
 from sim.scenario.schema import Scenario
 from sim.sweep.samplers import point_values, run_seeds
-from sim.sweep.spec import LoadedSpec, SweepError
+from sim.sweep.spec import LoadedSpec
 
-Evaluate = Callable[[Scenario, int], tuple[dict[str, Any], pd.DataFrame | None]]
-"""(scenario, seed) -> (summary metrics, weekly time series or None)."""
+Evaluate = Callable[[Any, int], tuple[dict[str, Any], pd.DataFrame | None]]
+"""(scenario or loaded market, seed) -> (summary metrics, weekly time series or None)."""
 
 MAX_ERROR_CHARS = 2_000
 
@@ -32,7 +32,7 @@ class RunTask:
     replicate: int
     seed: int
     values: dict[str, Any]
-    scenario: Scenario = field(repr=False)
+    scenario: Scenario | LoadedMarket = field(repr=False)
     keep_timeseries: bool = False
 
 
@@ -45,6 +45,23 @@ def simulate(scenario: Scenario, seed: int) -> tuple[dict[str, Any], pd.DataFram
 
 
 simulate.columns = {name: column.dtype for name, column in SUMMARY.items() if name != "name"}  # type: ignore[attr-defined]
+
+
+def simulate_market(loaded: LoadedMarket, seed: int) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The evaluation of a market sweep: :func:`sim.market.run_market`'s summary (its scalar values)
+    and the industry's weekly totals."""
+    from sim.market.run import run_market, summary_row
+
+    result = run_market(loaded, seed=seed)
+    return summary_row(result.summary), result.industry
+
+
+simulate_market.columns = {name: column.dtype for name, column in MARKET_SUMMARY.items()}  # type: ignore[attr-defined]
+
+
+def default_evaluate(loaded: LoadedSpec) -> Evaluate:
+    """The evaluation a sweep runs unless told otherwise: the organisation model or the market."""
+    return simulate_market if loaded.kind == "market" else simulate
 
 
 def declared_columns(evaluate: Evaluate) -> dict[str, str] | None:
@@ -82,10 +99,7 @@ def build_tasks(loaded: LoadedSpec, design: pd.DataFrame) -> list[RunTask]:
     tasks = []
     for point, row in design.iterrows():
         values = point_values(spec, row)
-        try:
-            scenario = apply_changes(loaded.base, values, origin=f"{loaded.origin}: point {point} {values}")
-        except ScenarioError as exc:
-            raise SweepError(str(exc)) from None
+        scenario = loaded.apply(values, origin=f"{loaded.origin}: point {point} {values}")
         for replicate in range(spec.replicates):
             index = int(point) * spec.replicates + replicate
             tasks.append(
