@@ -30,6 +30,8 @@ SENSITIVITY_METRICS = (*MARKET_METRICS, "roi_inflation", "gaming_share_mean", "w
 REPORT_NAME = "index.html"
 FIGURE_DIR = "figures"
 FIGURE_FORMATS = ("png", "svg")
+SAVED_DPI = 200
+"""Resolution of the PNG files beside the page (print quality; the page embeds them at screen size)."""
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,7 @@ def write_report(sweep_dir: str | Path, out: Path | None = None) -> list[Path]:
         png = png_bytes(chart.figure)
         for fmt in FIGURE_FORMATS:
             path = out / FIGURE_DIR / f"{chart.name}.{fmt}"
-            if fmt == "png":
-                atomic_write(path, lambda p, data=png: p.write_bytes(data))
-            else:
-                atomic_write(path, lambda p, fig=chart.figure, f=fmt: fig.savefig(p, format=f))
+            atomic_write(path, lambda p, fig=chart.figure, f=fmt: fig.savefig(p, format=f, dpi=SAVED_DPI))
             written.append(path)
         figures_html.append(figure_html(chart.name, png, chart.caption, formats=FIGURE_FORMATS))
         charts.plt.close(chart.figure)
