@@ -104,22 +104,36 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a full disk, a read-only or vanished folder: one line, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}cannot write or read ({exc.strerror or exc}); results written so far are kept",
+              file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         sys.stderr.close()
         return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.output import write_run
+    from sim.output import check_out_dir, folder_name, publish_folder, write_run
     from sim.report import write_run_report
-    from sim.runner import run
+    from sim.runner import check_seed, run
+    from sim.scenario.io import load_scenario
 
+    scenario = load_scenario(args.scenario, args.overrides)
+    if args.seed is not None:
+        check_seed(args.seed)
+    out_dir = args.out or Path("results") / folder_name(scenario.name, "scenario")
+    check_out_dir(out_dir)  # before the run, not after it
     started = time.perf_counter()
-    result = run(args.scenario, seed=args.seed, overrides=args.overrides)
+    result = run(scenario, seed=args.seed)
     wall = time.perf_counter() - started
-    out_dir = args.out or Path("results") / result.scenario.name
-    write_run(result, out_dir, wall)
-    write_run_report(result, out_dir)
+
+    def write(folder: Path) -> None:
+        write_run(result, folder, wall)
+        write_run_report(result, folder)
+
+    publish_folder(out_dir, write)
     print(format_summary(result.summary, result.scenario))
     print(f"\nwall time {wall:.2f} s; results in {out_dir}/; report: {out_dir / 'report.html'}")
     return 0

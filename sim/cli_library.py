@@ -16,6 +16,7 @@ from sim.scenario.sources import SOURCES
 DEFAULT_LIBRARY = Path("scenarios")
 DEFAULT_REPLICATES = 5
 DEFAULT_ROOT_SEED = 0
+MAX_REPLICATES = 10_000
 
 
 def add_parsers(commands: Any) -> None:
@@ -163,18 +164,28 @@ def _leaf_paths(data: dict[str, Any], prefix: str = "") -> set[str]:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.compare import compare, format_table
-    from sim.output import atomic_write
+    from sim.output import atomic_write, check_out_dir, folder_name, publish_folder
     from sim.report import write_comparison_report
 
     if len(args.scenarios) < 2:
         raise ScenarioError("compare needs at least two scenario files")
     if args.replicates < 1:
         raise ScenarioError(f"--replicates {args.replicates}: must be at least 1")
+    if args.replicates > MAX_REPLICATES:
+        raise ScenarioError(f"--replicates {args.replicates}: at most {MAX_REPLICATES:,}")
+    if not 0 <= args.seed <= 2**63 - 1:
+        raise ScenarioError(f"--seed {args.seed}: expected a whole number from 0 to {2**63 - 1}")
+    names = [load_scenario(path, args.overrides).name for path in args.scenarios]  # every file checked first
+    out_dir = args.out or Path("results") / folder_name("compare-" + "-".join(folder_name(n, "scenario") for n in names))
+    check_out_dir(out_dir)
     started = time.perf_counter()
     comparison = compare(args.scenarios, args.replicates, args.seed, args.overrides)
-    out_dir = args.out or Path("results") / ("compare-" + "-".join(comparison.scenarios))
-    atomic_write(out_dir / "summaries.csv", lambda p: comparison.summaries.to_csv(p, index=False))
-    write_comparison_report(comparison, out_dir)
+
+    def write(folder: Path) -> None:
+        atomic_write(folder / "summaries.csv", lambda p: comparison.summaries.to_csv(p, index=False))
+        write_comparison_report(comparison, folder)
+
+    publish_folder(out_dir, write)
     wall = time.perf_counter() - started
     print(f"{args.replicates} replicates per scenario, mean [95% interval]\n")
     print(format_table(comparison))

@@ -20,15 +20,22 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def cmd_market(args: argparse.Namespace) -> int:
+    from sim.market.io import load_market
     from sim.market.output import write_market
     from sim.market.report import headline_rows
     from sim.market.run import run_market
+    from sim.output import check_out_dir, folder_name, publish_folder
+    from sim.runner import check_seed
 
+    loaded = load_market(args.market, args.overrides)
+    if args.seed is not None:
+        check_seed(args.seed)
+    out_dir = args.out or Path("results") / "market" / folder_name(loaded.market.name, "market")
+    check_out_dir(out_dir)
     started = time.perf_counter()
-    result = run_market(args.market, seed=args.seed, overrides=args.overrides)
+    result = run_market(loaded, seed=args.seed)
     wall = time.perf_counter() - started
-    out_dir = args.out or Path("results") / "market" / result.summary["name"]
-    write_market(result, out_dir, wall)
+    publish_folder(out_dir, lambda folder: write_market(result, folder, wall))
     s = result.summary
     print(f"market: {s['name']} ({s['firms']} firms of {s['employees_per_firm_mean']:,.0f} employees, {s['weeks']} weeks, "
           f"seed {s['seed']})")

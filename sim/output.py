@@ -1,19 +1,26 @@
-"""Write a run's results to a folder, every file atomically (temporary file, then rename)."""
+"""Write a run's results to a folder, every file atomically (temporary file, then rename), and
+the whole folder at once (temporary folder, then swapped in): a run killed midway leaves the
+previous results whole, never a folder mixing two runs. Names are labels, never paths:
+:func:`folder_name` turns one into a single safe folder name."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
+import re
+import shutil
 import subprocess
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sim.dictionary import write_parquet
 from sim.runner import RunResult, clean_for_json
-from sim.scenario.io import dump_yaml
+from sim.scenario.io import ScenarioError, dump_yaml
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -28,6 +35,93 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+MAX_FOLDER_NAME = 80
+RESULT_MARKERS = ("metadata.json", "summaries.csv")
+"""A folder holding one of these was written by tokenmaxx, and may be replaced by a new run."""
+
+
+class OutputError(ScenarioError):
+    """An output folder that cannot be used, with a message for the person who chose it."""
+
+
+def folder_name(label: str, fallback: str = "results") -> str:
+    """A scenario, sweep or market name as one folder name: letters, digits, `.`, `_` and `-` only,
+    no leading dot, at most MAX_FOLDER_NAME characters (a long name keeps a hash of the rest).
+    A name is a label: `../../x` or `/etc/x` can never make results land outside the results folder."""
+    text = unicodedata.normalize("NFKD", str(label)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9._-]+", "-", text)).strip(".-_")
+    if len(slug) > MAX_FOLDER_NAME:
+        digest = hashlib.sha256(str(label).encode()).hexdigest()[:8]
+        slug = slug[: MAX_FOLDER_NAME - 9].rstrip(".-_") + "-" + digest
+    return slug or fallback
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse an output folder that is a file, the current folder (or holds it), or a folder of
+    other files: results replace only earlier results."""
+    try:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise OutputError(f"{out_dir}: is a file, not a folder; choose another --out")
+        resolved, here = out_dir.resolve(), Path.cwd().resolve()
+        if resolved == here or resolved in here.parents or not resolved.name:
+            raise OutputError(f"{out_dir}: holds the current folder; choose a new folder for --out")
+        if out_dir.is_dir() and any(out_dir.iterdir()) and not any((out_dir / m).is_file() for m in RESULT_MARKERS):
+            raise OutputError(
+                f"{out_dir}: holds files that are not tokenmaxx results; choose a new or empty folder for --out"
+            )
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot use this folder ({exc.strerror or exc})") from None
+
+
+def publish_folder(out_dir: Path, write: Callable[[Path], object]) -> None:
+    """Call write(tmp) on a fresh temporary folder beside `out_dir`, then put it in place of
+    `out_dir` (earlier results there are removed only once the new ones are complete)."""
+    check_out_dir(out_dir)
+    parent = out_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    _recover(out_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{os.getpid()}.", suffix=".new", dir=parent))
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o777 & ~_umask())
+        if out_dir.exists():
+            old = parent / f".{out_dir.name}.{os.getpid()}.old"
+            os.replace(out_dir, old)
+            os.replace(tmp, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _recover(out_dir: Path) -> None:
+    """Tidy what a killed :func:`publish_folder` left beside `out_dir`: half-written `.new` folders
+    go; an `.old` folder (killed between the two renames) is put back if `out_dir` is missing."""
+    pattern = re.compile(rf"^\.{re.escape(out_dir.name)}\.(\d+)\.(?:[^.]*\.)?(new|old)$")
+    for entry in out_dir.parent.iterdir():
+        match = pattern.match(entry.name)
+        if not match or not entry.is_dir() or _alive(int(match.group(1))):
+            continue
+        if match.group(2) == "old" and not out_dir.exists():
+            os.replace(entry, out_dir)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def _umask() -> int:

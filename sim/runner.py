@@ -111,12 +111,24 @@ def run(
     if params:
         resolved = apply_changes(resolved, params, origin="params")
     if seed is not None:
-        resolved = resolved.model_copy(update={"seed": int(seed)})
+        resolved = resolved.model_copy(update={"seed": check_seed(seed)})
     model = OrganisationModel(resolved)
     model.run()
     timeseries = pd.DataFrame.from_records(model.records)
     timeseries = timeseries.astype({c: "int64" for c in INTEGER_WEEKLY if c in timeseries})
     return RunResult(resolved, timeseries, summarise(resolved, timeseries, model), model)
+
+
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed: Any) -> int:
+    """A seed as an int in 0..2**63-1 (what NumPy's generators take), or a ScenarioError."""
+    from sim.scenario.io import ScenarioError
+
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) <= MAX_SEED:
+        raise ScenarioError(f"seed {seed!r}: expected a whole number from 0 to {MAX_SEED}")
+    return int(seed)
 
 
 def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationModel) -> dict[str, Any]:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.analysis import Fit, analyse, summary
+from sim.output import folder_name
 from sim.calibrate.evaluate import evaluate_point, output_columns
 from sim.calibrate.targets import CalibrationSpec, load_targets
 from sim.output import atomic_write, atomic_write_text
@@ -107,7 +108,7 @@ def calibrate(
     """Run (or resume) the calibration and write its results."""
     started = time.perf_counter()
     spec, root, digest = load_targets(targets)
-    out_dir = Path(out) if out is not None else Path("results") / (spec.name + ("-quick" if quick else ""))
+    out_dir = Path(out) if out is not None else Path("results") / folder_name(spec.name + ("-quick" if quick else ""), "calibration")
     def measured(purpose: str, points: list[dict] | None = None):
         loaded = load_spec(sweep_spec(spec, digest, quick, purpose, points), base_dir=root)
         evaluate = functools.partial(evaluate_point, spec_json=spec.model_dump_json(), root=str(root), quick=quick,

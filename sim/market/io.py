@@ -125,9 +125,26 @@ def resolve(market: Market, origin: str, root: Path, organisation: Scenario | No
                              origin=f"{origin}: organisation_set")
     except ScenarioError as exc:
         raise MarketError(str(exc)) from None
+    _check_memory(market, base, origin)
     scenarios = {p.name: _policy_scenario(base, p, i, origin) for i, p in enumerate(market.policies)}
     keys = tuple(dict.fromkeys(path for p in market.policies for path in p.set))
     return LoadedMarket(market, base, scenarios, keys, origin)
+
+
+def _check_memory(market: Market, base: Scenario, origin: str) -> None:
+    """Every firm is an organisation in memory at once: the market must fit."""
+    from sim.scenario import resources
+
+    org = base.organization
+    need = market.firms * (resources.estimate_bytes(org.employees, org.cross_team_ties, base.weeks)
+                           - resources.BASE_BYTES) + resources.BASE_BYTES
+    have = resources.available_bytes()
+    if have is not None and need > have:
+        raise MarketError(
+            f"{origin}: firms: {market.firms} firms of {org.employees:,} employees need about "
+            f"{resources.gib(need)} of memory, but this machine has {resources.gib(have)} available; "
+            "use fewer firms or employees (firms, organisation_set.organization.employees)"
+        )
 
 
 def _policy_scenario(base: Scenario, policy: Policy, index: int, origin: str) -> Scenario:

@@ -6,11 +6,13 @@ Every function has the shape ``plot_x(timeseries, ax=None) -> Figure``. Figures 
 
 from __future__ import annotations
 
+import matplotlib
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+matplotlib.rcParams["text.parse_math"] = False  # labels carry user text (scenario names, "$"): never maths
 FIGSIZE_IN = (7.0, 3.6)
 COLOURS = {
     "reported": "#d95f02",

@@ -11,7 +11,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.scenario import resources
+from sim.scenario.safe_yaml import YamlFileError, parse, read_yaml_file, short, shown
 from sim.scenario.schema import Scenario
+
+MAX_ERROR_LINES = 20
+"""Most error lines in one message (the rest are counted, not printed)."""
 
 
 class ScenarioError(ValueError):
@@ -25,41 +30,39 @@ def load_scenario(
     if isinstance(source, Scenario) and not overrides:
         return source
     origin = "<dict>"
+    chain: list[tuple[str, dict[str, Any]]] = []
     if isinstance(source, Scenario):
         data = source.model_dump(exclude_unset=True)
     elif isinstance(source, dict):
         data = copy.deepcopy(source)
     else:
-        origin = str(source)
-        data = read_scenario_file(Path(source))
+        origin = shown(source)
+        data, chain = read_scenario_chain(Path(source))
+        chain[0] = (origin, chain[0][1])
         data.setdefault("name", Path(source).stem)
     for item in overrides or []:
         path, value = parse_override(item)
         expand_distribution(data, path, Scenario(), origin=f"--set {item}")
         set_path(data, path, value, origin=f"--set {item}")
-    return validate(data, origin)
+        chain.insert(0, (f"--set {short_text(item)}", _nested(path, value)))
+    return validate(data, origin, chain)
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse a YAML mapping, reporting syntax errors with line and column."""
+def read_yaml(path: Path, what: str = "scenario file") -> dict[str, Any]:
+    """Parse a YAML mapping safely (:mod:`sim.scenario.safe_yaml`): any encoding, OS error, depth or
+    alias bomb is one clear line; syntax errors give line and column; duplicate keys are errors."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such scenario file") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        raise ScenarioError(f"{path}: YAML syntax error at {where}: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: YAML error: {exc}") from None
+        data = read_yaml_file(path, what)
+    except YamlFileError as exc:
+        raise ScenarioError(str(exc)) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: a scenario must be a mapping of keys to values, got {type(data).__name__}")
+        raise ScenarioError(f"{shown(path)}: a {what.split()[0]} file must be a mapping of keys to values, "
+                            f"got {type(data).__name__}")
+    bad = [key for key in data if not isinstance(key, str)]
+    if bad:
+        raise ScenarioError(f"{shown(path)}: keys must be words, got {short(bad[0])}")
     return data
 
 
@@ -67,29 +70,77 @@ EXTENDS_KEY = "extends"
 """A scenario file may name another file (path relative to itself) whose values it starts from."""
 
 
-def read_scenario_file(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+MAX_EXTENDS = 20
+"""Longest chain of `extends:` files."""
+
+
+def read_scenario_file(path: Path, what: str = "scenario file") -> dict[str, Any]:
     """Read a scenario file and resolve its `extends:` chain into one deep-merged mapping.
 
     The file's own values win over those of the file it extends; mappings merge key by key,
     lists, plain values and distributions (`{dist: ...}`) are replaced whole. `name` is not inherited (each file is its own
     scenario). A cycle of `extends:` is an error naming the whole chain.
     """
-    resolved = path.resolve()
-    if resolved in _chain:
-        cycle = " -> ".join(str(p) for p in (*_chain, resolved))
-        raise ScenarioError(f"{path}: 'extends' forms a cycle: {cycle}")
-    data = read_yaml(path)
-    parent = data.pop(EXTENDS_KEY, None)
-    if parent is None:
-        return data
-    if not isinstance(parent, str) or not parent.strip():
-        raise ScenarioError(f"{path}: extends: expected the path of another scenario file, got {parent!r}")
-    parent_path = path.parent / parent
-    if not parent_path.is_file():
-        raise ScenarioError(f"{path}: extends: no such scenario file '{parent}' (looked for {parent_path})")
-    base = read_scenario_file(parent_path, (*_chain, resolved))
-    base.pop("name", None)
-    return deep_merge(base, data)
+    return read_scenario_chain(path, what)[0]
+
+
+def read_scenario_chain(path: Path, what: str = "scenario file") -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+    """The merged mapping of a file and its `extends:` chain, and each file's own mapping (the file
+    first, then what it extends), so that an error can name the file that set the value."""
+    chain: list[tuple[str, dict[str, Any]]] = []
+    seen: list[str] = []
+    current = path
+    while True:
+        key = _identity(current)
+        if key in seen:
+            cycle = " -> ".join(shown(p) for p in (*seen, key))
+            raise ScenarioError(f"{shown(path)}: 'extends' forms a cycle: {cycle}")
+        if len(seen) >= MAX_EXTENDS:
+            raise ScenarioError(f"{shown(path)}: 'extends' chain longer than {MAX_EXTENDS} files")
+        seen.append(key)
+        data = read_yaml(current, what)
+        parent = data.pop(EXTENDS_KEY, None)
+        chain.append((shown(current), data))
+        if parent is None:
+            break
+        if not isinstance(parent, str) or not parent.strip():
+            raise ScenarioError(f"{shown(current)}: extends: expected the path of another {what}, got {short(parent)}")
+        parent_path = current.parent / parent
+        try:
+            is_file = parent_path.is_file()
+        except (OSError, ValueError) as exc:
+            raise ScenarioError(f"{shown(current)}: extends: cannot read '{short_text(parent)}' "
+                                f"({getattr(exc, 'strerror', None) or exc})") from None
+        if not is_file:
+            raise ScenarioError(f"{shown(current)}: extends: no such {what} '{short_text(parent)}' "
+                                f"(looked for {shown(parent_path)})")
+        current = parent_path
+    merged: dict[str, Any] = {}
+    for i, (_, data) in enumerate(reversed(chain)):
+        if i:
+            merged.pop("name", None)
+        merged = deep_merge(merged, data)
+    return merged, chain
+
+
+def _identity(path: Path) -> str:
+    """A file's identity for cycle detection (its resolved path, or the path as given)."""
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return str(path)
+
+
+def short_text(text: str, limit: int = 80) -> str:
+    """A user's text cut to `limit` characters for an error message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _nested(path: list[str], value: Any) -> dict[str, Any]:
+    node: Any = value
+    for part in reversed(path):
+        node = {part: node}
+    return node
 
 
 def deep_merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -107,43 +158,89 @@ def parse_override(item: str) -> tuple[list[str], Any]:
     """Split 'kpi.strength=2' into (['kpi', 'strength'], 2); the value is parsed as YAML."""
     key, sep, raw = item.partition("=")
     if not sep or not key.strip():
-        raise ScenarioError(f"--set {item}: expected key.path=value, e.g. --set kpi.strength=2")
+        raise ScenarioError(f"--set {short_text(item)}: expected key.path=value, e.g. --set kpi.strength=2")
+    parts = key.strip().split(".")
+    if any(not part.strip() for part in parts):
+        raise ScenarioError(f"--set {short_text(item)}: empty part in the key path '{short_text(key)}'")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
+        value = parse(raw, f"--set {short_text(item)}") if raw.strip() else None
+    except YamlFileError as exc:
+        if "alias" in str(exc) or "nesting" in str(exc):
+            raise ScenarioError(str(exc)) from None
         value = raw
-    return key.strip().split("."), value
+    return parts, value
 
 
 def set_path(data: dict[str, Any], path: list[str], value: Any, origin: str) -> None:
     """Set data[path[0]][path[1]]... = value, creating mappings on the way."""
-    node = data
+    node: Any = data
     for i, part in enumerate(path[:-1]):
+        if isinstance(node, list):
+            node = node[_list_index(node, part, path[: i + 1], origin)]
+            continue
         child = node.setdefault(part, {})
-        if not isinstance(child, dict):
+        if not isinstance(child, (dict, list)):
             raise ScenarioError(f"{origin}: '{'.'.join(path[: i + 1])}' is a value, not a section")
         node = child
-    node[path[-1]] = value
+    if isinstance(node, list):
+        node[_list_index(node, path[-1], path, origin)] = value
+    else:
+        node[path[-1]] = value
 
 
-def validate(data: dict[str, Any], origin: str) -> Scenario:
-    """Validate a scenario dict, then check that every intervention yields a valid scenario."""
-    scenario = _validate_model(Scenario, data, origin)
-    for i, intervention in enumerate(scenario.management.interventions):
-        apply_changes(scenario, intervention.set, origin=f"{origin}: management.interventions.{i}.set")
+def _list_index(items: list[Any], part: str, path: list[str], origin: str) -> int:
+    """`management.interventions.0.week`: a list item by its position (0 is the first)."""
+    if not part.isdigit() or int(part) >= len(items):
+        where = ".".join(path[:-1])
+        raise ScenarioError(f"{origin}: '{where}' is a list of {len(items)}; address an item by its position "
+                            f"0..{len(items) - 1}, got '{short_text(part)}'")
+    return int(part)
+
+
+def validate(data: dict[str, Any], origin: str, chain: list[tuple[str, dict[str, Any]]] | None = None) -> Scenario:
+    """Validate a scenario dict, then check that every intervention yields a valid scenario within
+    the run and that the run fits in memory. `chain` (each file's own mapping, see
+    :func:`read_scenario_chain`) lets an error name the file of an `extends:` chain that set the value."""
+    scenario = _validate_model(Scenario, data, origin, chain)
+    check_interventions(scenario, origin)
+    resources.check_memory(scenario, origin)
     return scenario
 
 
-def apply_changes(scenario: Scenario, changes: dict[str, Any], origin: str) -> Scenario:
+def check_interventions(scenario: Scenario, origin: str) -> None:
+    """Every intervention within the run's weeks, and each a valid change of the scenario (checked
+    against the scenario without its interventions: linear in their number)."""
+    management = scenario.management
+    if not management.interventions:
+        return
+    bare = scenario.model_copy(update={"management": management.model_copy(update={"interventions": []})})
+    for i, intervention in enumerate(management.interventions):
+        where = f"{origin}: management.interventions.{i}"
+        if intervention.week > scenario.weeks:
+            raise ScenarioError(f"{where}.week: week {intervention.week} is after the run's last week "
+                                f"({scenario.weeks}); allowed: 1..{scenario.weeks}")
+        apply_changes(bare, intervention.set, origin=f"{where}.set", check=False)
+
+
+def apply_changes(scenario: Scenario, changes: dict[str, Any], origin: str, check: bool = True) -> Scenario:
     """Return the scenario with key-path changes applied and validated. A key path may be written
     with `__` for `.` (`kpi__strength`), the spelling of the sweep table's design columns and of
-    tools that need identifiers (EMA Workbench parameters, keyword arguments)."""
+    tools that need identifiers (EMA Workbench parameters, keyword arguments). With `check`, the
+    interventions and the memory estimate are checked too (:func:`validate`)."""
     data = scenario.model_dump(exclude_unset=True)
     for path, value in changes.items():
+        if not isinstance(path, str) or not path:
+            raise ScenarioError(f"{origin}: key paths are words like kpi.strength, got {short(path)}")
         parts = path.replace("__", ".").split(".")
         expand_distribution(data, parts, scenario, origin)
         set_path(data, parts, value, origin)
-    return _validate_model(Scenario, data, origin)
+    changed = _validate_model(Scenario, data, origin)
+    sections = {str(path).replace("__", ".").split(".")[0] for path in changes}
+    if check and sections & {"management", "weeks"}:
+        check_interventions(changed, origin)
+    if check and sections & {"organization", "weeks"}:
+        resources.check_memory(changed, origin)
+    return changed
 
 
 def expand_distribution(data: dict[str, Any], path: list[str], reference: Scenario, origin: str) -> None:
@@ -177,17 +274,52 @@ def expand_distribution(data: dict[str, Any], path: list[str], reference: Scenar
         )
 
 
-def _validate_model(model: type[BaseModel], data: dict[str, Any], origin: str) -> Any:
+def _validate_model(model: type[BaseModel], data: dict[str, Any], origin: str,
+                    chain: list[tuple[str, dict[str, Any]]] | None = None, what: str = "scenario") -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        lines = [describe_error(err, model) for err in exc.errors() if not _is_number_branch_of_dict(err)]
-        raise ScenarioError(f"{origin}: invalid scenario\n" + "\n".join(f"  - {line}" for line in lines)) from None
+        errors = [err for err in exc.errors() if not _is_number_branch_of_dict(err)]
+        lines = [describe_error(err, model) + _set_in(err["loc"], chain, origin) for err in errors]
+        raise ScenarioError(error_message(f"{origin}: invalid {what}", lines)) from None
+    except RecursionError:
+        raise ScenarioError(f"{origin}: invalid {what}: nested too deeply") from None
+
+
+def error_message(title: str, lines: list[str]) -> str:
+    """A title and at most MAX_ERROR_LINES bulleted lines (the rest counted)."""
+    shown_lines = [f"  - {short_text(line, 400)}" for line in lines[:MAX_ERROR_LINES]]
+    if len(lines) > MAX_ERROR_LINES:
+        shown_lines.append(f"  ... and {len(lines) - MAX_ERROR_LINES} more")
+    return "\n".join([title, *shown_lines])
+
+
+def _set_in(loc: tuple[Any, ...], chain: list[tuple[str, dict[str, Any]]] | None, origin: str) -> str:
+    """' (set in parent.yaml)' when the file (or --set) that gave the value is not `origin` itself."""
+    parts = [part for part in loc if not _is_union_tag(part)]
+    for name, data in chain or []:
+        if _has_path(data, parts):
+            return "" if name == origin else f" (set in {name})"
+    return ""
+
+
+def _has_path(data: Any, parts: list[Any]) -> bool:
+    if not parts:
+        return False
+    node = data
+    for part in parts:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return False
+    return True
 
 
 def describe_error(err: dict[str, Any], root: type[BaseModel]) -> str:
     """One line per pydantic error: key path, what is wrong, what is allowed."""
-    loc = [str(part) for part in err["loc"] if not _is_union_tag(part)]
+    loc = [short_text(str(part), 60) for part in err["loc"] if not _is_union_tag(part)]
     path = ".".join(loc) or "(top level)"
     if err["type"] == "extra_forbidden":
         allowed = _allowed_keys(root, loc[:-1])
@@ -195,8 +327,10 @@ def describe_error(err: dict[str, Any], root: type[BaseModel]) -> str:
         suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
         return f"{path}: unknown key.{suggestion} Allowed here: {', '.join(allowed)}"
     message = err["msg"]
+    if err["type"] == "finite_number":
+        message = "must be a finite number (not NaN or infinity)"
     if "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], dict):
-        message += f" (got {err['input']!r})"
+        message += f" (got {short(err['input'])})"
     return f"{path}: {message}"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.scenario import sources as src
 
@@ -39,10 +39,24 @@ DEFAULT_TARGETS: dict[str, float] = {
 }
 
 
-class Strict(BaseModel):
-    """Base: unknown keys are errors, values are immutable, docstrings document fields."""
+MAX_MAGNITUDE = 1e12
+"""Largest size of any number in a file: beyond it sums of a run would lose all precision or overflow."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, values are immutable, docstrings document fields; every number
+    is finite (no NaN or infinity) and at most MAX_MAGNITUDE in size."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_huge(cls, value: Any) -> Any:
+        numbers = value.values() if isinstance(value, dict) else value if isinstance(value, list) else (value,)
+        for number in numbers:
+            if isinstance(number, float) and abs(number) > MAX_MAGNITUDE:
+                raise ValueError(f"must be between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g} (got {number:.3g})")
+        return value
 
 
 # --- Traits: a number (same for everyone) or a distribution (drawn per employee) -------------
@@ -111,9 +125,9 @@ Trait = float | Distribution
 class Organization(Strict):
     employees: int = Field(200, ge=1, le=50_000_000)
     """Head-count of the organisation."""
-    team_size: int = Field(10, ge=1)
+    team_size: int = Field(10, ge=1, le=50_000_000)
     """Employees per team; colleagues within a team are all connected."""
-    cross_team_ties: float = Field(2.0, ge=0)
+    cross_team_ties: float = Field(2.0, ge=0, le=1_000)
     """Mean number of extra colleagues per employee in other teams (random ties)."""
     network: Literal["teams", "complete"] = "teams"
     """`teams`: teams plus random cross-team ties; `complete`: everyone is everyone's colleague."""

@@ -93,7 +93,9 @@ def run_sweep(
     evaluate = evaluate if evaluate is not None else default_evaluate(loaded)
     design = sample(loaded.spec)
     tasks = build_tasks(loaded, design)
-    store = SweepStore(Path(out) if out is not None else Path("results") / loaded.spec.name)
+    from sim.output import folder_name
+
+    store = SweepStore(Path(out) if out is not None else Path("results") / folder_name(loaded.spec.name, "sweep"))
     with store.lock():
         return _run(loaded, store, design, tasks, executor, workers, scheduler, fresh, retry_failed, progress, evaluate)
 

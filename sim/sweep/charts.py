@@ -16,7 +16,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from scipy import stats  # noqa: E402
 
-plt.rcParams.update({"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "svg.fonttype": "none"})
+plt.rcParams.update({"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "svg.fonttype": "none",
+                     "text.parse_math": False})
 
 CONFIDENCE = 0.95
 MAX_LEVELS = 12

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,12 @@ from sim.sweep.spec import LoadedSpec, SweepError
 
 PART_PATTERN = re.compile(r"^run-(\d+)\.parquet$")
 TABLE_FILES = ("runs.parquet", "runs.csv", "timeseries.parquet")
+OWN_FILES = ("metadata.json", "spec.yaml", "base_scenario.yaml", "design.csv")
+STALE_PATTERN = re.compile(
+    r"^\.(run-\d+\.parquet|runs\.parquet|runs\.csv|timeseries\.parquet|metadata\.json|spec\.yaml"
+    r"|base_scenario\.yaml|design\.csv)\.[^/]*\.tmp$"
+)
+"""Temporary files of :func:`sim.output.atomic_write` (`.NAME.RANDOM.tmp`) for the files a sweep writes."""
 
 
 IDENTITY = {"run_index": pa.int64(), "point": pa.int64(), "replicate": pa.int64(), "seed": pa.int64()}
@@ -133,8 +138,7 @@ class SweepStore:
                     "Re-run with --fresh to discard them, or choose another folder with --out."
                 )
         self.runs_dir.mkdir(parents=True, exist_ok=True)
-        for stale in self.runs_dir.glob(".run-*.tmp"):  # left by a run killed while writing
-            stale.unlink(missing_ok=True)
+        self.remove_stale()  # left by a process killed while writing
         atomic_write_text(self.root / "spec.yaml", yaml.safe_dump(loaded.spec.model_dump(mode="json"), sort_keys=False))
         if loaded.kind == "market":  # the market as resolved, and the scenario every firm starts from
             market = loaded.base.market.model_dump(mode="json", exclude_unset=True)
@@ -145,12 +149,32 @@ class SweepStore:
         atomic_write(self.root / "design.csv", lambda p: design.to_csv(p))
 
     def clear(self) -> None:
-        """Remove this sweep's own files (never anything else in the folder)."""
+        """Remove the files a sweep writes (run parts, tables, metadata), never anything else: other
+        files stay, and a folder without a sweep's metadata.json is refused."""
+        if not self.root.is_dir():
+            return
+        others = {p.name for p in self.root.iterdir()} - {".lock", "runs", "timeseries"}
+        if others and not self.metadata_path.is_file():
+            raise SweepError(f"{self.root}: not a sweep's results folder (no metadata.json); --fresh removes only "
+                             "what a sweep wrote: choose a new folder with --out")
         for folder in (self.runs_dir, self.timeseries_dir):
-            if folder.is_dir():
-                shutil.rmtree(folder)
-        for name in (*TABLE_FILES, "metadata.json"):
+            if folder.is_dir() and not folder.is_symlink():
+                for entry in folder.iterdir():
+                    if (PART_PATTERN.match(entry.name) or STALE_PATTERN.match(entry.name)) and entry.is_file():
+                        entry.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only if now empty
+        for name in (*TABLE_FILES, *OWN_FILES):
             (self.root / name).unlink(missing_ok=True)
+        self.remove_stale()
+
+    def remove_stale(self) -> None:
+        """Remove temporary files left by a process killed while writing (parts, series, tables)."""
+        for folder in (self.root, self.runs_dir, self.timeseries_dir):
+            if folder.is_dir():
+                for entry in folder.iterdir():
+                    if STALE_PATTERN.match(entry.name) and entry.is_file():
+                        entry.unlink(missing_ok=True)
 
     # --- runs ----------------------------------------------------------------------------
 
