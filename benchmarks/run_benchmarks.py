@@ -144,21 +144,27 @@ def scaling(sizes: list[int], weeks_list: list[int]) -> list[dict]:
 
 
 def recording_share(employees: int) -> dict:
-    """Share of run time spent in OrganisationModel._record (the weekly time-series row)."""
+    """Share of run time spent booking the week's totals (`week_row`, the time-series row)."""
+    import sim.engine.model as engine
+
     model = OrganisationModel(full_scenario(employees), agents=False)
     spent = 0.0
-    original = model._record
+    original = engine.week_row
 
     def timed(*args):
         nonlocal spent
         start = time.perf_counter()
-        original(*args)
+        row = original(*args)
         spent += time.perf_counter() - start
+        return row
 
-    model._record = timed
-    start = time.perf_counter()
-    model.run()
-    total = time.perf_counter() - start
+    engine.week_row = timed
+    try:
+        start = time.perf_counter()
+        model.run()
+        total = time.perf_counter() - start
+    finally:
+        engine.week_row = original
     return {"employees": employees, "record_s": spent, "run_s": total, "share": spent / total}
 
 

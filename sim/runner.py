@@ -114,9 +114,9 @@ def run(
         resolved = resolved.model_copy(update={"seed": check_seed(seed)})
     model = OrganisationModel(resolved)
     model.run()
-    timeseries = pd.DataFrame.from_records(model.records)
-    timeseries = timeseries.astype({c: "int64" for c in INTEGER_WEEKLY if c in timeseries})
-    return RunResult(resolved, timeseries, summarise(resolved, timeseries, model), model)
+    columns = weekly_columns(model.records)
+    timeseries = pd.DataFrame(columns, copy=False)
+    return RunResult(resolved, timeseries, summarise(resolved, timeseries, model, columns), model)
 
 
 MAX_SEED = 2**63 - 1
@@ -131,9 +131,46 @@ def check_seed(seed: Any) -> int:
     return int(seed)
 
 
-def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationModel) -> dict[str, Any]:
-    """Run totals and headline ratios (counts as integers, as the data dictionary says)."""
-    totals = {name: float(timeseries[name].sum()) for name in FLOW_COLUMNS}
+def weekly_columns(records: list[dict[str, float]]) -> dict[str, np.ndarray]:
+    """The weekly rows as one array per column (counts as int64, as the data dictionary says):
+    what the time-series DataFrame is built from, without pandas' per-row work."""
+    if not records:
+        return {}
+    columns = {}
+    for name in records[0]:
+        values = np.array([row[name] for row in records])
+        columns[name] = values.astype(np.int64) if name in _INTEGER_WEEKLY else values
+    return columns
+
+
+_INTEGER_WEEKLY = frozenset(INTEGER_WEEKLY)
+
+
+def _column_sum(values: np.ndarray) -> float:
+    """A column's total as pandas gives it (missing values skipped)."""
+    if values.dtype.kind == "f":
+        missing = np.isnan(values)
+        if missing.any():
+            values = np.where(missing, 0.0, values)
+    return values.sum()
+
+
+def _column_mean(values: np.ndarray) -> float:
+    """A column's mean as pandas gives it (missing values skipped)."""
+    if values.dtype.kind == "f":
+        present = ~np.isnan(values)
+        if not present.all():
+            return np.where(present, values, 0.0).sum() / np.float64(np.count_nonzero(present))
+    return values.sum(dtype=np.float64) / np.float64(values.shape[0])
+
+
+def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationModel,
+              columns: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+    """Run totals and headline ratios (counts as integers, as the data dictionary says);
+    `columns` (the time series as arrays, if at hand) saves reading it back from the DataFrame."""
+    if columns is None:
+        columns = {name: timeseries[name].to_numpy() for name in timeseries.columns}
+    totals = {name: float(_column_sum(columns[name])) for name in FLOW_COLUMNS}
     ai_hours = totals["genuine_hours"] + totals["performative_hours"]
     employee_weeks = scenario.organization.employees * scenario.weeks
     roi_reported = roi(totals["reported_value_usd"], totals["ai_spend_usd"])
@@ -162,18 +199,18 @@ def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationM
         "value_overstatement": _ratio(totals["reported_value_usd"], totals["true_value_usd"]),
         "value_overstatement_usd": totals["reported_value_usd"] - totals["true_value_usd"],
         "wasted_spend_share": _ratio(totals["wasted_spend_usd"], totals["ai_spend_usd"]),
-        "gaming_share_mean": float(timeseries["gaming_share"].mean()),
-        "script_share_mean": float(timeseries["scripts_running"].mean()) / scenario.organization.employees,
+        "gaming_share_mean": float(_column_mean(columns["gaming_share"])),
+        "script_share_mean": float(_column_mean(columns["scripts_running"])) / scenario.organization.employees,
         "gaming_hours": totals["performative_hours"] + totals["script_upkeep_hours"],
-        "gaming_share_final": float(timeseries["gaming_share"].iloc[-1]),
+        "gaming_share_final": float(columns["gaming_share"][-1]),
         "honest_employees_ever_flagged": int(model.flagged_while_honest.sum()),
-        "flagged_employee_weeks": float(timeseries["flagged_employees"].sum()),
+        "flagged_employee_weeks": float(_column_sum(columns["flagged_employees"])),
         "flags": flags,
         "honest_flag_share": _ratio(totals["flags_on_honest"], flags),
-        "final_kpi_target": float(timeseries["kpi_target"].iloc[-1]),
-        "final_budget_index": float(timeseries["budget_index"].iloc[-1]),
+        "final_kpi_target": float(columns["kpi_target"][-1]),
+        "final_budget_index": float(columns["budget_index"][-1]),
         "failed_roi_audits": sum("failed" in text for _, text in model.management.events),
-        "mean_seats": float(timeseries["seats"].mean()),
+        "mean_seats": float(_column_mean(columns["seats"])),
     }
     return {k: (int(round(v)) if k in INTEGER_SUMMARY and isinstance(v, float) and np.isfinite(v) else v)
             for k, v in summary.items()}

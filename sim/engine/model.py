@@ -152,7 +152,7 @@ class OrganisationModel(mesa.Model):
         self.decision_terms: DecisionTerms | None = None
         self._agents_wanted = agents
         self._agents_created = False
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = WeeklyCollector(
             model_reporters={"seed": _seed, **{name: _reporter(name) for name in REPORTERS}}
         )
 
@@ -454,6 +454,21 @@ def resolve_config(source: Scenario | str | Path | dict | MesaScenario | None, p
     if params:
         scenario = apply_changes(scenario, params, origin="model parameters")
     return scenario
+
+
+class WeeklyCollector(mesa.DataCollector):
+    """Mesa's DataCollector for the model's weekly reporters, without its per-value deepcopy
+    (every reporter returns an immutable number) or per-week checks of the reporters' kinds."""
+
+    def collect(self, model: OrganisationModel) -> None:
+        if self.agent_reporters or self.agenttype_reporters or not self._validated:
+            super().collect(model)
+            return
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+        model_vars = self.model_vars
+        for name, reporter in self.model_reporters.items():
+            model_vars[name].append(reporter(model))
 
 
 def _seed(model: OrganisationModel) -> int:

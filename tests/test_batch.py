@@ -1,0 +1,84 @@
+"""The batched engine gives exactly what running each organisation alone gives."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from sim.engine.batch import BatchedOrganisations, batch_key, run_batch
+from sim.engine.model import OrganisationModel
+from sim.runner import clean_for_json, run, weekly_columns
+from sim.scenario.io import load_scenario
+
+BASE = ["organization.employees=60", "weeks=14"]
+CASES = {
+    "default": [],
+    "full model": ["detection.enabled=true", "audit.rate=0.1", "management.target_ratchet.enabled=true",
+                   "management.budget.enabled=true", "behavior.conformity=0.02"],
+    "culture": ["behavior.learning_rate=0.1", "behavior.flag_memory=0.5", "behavior.norm_erosion=0.3",
+                "detection.enabled=true", "audit.rate=0.3"],
+    "seats and allowance": ["management.budget.enabled=true", "management.budget.seats_follow_budget=true",
+                            "management.budget.initial_seat_share=0.6", "management.budget.allowance_usd_per_seat_month=20",
+                            "management.budget.review_every_weeks=4"],
+    "complete network, no noise": ["organization.network=complete", "behavior.noise=0"],
+    "value pricing, ROI audit": ["management.roi_audit.every_weeks=5", "pricing.usd_per_action=0.01",
+                                 "kpi.regime=action_linked"],
+    "no script, no inertia": ["kpi.regime=queries", "usage.script.enabled=false", "behavior.inertia=1", "kpi.strength=3"],
+    "hours cap binds": ["behavior.max_ai_hours_per_week=2", "kpi.strength=4"],
+}
+
+
+def _same(scenario, summary, columns) -> None:
+    alone = run(scenario)
+    expected = weekly_columns(alone.model.records)
+    assert json.dumps(clean_for_json(summary)) == json.dumps(clean_for_json(alone.summary))
+    assert list(columns) == list(expected)
+    for name, values in expected.items():
+        assert values.dtype == columns[name].dtype, name
+        np.testing.assert_array_equal(columns[name], values, err_msg=name)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_batch_equals_one_by_one(case):
+    base = load_scenario({}, BASE + CASES[case])
+    scenarios = [base.model_copy(update={"seed": seed}) for seed in (1, 2, 3)]
+    assert batch_key(OrganisationModel(scenarios[0], agents=False)) is not None
+    for scenario, (summary, columns) in zip(scenarios, run_batch(scenarios)):
+        _same(scenario, summary, columns)
+
+
+def test_batch_with_different_parameters_and_seeds():
+    """Sweep points: each organisation its own strength, noise, audit rate, network and seed."""
+    scenarios = [
+        load_scenario({}, BASE + [f"kpi.strength={s}", f"behavior.noise={noise}", f"audit.rate={rate}",
+                                  f"organization.cross_team_ties={ties}", f"seed={seed}"])
+        for s, noise, rate, ties, seed in [(0.5, 0.1, 0.1, 2, 5), (1.5, 0.3, 0.4, 0, 6), (3.0, 0.05, 0.2, 5, 7)]
+    ]
+    models = [OrganisationModel(s, agents=False) for s in scenarios]
+    assert len({batch_key(m) for m in models}) == 1
+    batch = BatchedOrganisations(models).run()
+    for k, scenario in enumerate(scenarios):
+        from sim.runner import summarise
+
+        columns = batch.timeseries_columns(k)
+        _same(scenario, summarise(scenario, None, batch.models[k], columns), columns)
+
+
+def test_unsupported_scenarios_run_one_by_one_in_order():
+    scenarios = [
+        load_scenario({}, BASE + ["behavior.rule=imitation", "seed=4"]),
+        load_scenario({}, BASE + ["seed=5"]),
+        load_scenario({}, BASE + ["kpi.scheme=quota", "seed=6"]),
+        load_scenario({}, BASE + ["organization.employees=40", "seed=7"]),
+    ]
+    assert batch_key(OrganisationModel(scenarios[0], agents=False)) is None
+    for scenario, (summary, columns) in zip(scenarios, run_batch(scenarios)):
+        _same(scenario, summary, columns)
+
+
+def test_a_batch_refuses_organisations_it_cannot_step_together():
+    models = [OrganisationModel(load_scenario({}, BASE)), OrganisationModel(load_scenario({}, BASE + ["audit.rate=0.2"]))]
+    with pytest.raises(ValueError):
+        BatchedOrganisations(models)
