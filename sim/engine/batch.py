@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from sim.engine import kpi as kpis
 from sim.engine.culture import FLAG_MEMORY_HALF_LIFE_WEEKS
 from sim.engine.decision import Problem, best_response_by_candidates, select
-from sim.engine.economics import JOULES_PER_KWH, WEEKS_PER_MONTH
+from sim.engine.economics import JOULES_PER_KWH, WEEKS_PER_MONTH, usage_totals
 from sim.engine.enforcement import poisson_by_inversion
 from sim.engine.model import OrganisationModel
 from sim.scenario.schema import Scenario
@@ -477,36 +477,10 @@ class BatchedOrganisations:
             "week": np.full(k, float(week)),
             "employees": np.full(k, float(n)),
             "seats": seats,
-            "genuine_hours": g_total,
-            "performative_hours": p_total,
-            "script_upkeep_hours": upkeep,
-            "tokens": in_g + in_p + out_g + out_p,
-            "genuine_tokens": in_g + out_g,
-            "performative_tokens": in_p + out_p,
-            "scripted_tokens": in_s + out_s,
-            "input_tokens": in_g + in_p,
-            "output_tokens": out_g + out_p,
-            "queries": queries_g + queries_p + queries_s,
-            "genuine_queries": queries_g,
-            "performative_queries": queries_p,
-            "scripted_queries": queries_s,
-            "actions": actions_g + actions_p,
-            "true_hours_saved": true_saved,
-            "claimed_hours_saved": claimed_saved,
-            "token_cost_usd": cost_genuine + cost_performative,
-            "wasted_token_cost_usd": cost_performative,
-            "usage_spend_usd": usage_spend,
-            "unused_allowance_usd": unused_allowance,
-            "wasted_spend_usd": wasted_spend,
-            "licence_cost_usd": licence,
-            "enablement_cost_usd": enablement,
-            "ai_spend_usd": spend,
-            "captured_value_usd": captured_value,
-            "wasted_hours_cost_usd": wasted_hours_cost,
-            "true_value_usd": captured_value - wasted_hours_cost,
-            "energy_kwh": kwh_g + kwh_p,
-            "co2_kg": (kwh_g + kwh_p) * grid,
-            "wasted_co2_kg": kwh_p * grid,
+            **usage_totals(g_total, p_total, upkeep, in_g, in_p, out_g, out_p, in_s, out_s, queries_g, queries_p,
+                           queries_s, actions_g, actions_p, true_saved, claimed_saved, cost_genuine,
+                           cost_performative, usage_spend, unused_allowance, wasted_spend, licence, enablement,
+                           spend, captured_value, wasted_hours_cost, kwh_g, kwh_p, grid),
             **{name: zeros for name in kpis.MISREPORT_COLUMNS},
             "reported_value_usd": reported_value,
             "reported_kpi": reported_kpi,

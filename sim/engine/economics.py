@@ -86,6 +86,30 @@ def week_economics(
     upkeep = scripts_running * scenario.usage.script.upkeep_hours_per_week
     captured_value = true_saved * scenario.economics.capture_share * wage
     wasted_hours_cost = (p_total + upkeep) * wage
+    return usage_totals(g_total, p_total, upkeep, in_g, in_p, out_g, out_p, in_s, out_s, queries_g, queries_p,
+                        queries_s, actions_g, actions_p, true_saved, claimed_saved, cost_genuine, cost_performative,
+                        usage_spend, unused_allowance, wasted_spend, licence, enablement, spend, captured_value,
+                        wasted_hours_cost, kwh_g, kwh_p, grid)
+
+
+def _total(per_hour: np.ndarray | float, hours: np.ndarray, hours_total: float) -> float:
+    """Sum over employees of per-hour rate x hours (no BLAS call: its threads contend on small machines)."""
+    if np.ndim(per_hour) == 0:
+        return float(per_hour) * hours_total
+    return float(np.sum(per_hour * hours))
+
+
+def roi(value_usd: float, spend_usd: float) -> float:
+    """(value - spend) / spend; NaN when nothing was spent."""
+    return (value_usd - spend_usd) / spend_usd if spend_usd > 0 else float("nan")
+
+
+def usage_totals(g_total, p_total, upkeep, in_g, in_p, out_g, out_p, in_s, out_s, queries_g, queries_p,
+                 queries_s, actions_g, actions_p, true_saved, claimed_saved, cost_genuine, cost_performative,
+                 usage_spend, unused_allowance, wasted_spend, licence, enablement, spend, captured_value,
+                 wasted_hours_cost, kwh_g, kwh_p, grid):
+    """The week's usage, spend, value and emission columns from their parts (numbers for one
+    organisation, or arrays with one value per organisation of a batch)."""
     return {
         "genuine_hours": g_total,
         "performative_hours": p_total,
@@ -118,15 +142,3 @@ def week_economics(
         "co2_kg": (kwh_g + kwh_p) * grid,
         "wasted_co2_kg": kwh_p * grid,
     }
-
-
-def _total(per_hour: np.ndarray | float, hours: np.ndarray, hours_total: float) -> float:
-    """Sum over employees of per-hour rate x hours (no BLAS call: its threads contend on small machines)."""
-    if np.ndim(per_hour) == 0:
-        return float(per_hour) * hours_total
-    return float(np.sum(per_hour * hours))
-
-
-def roi(value_usd: float, spend_usd: float) -> float:
-    """(value - spend) / spend; NaN when nothing was spent."""
-    return (value_usd - spend_usd) / spend_usd if spend_usd > 0 else float("nan")
