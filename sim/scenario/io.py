@@ -84,9 +84,11 @@ def read_scenario_file(path: Path, what: str = "scenario file") -> dict[str, Any
     return read_scenario_chain(path, what)[0]
 
 
-def read_scenario_chain(path: Path, what: str = "scenario file") -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+def read_scenario_chain(path: Path, what: str = "scenario file", paths: list[Path] | None = None,
+                        ) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
     """The merged mapping of a file and its `extends:` chain, and each file's own mapping (the file
-    first, then what it extends), so that an error can name the file that set the value."""
+    first, then what it extends), so that an error can name the file that set the value. `paths`, if
+    given, receives each file's path in the same order (to resolve a path relative to its file)."""
     chain: list[tuple[str, dict[str, Any]]] = []
     seen: list[str] = []
     current = path
@@ -101,6 +103,8 @@ def read_scenario_chain(path: Path, what: str = "scenario file") -> tuple[dict[s
         data = read_yaml(current, what)
         parent = data.pop(EXTENDS_KEY, None)
         chain.append((shown(current), data))
+        if paths is not None:
+            paths.append(current)
         if parent is None:
             break
         if not isinstance(parent, str) or not parent.strip():
@@ -350,13 +354,16 @@ def _is_number_branch_of_dict(err: dict[str, Any]) -> bool:
 def _allowed_keys(root: type[BaseModel], loc: list[str]) -> list[str]:
     """Field names of the model at a location, walking nested models by field annotation."""
     model: Any = root
-    for part in loc:
+    parts = iter(loc)
+    for part in parts:
         field = getattr(model, "model_fields", {}).get(part)
         if field is None:
             return []
         model = _model_of(field.annotation)
         if model is None:
             return []
+        if getattr(field.annotation, "__origin__", None) is dict:  # a mapping of models: the next part is its key
+            next(parts, None)
     return list(getattr(model, "model_fields", {}))
 
 

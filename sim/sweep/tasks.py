@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim.dictionary import MARKET_SUMMARY, SUMMARY, design_column
 from sim.market.io import LoadedMarket
+from sim.scenario.safe_yaml import short
 from sim.scenario.schema import Scenario
 from sim.sweep.samplers import point_values, run_seeds
 from sim.sweep.spec import LoadedSpec
@@ -99,7 +100,7 @@ def build_tasks(loaded: LoadedSpec, design: pd.DataFrame) -> list[RunTask]:
     tasks = []
     for point, row in design.iterrows():
         values = point_values(spec, row)
-        scenario = loaded.apply(values, origin=f"{loaded.origin}: point {point} {values}")
+        scenario = loaded.apply(values, origin=f"{loaded.origin}: point {point} {short(values)}")
         for replicate in range(spec.replicates):
             index = int(point) * spec.replicates + replicate
             tasks.append(
