@@ -102,3 +102,17 @@ def test_cli_bad_set_exit_2(tmp_path, capsys):
     path = write(tmp_path, "weeks: 2\n")
     assert main(["run", str(path), "--set", "weeks=zero", "--out", str(tmp_path / "o")]) == 2
     assert "weeks" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command, path, hint", [
+    ("run", "scenarios/sweeps/metric_choice.yaml", "looks like a sweep file: use tokenmaxx sweep FILE"),
+    ("sweep", "scenarios/default.yaml", "looks like a scenario file: use tokenmaxx run FILE"),
+    ("run", "scenarios/market/default.yaml", "looks like a market file: use tokenmaxx market FILE"),
+    ("market", "scenarios/default.yaml", "looks like a scenario file: use tokenmaxx run FILE"),
+])
+def test_a_file_of_another_kind_names_the_command_that_reads_it(command, path, hint, capsys, tmp_path):
+    from sim.cli import main
+
+    assert main([command, path, "--out", str(tmp_path / "out")]) == 2
+    assert hint in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -16,6 +16,8 @@ from sim.scenario.io import (
     ScenarioError,
     apply_changes,
     describe_error,
+    error_message,
+    file_kind_hint,
     load_scenario,
     parse_override,
     read_scenario_chain,
@@ -75,7 +77,7 @@ def validate_market(data: dict[str, Any], origin: str) -> Market:
         return Market.model_validate(data)
     except ValidationError as exc:
         lines = [describe_error(err, Market) for err in exc.errors()]
-        raise MarketError(f"{origin}: invalid market\n" + "\n".join(f"  - {line}" for line in lines)) from None
+        raise MarketError(error_message(f"{origin}: invalid market{file_kind_hint(data, "market")}", lines)) from None
 
 
 def apply_market_changes(loaded: LoadedMarket, changes: dict[str, Any], origin: str) -> LoadedMarket:

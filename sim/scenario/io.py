@@ -285,9 +285,27 @@ def _validate_model(model: type[BaseModel], data: dict[str, Any], origin: str,
     except ValidationError as exc:
         errors = [err for err in exc.errors() if not _is_number_branch_of_dict(err)]
         lines = [describe_error(err, model) + _set_in(err["loc"], chain, origin) for err in errors]
-        raise ScenarioError(error_message(f"{origin}: invalid {what}", lines)) from None
+        raise ScenarioError(error_message(f"{origin}: invalid {what}{file_kind_hint(data, what)}", lines)) from None
     except RecursionError:
         raise ScenarioError(f"{origin}: invalid {what}: nested too deeply") from None
+
+
+FILE_KINDS = {
+    "sweep": (lambda keys: {"base", "design"} <= keys, "tokenmaxx sweep"),
+    "market": (lambda keys: "policies" in keys, "tokenmaxx market"),
+    "scenario": (lambda keys: bool({"organization", "kpi", "behavior", "management"} & keys), "tokenmaxx run"),
+}
+"""Each kind of file, a test of its top-level keys that gives it away, and the command that reads it."""
+
+
+def file_kind_hint(data: Any, expected: str) -> str:
+    """'(this looks like a sweep file: use tokenmaxx sweep)' when a file of another kind was given."""
+    if not isinstance(data, dict):
+        return ""
+    for kind, (looks_like, command) in FILE_KINDS.items():
+        if kind != expected and looks_like(set(data)):
+            return f" (this looks like a {kind} file: use {command} FILE)"
+    return ""
 
 
 def error_message(title: str, lines: list[str]) -> str:

@@ -22,6 +22,8 @@ from sim.scenario.io import (
     ScenarioError,
     apply_changes,
     describe_error,
+    error_message,
+    file_kind_hint,
     load_scenario,
     read_scenario_file,
     read_yaml,
@@ -246,7 +248,7 @@ def load_spec(source: str | Path | dict[str, Any], base_dir: Path | None = None)
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
         lines = [describe_error(err, SweepSpec) for err in exc.errors()]
-        raise SweepError(f"{origin}: invalid sweep\n" + "\n".join(f"  - {line}" for line in lines)) from None
+        raise SweepError(error_message(f"{origin}: invalid sweep{file_kind_hint(data, "sweep")}", lines)) from None
     base_path = root / spec.base
     if not base_path.is_file():
         raise SweepError(f"{origin}: base: no scenario or market file {base_path} (the path is relative to the "
