@@ -116,3 +116,8 @@ def test_a_file_of_another_kind_names_the_command_that_reads_it(command, path, h
     assert main([command, path, "--out", str(tmp_path / "out")]) == 2
     assert hint in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_set_into_a_list_the_scenario_does_not_have_says_so():
+    with pytest.raises(ScenarioError, match="'management.interventions' is empty here, so it has no item 0"):
+        load_scenario("scenarios/default.yaml", ["management.interventions.0.week=3"])

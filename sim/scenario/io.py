@@ -182,6 +182,9 @@ def set_path(data: dict[str, Any], path: list[str], value: Any, origin: str) -> 
         if isinstance(node, list):
             node = node[_list_index(node, part, path[: i + 1], origin)]
             continue
+        if part not in node and path[i + 1].isdigit():  # `interventions.0.week` with no list to index
+            raise ScenarioError(f"{origin}: '{'.'.join(path[: i + 1])}' is empty here, so it has no item "
+                                f"{path[i + 1]}; write the whole list in the file")
         child = node.setdefault(part, {})
         if not isinstance(child, (dict, list)):
             raise ScenarioError(f"{origin}: '{'.'.join(path[: i + 1])}' is a value, not a section")
