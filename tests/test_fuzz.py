@@ -111,6 +111,38 @@ def test_every_value_check_accepts_runs():
     assert not failures, f"{len(failures)} of {accepted} accepted values failed:\n" + "\n".join(failures[:20])
 
 
+MARKET_SMALL = ["firms=4", "weeks=14", "organisation_set.organization.employees=20"]
+
+
+@pytest.mark.slow
+def test_every_market_value_check_accepts_runs():
+    """The same for the market file's own numbers (investors, imitation, vendor, correction, policies'
+    shares): every accepted extreme runs a small market to a summary."""
+    from sim.market.io import load_market
+    from sim.market.run import run_market, summary_row
+    from sim.market.schema import Market
+
+    paths = [(p, b) for p, b in _numeric_paths(Market) if p not in ("seed", "weeks", "firms")]
+    paths += [(f"policies.0.{p}", b) for p, b in _numeric_paths(Market.model_fields["policies"].annotation.__args__[0])]
+    assert {"investors.weight_reported", "correction.scandals_to_trigger", "policies.0.share"} <= {p for p, _ in paths}
+    accepted, failures = 0, []
+    for path, bounds in paths:
+        for value in _extremes(bounds):
+            try:
+                loaded = load_market(Path("scenarios/market/default.yaml"), [*MARKET_SMALL, f"{path}={value!r}"])
+            except ScenarioError:
+                continue
+            accepted += 1
+            try:
+                row = summary_row(run_market(loaded, seed=1).summary)
+            except Exception as exc:  # noqa: BLE001 - counted and reported below
+                failures.append(f"{path}={value}: {type(exc).__name__}: {exc}"[:300])
+                continue
+            assert 0 <= row["inflating_share_end"] <= 1, (path, value)
+    assert accepted > 50, accepted
+    assert not failures, f"{len(failures)} of {accepted} accepted values failed:\n" + "\n".join(failures[:20])
+
+
 @pytest.mark.parametrize("name", ["../../outside", "/tmp/tokenmaxx-absolute", "a/../../b", "..", "$\\frac{a}$"])
 def test_a_name_is_a_label_never_a_path(name, tmp_path, monkeypatch):
     """`run` and `compare` without --out write under results/ of the working folder, whatever the name."""

@@ -70,6 +70,13 @@ class Vendor(Strict):
     """Price per action under value-based pricing; empty = revenue-neutral at the switch (the
     usage revenue of the 13 weeks before / their actions)."""
 
+    @model_validator(mode="after")
+    def _neutral_price_needs_a_week_before(self) -> Vendor:
+        if self.value_based_from_week == 1 and self.usd_per_action is None:
+            raise ValueError("value_based_from_week 1 needs usd_per_action: the revenue-neutral price comes from "
+                             "the weeks before the switch, and there are none")
+        return self
+
 
 class Correction(Strict):
     """When finance starts demanding evidence of actual ROI across the industry."""
