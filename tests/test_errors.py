@@ -121,3 +121,18 @@ def test_a_file_of_another_kind_names_the_command_that_reads_it(command, path, h
 def test_set_into_a_list_the_scenario_does_not_have_says_so():
     with pytest.raises(ScenarioError, match="'management.interventions' is empty here, so it has no item 0"):
         load_scenario("scenarios/default.yaml", ["management.interventions.0.week=3"])
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("scenarios/sweeps/metric_choice.yaml", "valid sweep 'metric_choice' of organisations: 126 points x 5 replicates = 630 runs"),
+    ("scenarios/sweeps/market_pressure.yaml", "valid sweep 'market_pressure' of markets: 9 points x 4 replicates = 36 runs"),
+    ("scenarios/market/default.yaml", "valid market 'default': 50 firms of 500 employees, 156 weeks, 6 KPI policies"),
+])
+def test_check_reads_sweep_and_market_files_too(path, expected, capsys):
+    assert main(["check", path]) == 0
+    assert expected in capsys.readouterr().out
+
+
+def test_check_of_a_sweep_refuses_set(capsys):
+    assert main(["check", "scenarios/sweeps/metric_choice.yaml", "--set", "kpi.strength=1"]) == 2
+    assert "a sweep sets values under fixed:" in capsys.readouterr().err

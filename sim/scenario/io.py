@@ -301,6 +301,15 @@ FILE_KINDS = {
 """Each kind of file, a test of its top-level keys that gives it away, and the command that reads it."""
 
 
+def file_kind(data: Any) -> str | None:
+    """Which kind of file a parsed mapping looks like ('sweep', 'market', 'scenario'), or None."""
+    if isinstance(data, dict):
+        for kind, (looks_like, _) in FILE_KINDS.items():
+            if looks_like(set(data)):
+                return kind
+    return None
+
+
 def file_kind_hint(data: Any, expected: str) -> str:
     """'(this looks like a sweep file: use tokenmaxx sweep)' when a file of another kind was given."""
     if not isinstance(data, dict):
