@@ -278,3 +278,12 @@ def test_value_pricing_with_nothing_to_price_keeps_token_billing_and_says_so():
         *no_actions])
     assert result.summary["price_usd_per_action"] is None
     assert any(week == 5 and "keeps billing per token" in text for week, text in result.events)
+
+
+@pytest.mark.parametrize("change", ["vendor.value_based_from_week=157", "correction.week=1000000000000"])
+def test_market_weeks_after_the_run_are_refused(change):
+    """A switch or correction after the last week would never happen (and broke the charts' labels)."""
+    from sim.market.io import MarketError, load_market
+
+    with pytest.raises(MarketError, match=r"is after the run's last week \(156\); allowed: 1..156, or empty for never"):
+        load_market("scenarios/market/default.yaml", [change])
