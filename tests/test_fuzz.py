@@ -111,6 +111,30 @@ def test_every_value_check_accepts_runs():
     assert not failures, f"{len(failures)} of {accepted} accepted values failed:\n" + "\n".join(failures[:20])
 
 
+@pytest.mark.slow
+def test_the_report_of_every_largest_accepted_value_renders(tmp_path):
+    """Each number at the largest value `check` accepts: the run's report (charts and findings) is
+    written, with no 'nan' or 'inf' in its text (about a second a report, hence only the largest)."""
+    from sim.report import write_run_report
+
+    base = load_scenario(Path("scenarios/default.yaml"), [f"{k}={v}" for k, v in SMALL.items()])
+    written = 0
+    for path, bounds in NUMERIC_PATHS:
+        candidates = [v for v in _extremes(bounds) if not (path in SMALL and v > 1e5)]
+        for value in (max(candidates),):
+            try:
+                scenario = apply_changes(base, {path: value}, origin="extremes")
+            except ScenarioError:
+                continue
+            out = tmp_path / f"{path}-{value}"
+            out.mkdir()
+            write_run_report(run(scenario, seed=1), out)
+            text = re.sub(r"data:[^\"')]+", "", (out / "report.html").read_text())
+            assert not re.search(r"\b(nan|inf)\b|\$nan", text, flags=re.IGNORECASE), (path, value)
+            written += 1
+    assert written > 40, written
+
+
 MARKET_SMALL = ["firms=4", "weeks=14", "organisation_set.organization.employees=20"]
 
 
