@@ -107,3 +107,18 @@ def build_tasks(loaded: LoadedSpec, design: pd.DataFrame) -> list[RunTask]:
                 RunTask(index, int(point), replicate, seeds[index], values, scenario, spec.keep_timeseries)
             )
     return tasks
+
+
+def lost_record(item: RunTask | list[RunTask], cause: str) -> dict[str, Any] | list[dict[str, Any]]:
+    """The failed record of a task (or of each task of a chunk) whose worker process died running
+    it, `cause` as its error: the executors' `lost` function."""
+    if isinstance(item, list):
+        return [lost_record(task, cause) for task in item]
+    record = {
+        "run_index": item.run_index,
+        "point": item.point,
+        "replicate": item.replicate,
+        "seed": item.seed,
+        **{design_column(path): value for path, value in item.values.items()},
+    }
+    return {**record, "status": "failed", "error": cause[:MAX_ERROR_CHARS], "timeseries": None}
