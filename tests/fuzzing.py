@@ -93,6 +93,13 @@ def _parent(tree: Any, path: tuple) -> Any:
 
 
 def _odd_value(rng: random.Random) -> Any:
+    """A fresh odd value (a copy: later mutations must not change the shared lists)."""
+    import copy
+
+    return copy.deepcopy(_odd_choice(rng))
+
+
+def _odd_choice(rng: random.Random) -> Any:
     pick = rng.random()
     if pick < 0.45:
         return rng.choice(ODD_NUMBERS)
