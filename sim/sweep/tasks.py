@@ -75,18 +75,29 @@ def declared_columns(evaluate: Evaluate) -> dict[str, str] | None:
 
 def execute(task: RunTask, evaluate: Evaluate = simulate) -> dict[str, Any]:
     """Run one task; return its record (keys: run identity, values, status, error, metrics)."""
-    record: dict[str, Any] = {
+    try:
+        summary, timeseries = evaluate(task.scenario, task.seed)
+    except Exception as exc:  # noqa: BLE001 - a failed run is data, not a crash
+        detail = "".join(traceback.format_exception_only(exc)).strip()
+        return {**identity(task), "status": "failed", "error": detail[:MAX_ERROR_CHARS], "timeseries": None}
+    return ok_record(task, summary, timeseries)
+
+
+def identity(task: RunTask) -> dict[str, Any]:
+    """The record's first columns: the run's index, point, replicate, seed and design values."""
+    return {
         "run_index": task.run_index,
         "point": task.point,
         "replicate": task.replicate,
         "seed": task.seed,
         **{design_column(path): value for path, value in task.values.items()},
     }
-    try:
-        summary, timeseries = evaluate(task.scenario, task.seed)
-    except Exception as exc:  # noqa: BLE001 - a failed run is data, not a crash
-        detail = "".join(traceback.format_exception_only(exc)).strip()
-        return {**record, "status": "failed", "error": detail[:MAX_ERROR_CHARS], "timeseries": None}
+
+
+def ok_record(task: RunTask, summary: dict[str, Any], timeseries: pd.DataFrame | None) -> dict[str, Any]:
+    """The record of a run that finished: identity, status, the summary's metrics and (when the
+    sweep keeps them) the weekly series."""
+    record = identity(task)
     metrics = {k: v for k, v in summary.items() if k not in record and k not in ("name",)}
     kept = timeseries if task.keep_timeseries else None
     return {**record, "status": "ok", "error": None, **metrics, "timeseries": kept}
