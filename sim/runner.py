@@ -111,7 +111,7 @@ def run(
     if params:
         resolved = apply_changes(resolved, params, origin="params")
     if seed is not None:
-        resolved = resolved.model_copy(update={"seed": check_seed(seed)})
+        resolved = with_seed(resolved, seed)
     model = OrganisationModel(resolved)
     model.run()
     columns = weekly_columns(model.records)
@@ -120,6 +120,11 @@ def run(
 
 
 MAX_SEED = 2**63 - 1
+
+
+def with_seed(scenario: Scenario, seed: Any) -> Scenario:
+    """The scenario with `seed` (checked by :func:`check_seed`) in place of its own."""
+    return scenario.model_copy(update={"seed": check_seed(seed)})
 
 
 def check_seed(seed: Any) -> int:

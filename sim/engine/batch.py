@@ -14,7 +14,7 @@ the `best_response` rule, linear KPI schemes without misreports or measurement n
 audits, the detector, conformity, norm erosion, learning, flag memory, seats, the target ratchet,
 budget reviews and ROI audits that do not switch the regime, and no scheduled interventions.
 :func:`batch_key` says whether (and with which others) an organisation can be batched; the rest
-run one by one (:func:`run_many` does both).
+run one by one (:func:`run_batch` does both; :func:`run_batches` in batches of bounded size).
 """
 
 from __future__ import annotations
@@ -543,4 +543,25 @@ def run_batch(scenarios: Sequence[Scenario]) -> list[tuple[dict[str, Any], dict[
         for j, i in enumerate(members):
             columns = batch.timeseries_columns(j)
             results[i] = (summarise(models[i].config, None, models[i], columns), columns)
+    return results
+
+
+MAX_BATCH_EMPLOYEES = 200_000
+"""Most employees (summed over organisations) :func:`run_batches` steps in one batch: large
+organisations gain nothing from batching, and K x N arrays of them would hold memory for nothing."""
+
+
+def run_batches(scenarios: Sequence[Scenario], max_employees: int = MAX_BATCH_EMPLOYEES
+                ) -> list[tuple[dict[str, Any], dict[str, np.ndarray]]]:
+    """:func:`run_batch` on consecutive slices of at most `max_employees` employees in all (at least
+    one scenario each): the same results, in order, with memory bounded by the largest slice."""
+    results: list[tuple[dict[str, Any], dict[str, np.ndarray]]] = []
+    start = 0
+    while start < len(scenarios):
+        stop, employees = start + 1, scenarios[start].organization.employees
+        while stop < len(scenarios) and employees + scenarios[stop].organization.employees <= max_employees:
+            employees += scenarios[stop].organization.employees
+            stop += 1
+        results += run_batch(scenarios[start:stop])
+        start = stop
     return results

@@ -53,10 +53,10 @@ def run_chunk(tasks: list[RunTask]) -> list[dict[str, Any]]:
     """In a worker: the records of a chunk of default-evaluation tasks, run as one batch (each
     with its task seed, as :func:`sim.sweep.tasks.simulate` sets it); one by one if the batch raises."""
     from sim.engine.batch import run_batch
-    from sim.runner import check_seed
+    from sim.runner import with_seed
 
     try:
-        results = run_batch([t.scenario.model_copy(update={"seed": check_seed(t.seed)}) for t in tasks])
+        results = run_batch([with_seed(t.scenario, t.seed) for t in tasks])
     except Exception:  # noqa: BLE001 - which run failed, and why, is found by running them one by one
         return [execute(t) for t in tasks]
     return [ok_record(t, summary, pd.DataFrame(columns, copy=False) if t.keep_timeseries else None)
