@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from sim.engine import batch_kernels as kernels
 from sim.engine import kpi as kpis
 from sim.engine.culture import FLAG_MEMORY_HALF_LIFE_WEEKS
 from sim.engine.decision import Problem, best_response_by_candidates, select
@@ -74,6 +75,9 @@ def batch_key(model: OrganisationModel) -> tuple | None:
         management.target_ratchet.enabled or management.budget.enabled or management.roi_audit.every_weeks is not None,
         config.pricing.usd_per_action is None, terms.valuation,
     )
+
+
+_NO_ROWS = np.zeros((1, 1))
 
 
 def _column(values: Sequence[float]) -> np.ndarray:
@@ -262,18 +266,8 @@ class BatchedOrganisations:
             return self.integrity_cost
         return self.integrity_cost * (1.0 - self.erosion * self.peer_gaming_share)
 
-    def _best(self, a_g: np.ndarray, a_p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """`decision._best_without_step` with per-organisation coefficients."""
-        h11, h12, h22 = self.h11, self.h12, self.h22
-        det = self.det
-        g_in = (h22 / det) * a_g - (h12 / det) * a_p
-        p_in = (h11 / det) * a_p - (h12 / det) * a_g
-        g_edge = np.maximum(a_g * (1 / h11), 0.0)
-        p_edge = np.maximum(a_p * (1 / h22), 0.0)
-        interior = (g_in > 0) & (p_in > 0)
-        on_p_zero = a_p <= h12 * g_edge
-        g = select(interior, g_in, g_edge * on_p_zero)
-        p = select(interior, p_in, p_edge * ~on_p_zero)
+    def _cap(self, a_g: np.ndarray, a_p: np.ndarray, g: np.ndarray, p: np.ndarray) -> None:
+        """The answers that break the hours cap, solved again by the candidate method (in place)."""
         over = np.flatnonzero(g + p > self.cap)
         if over.size:
             rows = over // self.n
@@ -282,15 +276,17 @@ class BatchedOrganisations:
                           col(self.cap), None, col(self.lam))
             g_cap, p_cap = best_response_by_candidates(sub)
             g.reshape(-1)[over], p.reshape(-1)[over] = g_cap, p_cap
-        return g, p
-
-    def _value(self, a_g, a_p, g, p) -> np.ndarray:
-        return a_g * g + a_p * p - 0.5 * self.h11 * g * g - 0.5 * self.h22 * p * p - self.h12 * g * p
 
     def run(self) -> BatchResult:
         c, delta, kappa, lam = self.c, self.delta, self.kappa, self.lam
         self.h11, self.h12, self.h22 = c + lam, delta * c, c + 2 * kappa + lam
         self.det = self.h11 * self.h22 - self.h12 * self.h12
+        u = self.upkeep[:, None]
+        columns = {"pen_g": self.pen_g, "pen_p": self.pen_p, "pen_s": self.pen_s, "kappa2": 2 * kappa, "lam": lam,
+                   "h11": self.h11, "h12": self.h12, "h22": self.h22, "det": self.det, "cap": self.cap,
+                   "shift_g": -delta * c * u, "shift_p": -c * u, "upkeep_cost": 0.5 * c * u**2}
+        self.col = {name: np.ascontiguousarray(np.broadcast_to(values, (self.k, 1))[:, 0]) for name, values in columns.items()}
+        self.shocks = np.empty((self.k, 2 * self.n))
         weeks = self.weeks
         rows: list[dict[str, np.ndarray]] = []
         for week in range(1, weeks + 1):
@@ -303,49 +299,41 @@ class BatchedOrganisations:
             state.belief = self.belief[i].copy()
         return BatchResult(self.models, columns)
 
+    @property
+    def enforcement_rows(self) -> np.ndarray:
+        """The flag-memory enforcement as (K, N) rows (a placeholder the kernels never read without it)."""
+        return self.enforcement if self.has_memory else _NO_ROWS
+
     def _step(self, week: int) -> dict[str, np.ndarray]:
         k, n = self.k, self.n
-        c, delta, kappa = self.c, self.delta, self.kappa
         peers_p = self.neighbour_mean(self.p)
         if self.has_erosion:
             self.peer_gaming_share = self.neighbour_mean(self.gaming.astype(float))
         target, strength, budget = self._management()
         seated = self._seated(budget)
         per_kpi_unit = strength / target
-        reward_g = (self.kr_g * per_kpi_unit)[:, None]
-        reward_p = (self.kr_p * per_kpi_unit)[:, None]
         integrity = self._integrity()
-        enforcement = self.enforcement
-        # the hours problem (OrganisationModel._hours_problem)
-        believed = self.motivation * self.belief
-        penalty_g = enforcement * self.pen_g
-        penalty_p = enforcement * self.pen_p
-        a_g = believed - penalty_g + reward_g
-        a_p = -integrity - penalty_p + reward_p
-        if self.has_conformity:
-            a_p = a_p + (2 * kappa) * peers_p
+        # the hours problem (OrganisationModel._hours_problem) and the choice (strategies._linear)
         if self.has_noise:
-            shocks = np.empty((k, 2 * n))
             for i, rng in enumerate(self.rngs):
-                shocks[i] = rng.normal(0.0, self.noise[i], 2 * n)
-            a_g = a_g + shocks[:, :n]
-            a_p = a_p + shocks[:, n:]
-        if self.has_habit:
-            a_g = a_g + self.lam * self.g
-            a_p = a_p + self.lam * self.p
-        # the choice (strategies._linear)
-        g, p = self._best(a_g, a_p)
+                self.shocks[i] = rng.normal(0.0, self.noise[i], 2 * n)
+        a_g, a_p, g, p = (np.empty((k, n)) for _ in range(4))
+        sg, sp = (np.empty((k, n)), np.empty((k, n))) if self.has_script else (a_g, a_p)
+        col = self.col
+        over = kernels.hours_problems(
+            self.motivation, self.belief, integrity, self.enforcement_rows, self.has_memory, col["pen_g"], col["pen_p"],
+            self.kr_g * per_kpi_unit, self.kr_p * per_kpi_unit, col["kappa2"], self.has_conformity, peers_p,
+            self.shocks, self.has_noise, col["lam"], self.has_habit, self.g, self.p, col["h11"], col["h12"],
+            col["h22"], col["det"], col["cap"], self.has_script, col["shift_g"], col["shift_p"], a_g, a_p, g, p, sg, sp)
+        if over:
+            self._cap(a_g, a_p, g, p)
+        scripts = np.zeros((k, n), dtype=bool)
         if self.has_script:
-            u, h_s = self.upkeep[:, None], self.equivalent[:, None]
-            per_hour = integrity + enforcement * self.pen_s
-            constant = ((per_kpi_unit * self.script_kpi)[:, None] - per_hour * h_s - 0.5 * c * u**2)
-            sa_g = a_g + -delta * c * u
-            sa_p = a_p + -c * u
-            g1, p1 = self._best(sa_g, sa_p)
-            better = self._value(sa_g, sa_p, g1, p1) + constant > self._value(a_g, a_p, g, p)
-            g, p, scripts = np.where(better, g1, g), np.where(better, p1, p), better
-        else:
-            scripts = np.zeros((k, n), dtype=bool)
+            if over:
+                self._cap(a_g + col["shift_g"][:, None], a_p + col["shift_p"][:, None], sg, sp)
+            kernels.choose_script(a_g, a_p, g, p, sg, sp, col["shift_g"], col["shift_p"], integrity,
+                                  self.enforcement_rows, self.has_memory, col["pen_s"], per_kpi_unit * self.script_kpi,
+                                  self.equivalent, col["upkeep_cost"], col["h11"], col["h12"], col["h22"], scripts)
         if seated is not None:
             g, p = np.where(seated, g, 0.0), np.where(seated, p, 0.0)
             if self.has_script:
