@@ -28,6 +28,7 @@ CASES = {
                                  "kpi.regime=action_linked"],
     "no script, no inertia": ["kpi.regime=queries", "usage.script.enabled=false", "behavior.inertia=1", "kpi.strength=3"],
     "hours cap binds": ["behavior.max_ai_hours_per_week=2", "kpi.strength=4"],
+    "more than 128 employees": ["organization.employees=300", "audit.rate=0.05"],  # NumPy's pairwise sums split rows
 }
 
 
@@ -121,3 +122,14 @@ def test_a_calibration_point_gives_the_outputs_of_one_by_one(monkeypatch):
     alone, _ = evaluate_point(Scenario(), 0, **kwargs)
     assert json.dumps(batched) == json.dumps(alone)
     assert sum(np.isfinite(v) for v in batched.values()) > len(batched) / 2
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 127, 128, 129, 500, 1000, 1024, 4099, 100_003])
+def test_compiled_row_sums_add_as_numpy_does(n):
+    from sim.engine.batch_kernels import row_sums
+
+    rng = np.random.default_rng(n)
+    values = rng.standard_normal((3, n)) * rng.lognormal(0.0, 3.0, (3, n))
+    np.testing.assert_array_equal(row_sums(values), values.sum(axis=1))
+    negative_zeros = np.full((2, n), -0.0)
+    assert (np.signbit(row_sums(negative_zeros)) == np.signbit(negative_zeros.sum(axis=1))).all()

@@ -284,7 +284,10 @@ class BatchedOrganisations:
         u = self.upkeep[:, None]
         columns = {"pen_g": self.pen_g, "pen_p": self.pen_p, "pen_s": self.pen_s, "kappa2": 2 * kappa, "lam": lam,
                    "h11": self.h11, "h12": self.h12, "h22": self.h22, "det": self.det, "cap": self.cap,
-                   "shift_g": -delta * c * u, "shift_p": -c * u, "upkeep_cost": 0.5 * c * u**2}
+                   "shift_g": -delta * c * u, "shift_p": -c * u, "upkeep_cost": 0.5 * c * u**2, "half_c": 0.5 * c,
+                   "delta_c": delta * c, "kappa": kappa, "audit_penalty": self.audit_penalty,
+                   "detection_penalty": self.detection_penalty, "queries_g": self.queries_g, "queries_p": self.queries_p,
+                   "active_at": self.active_threshold * (1 - 1e-9)}
         self.col = {name: np.ascontiguousarray(np.broadcast_to(values, (self.k, 1))[:, 0]) for name, values in columns.items()}
         self.shocks = np.empty((self.k, 2 * self.n))
         weeks = self.weeks
@@ -342,13 +345,6 @@ class BatchedOrganisations:
 
     def _observe(self, week, g, p, scripts, peers_p, integrity, target, strength, budget, seated) -> dict[str, np.ndarray]:
         k, n = self.k, self.n
-        c, delta, kappa = self.c, self.delta, self.kappa
-        kr_g, kr_p = self.kr_g[:, None], self.kr_p[:, None]
-        extra = 0.0
-        if self.has_script:
-            extra = extra + self.script_kpi[:, None] * scripts
-        measured = (kr_g * g + kr_p * p + extra) + 0.0
-        reward = strength[:, None] * measured / target[:, None]
         # flags (enforcement.draw_flags)
         script_hours = scripts * self.equivalent[:, None]
         audit_flags = np.zeros((k, n))
@@ -366,27 +362,19 @@ class BatchedOrganisations:
             detector_flags = poisson_by_inversion(mean.reshape(-1), uniform.reshape(-1)).reshape(k, n)
         else:
             detector_flags = np.zeros((k, n))
-        claims_caught = np.zeros((k, n))
-        penalty = self.audit_penalty * (audit_flags + claims_caught) + self.detection_penalty * detector_flags
-        # payoff (OrganisationModel._observe)
-        performing = p + self.upkeep[:, None] * scripts
-        believed = self.motivation * self.belief
-        payoff = (
-            reward
-            + g * (believed - 0.5 * c * g - delta * c * performing)
-            - p * integrity - 0.5 * c * performing**2
-            - scripts * integrity * self.equivalent[:, None]
-            - penalty
-        )
-        if self.has_conformity:
-            payoff -= kappa * (p - peers_p) ** 2
-        gaming = (p > 0) | scripts
-        all_flags = audit_flags + detector_flags
-        flagged = all_flags > 0
-        self.flagged_while_honest |= flagged & ~gaming
-        genuine_kpi = (kr_g * g + kr_p * np.zeros_like(p) + 0.0) + 0.0
-        row = self._row(week, g, p, scripts, gaming, measured, target, strength, budget, seated, flagged, audit_flags,
-                        detector_flags, all_flags, claims_caught, payoff, genuine_kpi)
+        # KPI, reward, payoff and the week's totals (OrganisationModel._observe, accounts.week_row)
+        gaming, all_flags = np.empty((k, n), dtype=bool), np.empty((k, n))
+        sums, counts = np.empty((k, len(kernels.SUMS))), np.empty((k, len(kernels.COUNTS)))
+        col = self.col
+        kernels.observe(g, p, scripts, peers_p, integrity, self.motivation, self.belief, self.speedup, self.claimed_rate,
+                        audit_flags, detector_flags, self.has_script, self.has_conformity, self.kr_g, self.kr_p,
+                        self.script_kpi, strength, target, target * (1 - 1e-9), self.equivalent, self.upkeep,
+                        col["half_c"], col["delta_c"], col["kappa"], col["audit_penalty"], col["detection_penalty"],
+                        col["queries_g"], col["queries_p"], self.script_obs["queries"], col["active_at"], gaming,
+                        all_flags, self.flagged_while_honest, sums, counts)
+        totals = dict(zip(kernels.SUMS, sums.T))
+        heads = dict(zip(kernels.COUNTS, counts.T))
+        row = self._row(week, target, strength, budget, seated, totals, heads)
         # the state of the week just decided
         self.g, self.p, self.script, self.gaming, self.flags = g, p, scripts, gaming, all_flags
         if self.has_review:
@@ -401,19 +389,18 @@ class BatchedOrganisations:
             self.enforcement = np.where(self.memory > 0, remembered, self.enforcement)
         return row
 
-    def _row(self, week, g, p, scripts, gaming, measured, target, strength, budget, seated, flagged, audit_flags,
-             detector_flags, all_flags, claims_caught, payoff, genuine_kpi) -> dict[str, np.ndarray]:
-        """accounts.week_row and economics.week_economics for every organisation at once."""
+    def _row(self, week, target, strength, budget, seated, totals, heads) -> dict[str, np.ndarray]:
+        """accounts.week_row and economics.week_economics for every organisation at once, from the
+        employee totals (`totals`) and head-counts (`heads`) of :func:`batch_kernels.observe`."""
         k, n = self.k, self.n
-        count = lambda mask: np.count_nonzero(mask, axis=1).astype(float)  # noqa: E731
-        gaming_count = count(gaming)
-        seats = np.full(k, float(n)) if seated is None else count(seated)
-        scripts_running = count(scripts)
+        gaming_count = heads["gaming"]
+        seats = np.full(k, float(n)) if seated is None else np.count_nonzero(seated, axis=1).astype(float)
+        scripts_running = heads["scripts"]
         # allowance (ManagementState.allowance_usd_per_week)
         scale = np.where(self.allowance_scaled, budget, 1.0)
         allowance = np.where(self.allowance_per_seat == 0, 0.0, seats * self.allowance_per_seat / WEEKS_PER_MONTH * scale)
         # week_economics
-        g_total, p_total = g.sum(axis=1), p.sum(axis=1)
+        g_total, p_total = totals["genuine_hours"], totals["performative_hours"]
 
         def split(name: str) -> tuple[np.ndarray, np.ndarray]:
             rate_g, rate_p = self.rate[name]
@@ -428,8 +415,8 @@ class BatchedOrganisations:
         queries_s = scripts_running * script["queries"]
         actions_g, actions_p = split("actions")
         actions_p = actions_p + scripts_running * script["actions"]
-        true_saved = (0 + (self.speedup * g).sum(axis=1)) + 0.0 * p_total
-        claimed_saved = (0 + (self.claimed_rate * g).sum(axis=1)) + 0.0 * p_total
+        true_saved = (0 + totals["true_hours_saved"]) + 0.0 * p_total
+        claimed_saved = (0 + totals["claimed_hours_saved"]) + 0.0 * p_total
         cost_genuine = (in_g * self.pricing_in + out_g * self.pricing_out) / 1e6
         cost_performative = (in_p * self.pricing_in + out_p * self.pricing_out) / 1e6
         if self.per_token:
@@ -450,15 +437,12 @@ class BatchedOrganisations:
         captured_value = true_saved * self.capture * wage
         wasted_hours_cost = (p_total + upkeep) * wage
         claimed_saved = claimed_saved + 0.0  # + the (absent) misreported hours, as week_row adds them
-        reported_kpi = measured.sum(axis=1)
+        reported_kpi = totals["reported_kpi"]
         if self.claimed_valuation:
             reported_value = claimed_saved * wage
         else:
             reported_value = reported_kpi * self.usd_per_kpi_unit
         expected_exposures = (queries_g * self.exp_g + queries_p * self.exp_p + queries_s * self.exp_s) / 1e6
-        queries = self.queries_g * g + self.queries_p * p + self.script_obs["queries"][:, None] * scripts
-        manual = p > 0
-        honest_users = ~gaming & (g > 0)
         exposures = np.array([float(rng.poisson(expected_exposures[i])) for i, rng in enumerate(self.rngs)])
         zeros = np.zeros(k)
         row = {
@@ -472,31 +456,31 @@ class BatchedOrganisations:
             **{name: zeros for name in kpis.MISREPORT_COLUMNS},
             "reported_value_usd": reported_value,
             "reported_kpi": reported_kpi,
-            "genuine_kpi": genuine_kpi.sum(axis=1),
+            "genuine_kpi": totals["genuine_kpi"],
             "kpi_target": target,
             "kpi_strength": strength,
             "kpi_regime_code": self.regime_code,
             "budget_index": budget,
-            "target_reached_share": np.count_nonzero(measured >= target[:, None] * (1 - 1e-9), axis=1) / n,
+            "target_reached_share": heads["target_reached"] / n,
             "gaming_employees": gaming_count,
             "gaming_share": gaming_count / n,
             "scripts_running": scripts_running,
-            "manual_gamers": count(manual),
-            "misreporting_employees": count(gaming & ~manual & ~scripts),
-            "active_users": count(queries >= self.active_threshold * (1 - 1e-9)),
-            "honest_claimed_hours_saved": (self.claimed_rate * g * honest_users).sum(axis=1),
-            "honest_true_hours_saved": (self.speedup * g * honest_users).sum(axis=1),
-            "mean_perception_gap": (self.belief - self.speedup).sum(axis=1) / n,
-            "flagged_employees": count(flagged),
-            "flagged_honest_employees": count(flagged & ~gaming),
-            "flagged_scripters": count(flagged & scripts),
-            "flagged_manual_gamers": count(flagged & manual & ~scripts),
-            "audit_flags": audit_flags.sum(axis=1),
-            "detector_flags": detector_flags.sum(axis=1),
-            "flags_on_honest": np.where(gaming, 0.0, all_flags).sum(axis=1),
-            "claims_caught": claims_caught.sum(axis=1),
+            "manual_gamers": heads["manual"],
+            "misreporting_employees": heads["misreporting"],
+            "active_users": heads["active"],
+            "honest_claimed_hours_saved": totals["honest_claimed_hours_saved"],
+            "honest_true_hours_saved": totals["honest_true_hours_saved"],
+            "mean_perception_gap": totals["perception_gap"] / n,
+            "flagged_employees": heads["flagged"],
+            "flagged_honest_employees": heads["flagged_honest"],
+            "flagged_scripters": heads["flagged_scripters"],
+            "flagged_manual_gamers": heads["flagged_manual"],
+            "audit_flags": totals["audit_flags"],
+            "detector_flags": totals["detector_flags"],
+            "flags_on_honest": totals["flags_on_honest"],
+            "claims_caught": zeros,
             "data_exposure_incidents": exposures,
-            "mean_payoff": payoff.sum(axis=1) / n,
+            "mean_payoff": totals["payoff"] / n,
         }
         ai_hours = g_total + p_total
         with np.errstate(divide="ignore", invalid="ignore"):

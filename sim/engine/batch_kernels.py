@@ -103,3 +103,155 @@ def choose_script(a_g: np.ndarray, a_p: np.ndarray, g: np.ndarray, p: np.ndarray
             scripts_out[i, j] = better
             if better:
                 g[i, j], p[i, j] = sg[i, j], sp[i, j]
+
+
+@njit(cache=True, inline="always")
+def _block_sum(a: np.ndarray, start: int, n: int) -> float:
+    """NumPy's sum of a block of at most 128 values: a plain loop under 8, else eight accumulators."""
+    if n < 8:
+        total = 0.0
+        for i in range(n):
+            total += a[start + i]
+        return total
+    r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
+    r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
+    i, whole = 8, n - n % 8
+    while i < whole:
+        r0 += a[start + i]
+        r1 += a[start + i + 1]
+        r2 += a[start + i + 2]
+        r3 += a[start + i + 3]
+        r4 += a[start + i + 4]
+        r5 += a[start + i + 5]
+        r6 += a[start + i + 6]
+        r7 += a[start + i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        total += a[start + i]
+        i += 1
+    return total
+
+
+@njit(cache=True)
+def _pairwise_sum(a: np.ndarray, start: int, n: int) -> float:
+    """NumPy's pairwise summation of a[start:start + n] (what `ndarray.sum` does along a row): blocks
+    of at most 128 values, halves split at a multiple of 8. Its recursion is walked with an explicit
+    stack (Numba's cache does not keep recursive functions safely)."""
+    if n <= 128:
+        return _block_sum(a, start, n)
+    starts, sizes, stages = np.empty(64, np.int64), np.empty(64, np.int64), np.empty(64, np.int64)
+    values = np.empty(64)
+    top, held = 0, 0
+    starts[0], sizes[0], stages[0] = start, n, 0
+    while top >= 0:
+        s, m = starts[top], sizes[top]
+        if m <= 128:
+            values[held] = _block_sum(a, s, m)
+            held += 1
+            top -= 1
+            continue
+        half = m // 2
+        half -= half % 8
+        if stages[top] == 0:
+            stages[top] = 1
+            top += 1
+            starts[top], sizes[top], stages[top] = s, half, 0
+        elif stages[top] == 1:
+            stages[top] = 2
+            top += 1
+            starts[top], sizes[top], stages[top] = s + half, m - half, 0
+        else:
+            held -= 1
+            values[held - 1] = values[held - 1] + values[held]
+            top -= 1
+    return values[0]
+
+
+@njit(cache=True)
+def row_sums(values: np.ndarray) -> np.ndarray:
+    """`values.sum(axis=1)` of a C-contiguous (K, N) array, to the last bit."""
+    k, n = values.shape
+    out = np.empty(k)
+    for i in range(k):
+        out[i] = 0.0 + _pairwise_sum(values[i], 0, n)
+    return out
+
+
+SUMS = ("genuine_hours", "performative_hours", "true_hours_saved", "claimed_hours_saved", "reported_kpi",
+        "genuine_kpi", "honest_claimed_hours_saved", "honest_true_hours_saved", "perception_gap", "audit_flags",
+        "detector_flags", "flags_on_honest", "payoff")
+"""The organisation totals :func:`observe` adds up (columns of its `sums`)."""
+COUNTS = ("gaming", "scripts", "manual", "misreporting", "active", "flagged", "flagged_honest", "flagged_scripters",
+          "flagged_manual", "target_reached")
+"""The head-counts :func:`observe` takes (columns of its `counts`)."""
+
+
+@njit(cache=True)
+def observe(g: np.ndarray, p: np.ndarray, scripts: np.ndarray, peers_p: np.ndarray, integrity: np.ndarray,
+            motivation: np.ndarray, belief: np.ndarray, speedup: np.ndarray, claimed_rate: np.ndarray,
+            audit_flags: np.ndarray, detector_flags: np.ndarray, has_script: bool, has_conformity: bool,
+            kr_g: np.ndarray, kr_p: np.ndarray, script_kpi: np.ndarray, strength: np.ndarray, target: np.ndarray,
+            reached_at: np.ndarray, equivalent: np.ndarray, upkeep: np.ndarray, half_c: np.ndarray,
+            delta_c: np.ndarray, kappa: np.ndarray, audit_penalty: np.ndarray, detection_penalty: np.ndarray,
+            queries_g: np.ndarray, queries_p: np.ndarray, queries_s: np.ndarray, active_at: np.ndarray,
+            gaming_out: np.ndarray, flags_out: np.ndarray, flagged_while_honest: np.ndarray, sums: np.ndarray,
+            counts: np.ndarray) -> None:
+    """The week's KPI, reward, payoff and flags of every employee (OrganisationModel._observe) and
+    the organisation totals of accounts.week_row: `sums` (K, len(SUMS)) added as NumPy adds a row,
+    `counts` (K, len(COUNTS)); the gaming mask and flags into `gaming_out`, `flags_out`."""
+    k, n = g.shape
+    scratch = np.empty((len(SUMS), n))
+    for i in range(k):
+        tally = np.zeros(len(COUNTS))
+        for j in range(n):
+            gj, pj, integ = g[i, j], p[i, j], integrity[i, j]
+            script = scripts[i, j]
+            sv = 1.0 if script else 0.0
+            extra = 0.0 + script_kpi[i] * sv if has_script else 0.0
+            measured = ((kr_g[i] * gj + kr_p[i] * pj) + extra) + 0.0
+            reward = strength[i] * measured / target[i]
+            af, df = audit_flags[i, j], detector_flags[i, j]
+            penalty = audit_penalty[i] * (af + 0.0) + detection_penalty[i] * df
+            performing = pj + upkeep[i] * sv
+            believed = motivation[i, j] * belief[i, j]
+            payoff = (reward + gj * (believed - half_c[i] * gj - delta_c[i] * performing) - pj * integ
+                      - half_c[i] * (performing * performing) - sv * integ * equivalent[i] - penalty)
+            if has_conformity:
+                gap = pj - peers_p[i, j]
+                payoff = payoff - kappa[i] * (gap * gap)
+            manual = pj > 0
+            gaming = manual or script
+            flags = af + df
+            flagged = flags > 0
+            if flagged and not gaming:
+                flagged_while_honest[i, j] = True
+            gaming_out[i, j], flags_out[i, j] = gaming, flags
+            honest = 1.0 if (not gaming and gj > 0) else 0.0
+            queries = (queries_g[i] * gj + queries_p[i] * pj) + queries_s[i] * sv
+            scratch[0, j] = gj
+            scratch[1, j] = pj
+            scratch[2, j] = speedup[i, j] * gj
+            scratch[3, j] = claimed_rate[i, j] * gj
+            scratch[4, j] = measured
+            scratch[5, j] = ((kr_g[i] * gj + kr_p[i] * 0.0) + 0.0) + 0.0
+            scratch[6, j] = claimed_rate[i, j] * gj * honest
+            scratch[7, j] = speedup[i, j] * gj * honest
+            scratch[8, j] = belief[i, j] - speedup[i, j]
+            scratch[9, j] = af
+            scratch[10, j] = df
+            scratch[11, j] = 0.0 if gaming else flags
+            scratch[12, j] = payoff
+            tally[0] += gaming
+            tally[1] += script
+            tally[2] += manual
+            tally[3] += gaming and not manual and not script
+            tally[4] += queries >= active_at[i]
+            tally[5] += flagged
+            tally[6] += flagged and not gaming
+            tally[7] += flagged and script
+            tally[8] += flagged and manual and not script
+            tally[9] += measured >= reached_at[i]
+        for s in range(len(SUMS)):
+            sums[i, s] = 0.0 + _pairwise_sum(scratch[s], 0, n)
+        counts[i] = tally
