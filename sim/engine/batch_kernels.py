@@ -134,14 +134,14 @@ def _block_sum(a: np.ndarray, start: int, n: int) -> float:
 
 
 @njit(cache=True)
-def _pairwise_sum(a: np.ndarray, start: int, n: int) -> float:
+def _pairwise_sum(a: np.ndarray, start: int, n: int, work: np.ndarray) -> float:
     """NumPy's pairwise summation of a[start:start + n] (what `ndarray.sum` does along a row): blocks
     of at most 128 values, halves split at a multiple of 8. Its recursion is walked with an explicit
-    stack (Numba's cache does not keep recursive functions safely)."""
+    stack in `work` (Numba's cache does not keep recursive functions safely)."""
     if n <= 128:
         return _block_sum(a, start, n)
-    starts, sizes, stages = np.empty(64, np.int64), np.empty(64, np.int64), np.empty(64, np.int64)
-    values = np.empty(64)
+    starts, sizes, stages = work[0], work[1], work[2]
+    values = work[3].view(np.float64)
     top, held = 0, 0
     starts[0], sizes[0], stages[0] = start, n, 0
     while top >= 0:
@@ -173,8 +173,9 @@ def row_sums(values: np.ndarray) -> np.ndarray:
     """`values.sum(axis=1)` of a C-contiguous (K, N) array, to the last bit."""
     k, n = values.shape
     out = np.empty(k)
+    work = np.empty((4, 64), dtype=np.int64)
     for i in range(k):
-        out[i] = 0.0 + _pairwise_sum(values[i], 0, n)
+        out[i] = 0.0 + _pairwise_sum(values[i], 0, n, work)
     return out
 
 
@@ -202,8 +203,9 @@ def observe(g: np.ndarray, p: np.ndarray, scripts: np.ndarray, peers_p: np.ndarr
     `counts` (K, len(COUNTS)); the gaming mask and flags into `gaming_out`, `flags_out`."""
     k, n = g.shape
     scratch = np.empty((len(SUMS), n))
+    work = np.empty((4, 64), dtype=np.int64)
     for i in range(k):
-        tally = np.zeros(len(COUNTS))
+        c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = c8 = c9 = 0
         for j in range(n):
             gj, pj, integ = g[i, j], p[i, j], integrity[i, j]
             script = scripts[i, j]
@@ -242,16 +244,18 @@ def observe(g: np.ndarray, p: np.ndarray, scripts: np.ndarray, peers_p: np.ndarr
             scratch[10, j] = df
             scratch[11, j] = 0.0 if gaming else flags
             scratch[12, j] = payoff
-            tally[0] += gaming
-            tally[1] += script
-            tally[2] += manual
-            tally[3] += gaming and not manual and not script
-            tally[4] += queries >= active_at[i]
-            tally[5] += flagged
-            tally[6] += flagged and not gaming
-            tally[7] += flagged and script
-            tally[8] += flagged and manual and not script
-            tally[9] += measured >= reached_at[i]
+            c0 += gaming
+            c1 += script
+            c2 += manual
+            c3 += gaming and not manual and not script
+            c4 += queries >= active_at[i]
+            c5 += flagged
+            c6 += flagged and not gaming
+            c7 += flagged and script
+            c8 += flagged and manual and not script
+            c9 += measured >= reached_at[i]
         for s in range(len(SUMS)):
-            sums[i, s] = 0.0 + _pairwise_sum(scratch[s], 0, n)
-        counts[i] = tally
+            sums[i, s] = 0.0 + _pairwise_sum(scratch[s], 0, n, work)
+        counts[i, 0], counts[i, 1], counts[i, 2], counts[i, 3], counts[i, 4] = c0, c1, c2, c3, c4
+        counts[i, 5], counts[i, 6], counts[i, 7], counts[i, 8], counts[i, 9] = c5, c6, c7, c8, c9
+
