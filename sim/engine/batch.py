@@ -1,12 +1,19 @@
 """Many organisations stepped together as one set of arrays, with the results of running each alone.
 
-Replicates, sweep points and market firms of the same size are stacked as rows of (K, N) arrays:
-every parameter that differs between organisations is a (K, 1) column, every organisation total is
-a reduction along its row (NumPy's row reductions add in the same order as the one-organisation
-sums, so totals are identical to the last bit), every organisation draws from its own generator in
-the same order as :class:`sim.engine.model.OrganisationModel`, and the colleague networks are one
-block-diagonal network. The weekly Python cost is paid once for the batch instead of once per
-organisation.
+Replicates and sweep points of the same size are stacked as rows of (K, N) arrays: every parameter
+that differs between organisations is a (K,) vector, every organisation total is a reduction along
+its row (added with NumPy's pairwise summation, as the one-organisation sums are, so totals are
+identical to the last bit), every organisation draws from its own generator in the same order as
+:class:`sim.engine.model.OrganisationModel`, and the colleague networks are one block-diagonal
+network. The weekly Python cost is paid once for the batch instead of once per organisation, and
+the per-employee arithmetic of a week runs in two compiled passes (:mod:`sim.engine.batch_kernels`).
+Sweeps (:mod:`sim.sweep.batched`), `compare` and calibration use it.
+
+Market firms are not batched: the market reads every firm's week, and its reviews, the correction
+and the vendor's pricing change firms' policies between weeks, so a batch would have to be stepped
+a week at a time, hand every state array back to its firm and be rebuilt after every change; and
+two of the default market's six policies (active users, a step reward; error reduction, measured
+with noise and open to manipulation) are outside what the batch steps.
 
 Each organisation is built as an ordinary `OrganisationModel` (traits, network, seats and week 0
 exactly as in a single run); the batch then steps them all. It supports the common case:
