@@ -9,8 +9,11 @@ User errors (a bad scenario, a missing file) print one clear message and exit wi
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from sim import cli_library, cli_market
@@ -18,6 +21,8 @@ from sim.scenario.io import ScenarioError
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
+EXIT_INTERRUPTED = 130  # as a shell reports Ctrl-C (128 + SIGINT); SIGTERM stops a sweep the same way
+INTERRUPTED = "interrupted: finished runs are on disk; run the same command again to resume"
 DASHBOARD_PORT = 8765
 
 
@@ -104,14 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except OSError as exc:  # a full disk, a read-only or vanished folder: one line, not a traceback
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"error: {where}cannot write or read ({exc.strerror or exc}); results written so far are kept",
-              file=sys.stderr)
-        return EXIT_USAGE
-    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error (before OSError: a kind of it)
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a full disk, a read-only or vanished folder: one line, not a traceback
+        print(f"error: {describe_os_error(exc)}; results written so far are kept", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -159,19 +162,45 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return validate(args.out)
 
 
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill PID`, a job scheduler's stop) stops like Ctrl-C: the same clean stop."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.sweep import run_sweep
 
     try:
-        outcome = run_sweep(
-            args.spec, executor=args.executor, workers=args.workers, scheduler=args.scheduler, out=args.out,
-            fresh=args.fresh, retry_failed=args.retry_failed, progress=not args.no_progress,
-        )
+        with sigterm_as_interrupt():
+            outcome = run_sweep(
+                args.spec, executor=args.executor, workers=args.workers, scheduler=args.scheduler, out=args.out,
+                fresh=args.fresh, retry_failed=args.retry_failed, progress=not args.no_progress,
+            )
     except KeyboardInterrupt:
-        print("\ninterrupted: finished runs are on disk; run the same command again to resume", file=sys.stderr)
-        return 130
+        print(f"\n{INTERRUPTED}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # a full disk, a read-only folder: the runs finished so far are on disk
+        print(f"error: {describe_os_error(exc)}; finished runs are kept: make room or fix the folder, "
+              "then run the same command again to resume", file=sys.stderr)
+        return EXIT_USAGE
     print(outcome.describe())
     return 0
+
+
+def describe_os_error(exc: OSError) -> str:
+    """`PATH: cannot write or read (REASON)` for an error from the file system."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}cannot write or read ({exc.strerror or exc})"
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -187,11 +216,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibrate.run import calibrate, describe
 
     try:
-        result = calibrate(args.targets, out=args.out, quick=args.quick, executor=args.executor, workers=args.workers,
-                           scheduler=args.scheduler, fresh=args.fresh, progress=not args.no_progress)
+        with sigterm_as_interrupt():
+            result = calibrate(args.targets, out=args.out, quick=args.quick, executor=args.executor,
+                               workers=args.workers, scheduler=args.scheduler, fresh=args.fresh,
+                               progress=not args.no_progress)
     except KeyboardInterrupt:
-        print("\ninterrupted: finished runs are on disk; run the same command again to resume", file=sys.stderr)
-        return 130
+        print(f"\n{INTERRUPTED}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(describe(result))
     return 0
 

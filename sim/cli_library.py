@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sim.scenario.io import ScenarioError, load_scenario, read_scenario_file
+from sim.scenario.io import ScenarioError, file_kind, load_scenario, read_scenario_file
 from sim.scenario.sources import SOURCES
 
 DEFAULT_LIBRARY = Path("scenarios")
@@ -21,8 +21,8 @@ MAX_REPLICATES = 10_000
 
 def add_parsers(commands: Any) -> None:
     """Add the library commands to the `tokenmaxx` sub-command parser."""
-    check = commands.add_parser("check", help="validate a scenario without running it")
-    check.add_argument("scenario", help="scenario YAML file")
+    check = commands.add_parser("check", help="validate a scenario, sweep or market file without running it")
+    check.add_argument("scenario", help="scenario, sweep or market YAML file (the kind is read from its keys)")
     _add_overrides(check)
 
     lst = commands.add_parser("list", help="list the scenario library, one line each")
@@ -48,12 +48,47 @@ def _add_overrides(parser: argparse.ArgumentParser, scope: str = "") -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    kind = file_kind(read_scenario_file(Path(args.scenario)))
+    if kind == "sweep":
+        return _check_sweep(args)
+    if kind == "market":
+        return _check_market(args)
     scenario = load_scenario(args.scenario, args.overrides)
     kpi = scenario.kpi
     print(
         f"ok: {args.scenario} is a valid scenario '{scenario.name}': {scenario.organization.employees:,} employees, "
         f"{scenario.weeks} weeks, KPI {kpi.regime}/{kpi.scheme}, {len(scenario.management.interventions)} interventions"
     )
+    return 0
+
+
+def _check_sweep(args: argparse.Namespace) -> int:
+    """A sweep file: the spec, its base and every point of its design validated (what `sweep` does
+    before its first run)."""
+    from sim.sweep.samplers import sample
+    from sim.sweep.spec import load_spec
+    from sim.sweep.tasks import build_tasks
+
+    if args.overrides:
+        raise ScenarioError(f"{args.scenario}: --set applies to scenario and market files; a sweep sets values "
+                            "under fixed: in its file")
+    loaded = load_spec(args.scenario)
+    design = sample(loaded.spec)
+    tasks = build_tasks(loaded, design)
+    print(f"ok: {args.scenario} is a valid sweep '{loaded.spec.name}' of {loaded.kind}s: {len(design):,} points x "
+          f"{loaded.spec.replicates:,} replicates = {len(tasks):,} runs ({loaded.spec.design.kind} design over "
+          f"{', '.join(loaded.spec.varied)})")
+    return 0
+
+
+def _check_market(args: argparse.Namespace) -> int:
+    from sim.market.io import load_market
+
+    loaded = load_market(args.scenario, args.overrides)
+    market = loaded.market
+    print(f"ok: {args.scenario} is a valid market '{market.name}': {market.firms:,} firms of "
+          f"{loaded.base.organization.employees:,} employees, {market.weeks} weeks, "
+          f"{len(market.policies)} KPI policies ({', '.join(p.name for p in market.policies)})")
     return 0
 
 

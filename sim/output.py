@@ -33,8 +33,21 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are ordinary files
         os.replace(tmp, path)
+    except OSError as exc:
+        raise _naming(exc, path) from exc
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """The error of writing `path`, naming it and the system's reason (pyarrow's errors carry the
+    reason only in their message, and name no file)."""
+    number = exc.errno
+    if number is None and (found := re.search(r"\[errno (\d+)\]", str(exc), re.IGNORECASE)):
+        number = int(found.group(1))
+    if number is None:
+        return exc
+    return OSError(number, os.strerror(number), str(path))
 
 
 MAX_FOLDER_NAME = 80

@@ -102,3 +102,37 @@ def test_cli_bad_set_exit_2(tmp_path, capsys):
     path = write(tmp_path, "weeks: 2\n")
     assert main(["run", str(path), "--set", "weeks=zero", "--out", str(tmp_path / "o")]) == 2
     assert "weeks" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command, path, hint", [
+    ("run", "scenarios/sweeps/metric_choice.yaml", "looks like a sweep file: use tokenmaxx sweep FILE"),
+    ("sweep", "scenarios/default.yaml", "looks like a scenario file: use tokenmaxx run FILE"),
+    ("run", "scenarios/market/default.yaml", "looks like a market file: use tokenmaxx market FILE"),
+    ("market", "scenarios/default.yaml", "looks like a scenario file: use tokenmaxx run FILE"),
+])
+def test_a_file_of_another_kind_names_the_command_that_reads_it(command, path, hint, capsys, tmp_path):
+    from sim.cli import main
+
+    assert main([command, path, "--out", str(tmp_path / "out")]) == 2
+    assert hint in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_set_into_a_list_the_scenario_does_not_have_says_so():
+    with pytest.raises(ScenarioError, match="'management.interventions' is empty here, so it has no item 0"):
+        load_scenario("scenarios/default.yaml", ["management.interventions.0.week=3"])
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("scenarios/sweeps/metric_choice.yaml", "valid sweep 'metric_choice' of organisations: 126 points x 5 replicates = 630 runs"),
+    ("scenarios/sweeps/market_pressure.yaml", "valid sweep 'market_pressure' of markets: 9 points x 4 replicates = 36 runs"),
+    ("scenarios/market/default.yaml", "valid market 'default': 50 firms of 500 employees, 156 weeks, 6 KPI policies"),
+])
+def test_check_reads_sweep_and_market_files_too(path, expected, capsys):
+    assert main(["check", path]) == 0
+    assert expected in capsys.readouterr().out
+
+
+def test_check_of_a_sweep_refuses_set(capsys):
+    assert main(["check", "scenarios/sweeps/metric_choice.yaml", "--set", "kpi.strength=1"]) == 2
+    assert "a sweep sets values under fixed:" in capsys.readouterr().err

@@ -265,3 +265,25 @@ def test_market_sweeps_reach_policies_by_name_and_refuse_unknown_keys() -> None:
         load_spec(_market_sweep(parameters={"policies.bogus.share": {"values": [0.1, 0.2]}}), base_dir=MARKETS)
     with pytest.raises(SweepError, match="weight_reported"):
         load_spec(_market_sweep(parameters={"investors.weight_reported": {"values": [0.2, 1.5]}}), base_dir=MARKETS)
+
+
+def test_value_pricing_with_nothing_to_price_keeps_token_billing_and_says_so():
+    """No downstream actions before the switch: no revenue-neutral price exists, so the vendor keeps
+    billing per token (an event says why) instead of failing the run."""
+    from sim.market.run import run_market
+
+    no_actions = [f"organisation_set.usage.{kind}.action_rate=0" for kind in ("genuine", "performative", "script")]
+    result = run_market("scenarios/market/default.yaml", seed=1, overrides=[
+        "firms=3", "weeks=14", "organisation_set.organization.employees=20", "vendor.value_based_from_week=5",
+        *no_actions])
+    assert result.summary["price_usd_per_action"] is None
+    assert any(week == 5 and "keeps billing per token" in text for week, text in result.events)
+
+
+@pytest.mark.parametrize("change", ["vendor.value_based_from_week=157", "correction.week=1000000000000"])
+def test_market_weeks_after_the_run_are_refused(change):
+    """A switch or correction after the last week would never happen (and broke the charts' labels)."""
+    from sim.market.io import MarketError, load_market
+
+    with pytest.raises(MarketError, match=r"is after the run's last week \(156\); allowed: 1..156, or empty for never"):
+        load_market("scenarios/market/default.yaml", [change])

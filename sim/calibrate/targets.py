@@ -19,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sim.scenario.io import ScenarioError, apply_changes, describe_error, load_scenario, read_yaml
 from sim.calibrate.measures import MEASURES
 
+MAX_SAMPLES = 2**20
+"""The largest sample count of a calibration design (a design of 2**20 sets is hours of runs)."""
+
 DEFAULT_TARGETS = Path(__file__).resolve().parents[2] / "scenarios" / "calibration" / "targets.yaml"
 
 
@@ -91,11 +94,11 @@ class Target(_Strict):
 
 
 class Measurement(_Strict):
-    employees: int | None = Field(None, ge=10)
+    employees: int | None = Field(None, ge=10, le=1_000_000)
     """Head-count of every measured run; empty = each scenario's own (what a user running it sees)."""
-    weeks: int = Field(13, ge=2)
+    weeks: int = Field(13, ge=2, le=520)
     """Length of every measured run (outcomes settle within weeks; shorter runs are cheaper)."""
-    seeds: list[int] = Field(default_factory=lambda: [1], min_length=1)
+    seeds: list[int] = Field(default_factory=lambda: [1], min_length=1, max_length=100)
     """Seeds of the measured runs, the same for every parameter set (common random numbers)."""
 
 
@@ -106,19 +109,19 @@ class CalibrationSpec(_Strict):
     description: str = ""
     seed: int = Field(0, ge=0)
     """Root seed of both designs and their analysis."""
-    prescreen_samples: int = Field(65536, ge=2)
+    prescreen_samples: int = Field(65536, ge=2, le=MAX_SAMPLES)
     """Latin hypercube of the prior box screened on the fit targets that need no run (the parameters'
     own measures, computed for all sets at once)."""
-    fit_samples: int = Field(4096, ge=2)
+    fit_samples: int = Field(4096, ge=2, le=MAX_SAMPLES)
     """At most this many pre-screen survivors are measured on the run targets, each until a fit
     target fails."""
-    sensitivity_samples: int = Field(32, ge=2)
+    sensitivity_samples: int = Field(32, ge=2, le=MAX_SAMPLES)
     """SALib Sobol base sample N of the sensitivity design (N * (D + 2) sets, every target measured)."""
-    quick_prescreen_samples: int = Field(2048, ge=2)
+    quick_prescreen_samples: int = Field(2048, ge=2, le=MAX_SAMPLES)
     """Pre-screen for `--quick`."""
-    quick_fit_samples: int = Field(64, ge=2)
+    quick_fit_samples: int = Field(64, ge=2, le=MAX_SAMPLES)
     """Parameter sets of the fit for `--quick`."""
-    quick_sensitivity_samples: int = Field(4, ge=2)
+    quick_sensitivity_samples: int = Field(4, ge=2, le=MAX_SAMPLES)
     """Sobol N for `--quick`."""
     measurement: Measurement = Measurement()
     quick_measurement: Measurement = Measurement(employees=60, weeks=8)

@@ -16,9 +16,11 @@ from sim.scenario.io import (
     ScenarioError,
     apply_changes,
     describe_error,
+    error_message,
+    file_kind_hint,
     load_scenario,
     parse_override,
-    read_scenario_file,
+    read_scenario_chain,
     set_path,
 )
 from sim.scenario.schema import Scenario
@@ -54,12 +56,15 @@ def load_market(source: str | Path | dict[str, Any] | Market, overrides: list[st
         data, origin, root = copy.deepcopy(source), "<dict>", base_dir or Path.cwd()
     else:
         path = Path(source)
-        try:
-            data = read_scenario_file(path)  # `extends: other_market.yaml` works as in scenarios
+        files: list[Path] = []
+        try:  # `extends: other_market.yaml` works as in scenarios
+            data, chain = read_scenario_chain(path, "market file", files)
         except ScenarioError as exc:
             raise MarketError(str(exc).replace("scenario file", "market file")) from None
         data.setdefault("name", path.stem)
-        origin, root = str(path), base_dir or path.parent
+        # `organisation:` is relative to the file of the chain that names it
+        setter = next((file for file, (_, own) in zip(files, chain) if "organisation" in own), path)
+        origin, root = str(path), base_dir or setter.parent
     for item in overrides or []:
         keys, value = parse_override(item)
         set_path(data, keys, value, origin=f"--set {item}")
@@ -72,7 +77,7 @@ def validate_market(data: dict[str, Any], origin: str) -> Market:
         return Market.model_validate(data)
     except ValidationError as exc:
         lines = [describe_error(err, Market) for err in exc.errors()]
-        raise MarketError(f"{origin}: invalid market\n" + "\n".join(f"  - {line}" for line in lines)) from None
+        raise MarketError(error_message(f"{origin}: invalid market{file_kind_hint(data, "market")}", lines)) from None
 
 
 def apply_market_changes(loaded: LoadedMarket, changes: dict[str, Any], origin: str) -> LoadedMarket:

@@ -176,7 +176,12 @@ class MarketModel(mesa.Model):
         if price is None:
             recent = self.records[-13:]
             usage = sum(r["vendor_productive_usage_usd"] + r["vendor_performative_usage_usd"] for r in recent)
-            price = vendor.neutral_price_usd_per_action(usage, sum(r["actions"] for r in recent))
+            actions = sum(r["actions"] for r in recent)
+            if actions <= 0:
+                self.events.append((week, "the vendor keeps billing per token: no downstream actions in the 13 weeks "
+                                          "before the switch to price them revenue-neutrally"))
+                return
+            price = vendor.neutral_price_usd_per_action(usage, actions)
         self.price_usd_per_action = price
         for firm in self.firms:
             firm.organisation.change_policy({"pricing.usd_per_action": price}, origin="vendor")

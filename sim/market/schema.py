@@ -17,6 +17,10 @@ FIRM_POLICY_SECTIONS = tuple(s for s in POLICY_SECTIONS if s != "pricing") + ("m
 """Scenario sections a firm's policy may set (pricing is the vendor's)."""
 
 
+MAX_WEEKS = 1040
+"""Longest market run (twenty years), and the longest review or audit interval."""
+
+
 class Policy(Strict):
     """A KPI policy a firm can run: key paths of its organisation scenario, and what it costs."""
 
@@ -47,7 +51,7 @@ class Investors(Strict):
 class Imitation(Strict):
     """Firms review their KPI policy and copy better-valued firms (proportional imitation)."""
 
-    review_every_weeks: int = Field(13, ge=1)
+    review_every_weeks: int = Field(13, ge=1, le=MAX_WEEKS)
     """Weeks between policy reviews (13: quarterly)."""
     review_share: float = Field(0.5, ge=0, le=1)
     """Share of firms that review at each review (ASSUMPTION)."""
@@ -70,6 +74,13 @@ class Vendor(Strict):
     """Price per action under value-based pricing; empty = revenue-neutral at the switch (the
     usage revenue of the 13 weeks before / their actions)."""
 
+    @model_validator(mode="after")
+    def _neutral_price_needs_a_week_before(self) -> Vendor:
+        if self.value_based_from_week == 1 and self.usd_per_action is None:
+            raise ValueError("value_based_from_week 1 needs usd_per_action: the revenue-neutral price comes from "
+                             "the weeks before the switch, and there are none")
+        return self
+
 
 class Correction(Strict):
     """When finance starts demanding evidence of actual ROI across the industry."""
@@ -84,7 +95,7 @@ class Correction(Strict):
     percentage points) is a scandal."""
     scandals_to_trigger: int | None = Field(3, ge=1)
     """Scandals that set off the correction; empty = audits never trigger one."""
-    firm_audit_every_weeks: int = Field(13, ge=1)
+    firm_audit_every_weeks: int = Field(13, ge=1, le=MAX_WEEKS)
     """After the correction every firm's finance audits true ROI this often."""
     firm_audit_budget_cut: float = Field(0.5, ge=0, le=1)
     """Share of the AI budget a firm cuts when its audit finds true ROI below zero."""
@@ -99,7 +110,7 @@ class Market(Strict):
     """What the market shows, in a sentence or two (the report's lead)."""
     seed: int = Field(42, ge=0)
     """Root seed: every firm's seed and every market draw derive from it (numpy SeedSequence)."""
-    weeks: int = Field(156, ge=1, le=1040)
+    weeks: int = Field(156, ge=1, le=MAX_WEEKS)
     """Length of the run (156: three years)."""
     firms: int = Field(50, ge=2, le=2000)
     """Number of organisations."""
@@ -126,6 +137,11 @@ class Market(Strict):
             raise ValueError(f"policies: each name once; repeated: {', '.join(duplicated)}")
         if sum(p.share for p in self.policies) <= 0:
             raise ValueError("policies: at least one policy needs a share above 0")
+        for key, week in (("vendor.value_based_from_week", self.vendor.value_based_from_week),
+                          ("correction.week", self.correction.week)):
+            if week is not None and week > self.weeks:
+                raise ValueError(f"{key}: week {week} is after the run's last week ({self.weeks}); allowed: "
+                                 f"1..{self.weeks}, or empty for never")
         for i, policy in enumerate(self.policies):
             for path in policy.set:
                 if path.split(".", 1)[0] not in FIRM_POLICY_SECTIONS:

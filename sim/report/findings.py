@@ -6,6 +6,8 @@ in by hand, and no article total is repeated.
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 import pandas as pd
@@ -31,8 +33,8 @@ def times(ratio: float) -> str:
 
 
 def roi_pct(ratio: float) -> str:
-    """ROI, a ratio in data files, as a percentage."""
-    return f"{ratio:,.0%}"
+    """ROI, a ratio in data files, as a percentage ("n/a" when undefined: nothing was spent)."""
+    return f"{ratio:,.0%}" if math.isfinite(ratio) else "n/a"
 
 
 def run_findings(
@@ -245,10 +247,12 @@ def cost_working(summary: dict[str, Any], scenario: Scenario) -> list[str]:
         scale = 1.0
         while per_unit == per_unit and 0 < abs(per_unit) * scale < 0.1:
             scale *= 1000.0
+        price = (f"${per_unit * scale:,.2f} per {scale:,.0f} units" if math.isfinite(per_unit)
+                 else "a value per unit (none: nothing was counted)")
         lines.append(
             f"Reported value (KPI benchmark): {s['reported_kpi']:,.0f} KPI units ({sc.kpi.regime}) on the dashboard "
-            f"x ${per_unit * scale:,.2f} per {scale:,.0f} units (the true value per unit in an honest pilot with "
-            f"no KPI pressure) = {usd(s['reported_value_usd'])}."
+            f"x {price} (the true value per unit in an honest pilot with no KPI pressure) = "
+            f"{usd(s['reported_value_usd'])}."
         )
     capture = sc.economics.capture_share
     lines.append(

@@ -84,9 +84,11 @@ def read_scenario_file(path: Path, what: str = "scenario file") -> dict[str, Any
     return read_scenario_chain(path, what)[0]
 
 
-def read_scenario_chain(path: Path, what: str = "scenario file") -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+def read_scenario_chain(path: Path, what: str = "scenario file", paths: list[Path] | None = None,
+                        ) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
     """The merged mapping of a file and its `extends:` chain, and each file's own mapping (the file
-    first, then what it extends), so that an error can name the file that set the value."""
+    first, then what it extends), so that an error can name the file that set the value. `paths`, if
+    given, receives each file's path in the same order (to resolve a path relative to its file)."""
     chain: list[tuple[str, dict[str, Any]]] = []
     seen: list[str] = []
     current = path
@@ -101,6 +103,8 @@ def read_scenario_chain(path: Path, what: str = "scenario file") -> tuple[dict[s
         data = read_yaml(current, what)
         parent = data.pop(EXTENDS_KEY, None)
         chain.append((shown(current), data))
+        if paths is not None:
+            paths.append(current)
         if parent is None:
             break
         if not isinstance(parent, str) or not parent.strip():
@@ -178,6 +182,9 @@ def set_path(data: dict[str, Any], path: list[str], value: Any, origin: str) -> 
         if isinstance(node, list):
             node = node[_list_index(node, part, path[: i + 1], origin)]
             continue
+        if part not in node and path[i + 1].isdigit():  # `interventions.0.week` with no list to index
+            raise ScenarioError(f"{origin}: '{'.'.join(path[: i + 1])}' is empty here, so it has no item "
+                                f"{path[i + 1]}; write the whole list in the file")
         child = node.setdefault(part, {})
         if not isinstance(child, (dict, list)):
             raise ScenarioError(f"{origin}: '{'.'.join(path[: i + 1])}' is a value, not a section")
@@ -281,9 +288,36 @@ def _validate_model(model: type[BaseModel], data: dict[str, Any], origin: str,
     except ValidationError as exc:
         errors = [err for err in exc.errors() if not _is_number_branch_of_dict(err)]
         lines = [describe_error(err, model) + _set_in(err["loc"], chain, origin) for err in errors]
-        raise ScenarioError(error_message(f"{origin}: invalid {what}", lines)) from None
+        raise ScenarioError(error_message(f"{origin}: invalid {what}{file_kind_hint(data, what)}", lines)) from None
     except RecursionError:
         raise ScenarioError(f"{origin}: invalid {what}: nested too deeply") from None
+
+
+FILE_KINDS = {
+    "sweep": (lambda keys: {"base", "design"} <= keys, "tokenmaxx sweep"),
+    "market": (lambda keys: "policies" in keys, "tokenmaxx market"),
+    "scenario": (lambda keys: bool({"organization", "kpi", "behavior", "management"} & keys), "tokenmaxx run"),
+}
+"""Each kind of file, a test of its top-level keys that gives it away, and the command that reads it."""
+
+
+def file_kind(data: Any) -> str | None:
+    """Which kind of file a parsed mapping looks like ('sweep', 'market', 'scenario'), or None."""
+    if isinstance(data, dict):
+        for kind, (looks_like, _) in FILE_KINDS.items():
+            if looks_like(set(data)):
+                return kind
+    return None
+
+
+def file_kind_hint(data: Any, expected: str) -> str:
+    """'(this looks like a sweep file: use tokenmaxx sweep)' when a file of another kind was given."""
+    if not isinstance(data, dict):
+        return ""
+    for kind, (looks_like, command) in FILE_KINDS.items():
+        if kind != expected and looks_like(set(data)):
+            return f" (this looks like a {kind} file: use {command} FILE)"
+    return ""
 
 
 def error_message(title: str, lines: list[str]) -> str:
@@ -350,13 +384,16 @@ def _is_number_branch_of_dict(err: dict[str, Any]) -> bool:
 def _allowed_keys(root: type[BaseModel], loc: list[str]) -> list[str]:
     """Field names of the model at a location, walking nested models by field annotation."""
     model: Any = root
-    for part in loc:
+    parts = iter(loc)
+    for part in parts:
         field = getattr(model, "model_fields", {}).get(part)
         if field is None:
             return []
         model = _model_of(field.annotation)
         if model is None:
             return []
+        if getattr(field.annotation, "__origin__", None) is dict:  # a mapping of models: the next part is its key
+            next(parts, None)
     return list(getattr(model, "model_fields", {}))
 
 

@@ -42,6 +42,14 @@ DEFAULT_TARGETS: dict[str, float] = {
 MAX_MAGNITUDE = 1e12
 """Largest size of any number in a file: beyond it sums of a run would lose all precision or overflow."""
 
+MIN_TARGET = 1e-3
+"""Smallest KPI target: below it a linear reward (strength * KPI / target) stops being a number of
+hours of pay a chart or a reader can hold (a target of 1e-300 overflows)."""
+
+MAX_INTERVENTIONS = 1_000
+"""Most scheduled policy changes in one scenario (one a week for 19 years); each is checked against
+the schema, so the cap bounds the time `check` takes."""
+
 
 class Strict(BaseModel):
     """Base: unknown keys are errors, values are immutable, docstrings document fields; every number
@@ -286,7 +294,7 @@ class Kpi(Strict):
     """alpha: what reaching the target is worth to the employee each week, in hours of their pay
     (1 = one hour's pay a week, a bonus or its weight in a review); under `linear` the reward is
     alpha * KPI / target."""
-    target: float | None = Field(None, gt=0)
+    target: float | None = Field(None, ge=MIN_TARGET, le=MAX_MAGNITUDE)
     """Per employee per week, in KPI units of the regime; empty means the regime's default (tokens:
     50,000). A target set here stays when the regime is changed by `--set` or a sweep: leave it
     empty in base scenarios that others vary."""
@@ -465,7 +473,7 @@ class Management(Strict):
     of the same organisation (no KPI pressure); `claimed_hours`: self-reported hours saved times
     the wage. Empty: `claimed_hours` under the `time_saved` regime, `kpi_benchmark` otherwise."""
     target_ratchet: TargetRatchet = TargetRatchet()
-    interventions: list[Intervention] = Field(default_factory=list)
+    interventions: list[Intervention] = Field(default_factory=list, max_length=MAX_INTERVENTIONS)
     """Policy changes at given weeks: a regime switch, audits starting, ..."""
     budget: Budget = Budget()
     roi_audit: RoiAudit = RoiAudit()

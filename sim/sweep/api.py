@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import platform
 import sys
@@ -25,6 +26,7 @@ from sim.sweep.samplers import sample
 from sim.sweep.spec import LoadedSpec, load_spec
 from sim.sweep.storage import SweepStore
 from sim.sweep.tasks import Evaluate, RunTask, build_tasks, declared_columns, default_evaluate, execute
+from sim.sweep.tasks import lost_record
 
 
 @dataclass(frozen=True)
@@ -110,10 +112,11 @@ def _run(
     store.prepare(loaded, design, fresh=fresh, metrics=declared_columns(evaluate))
     finished = store.finished(retry_failed)
     todo = [t for t in tasks if t.run_index not in finished]
-    engine = make_executor(executor, workers, scheduler)
+    engine = make_executor(executor, workers, scheduler, lost=lost_record)  # a dead worker: its run failed
     session = {"started": started, "executor": executor, "workers": engine.workers, "scheduler": scheduler}
     metadata = _metadata(loaded, store, len(tasks))
-    store.write_metadata({**metadata, "status": "running", "sessions": [*metadata["sessions"], session]})
+    # "incomplete" until the end: a session cut off (killed, disk full) leaves the folder resumable
+    store.write_metadata({**metadata, "status": "incomplete", "sessions": [*metadata["sessions"], session]})
 
     ran = failed = 0
     bar = _progress_bar(len(tasks), len(tasks) - len(todo), loaded.spec.name, progress)
@@ -127,22 +130,34 @@ def _run(
                     bar.update(1)
                     if failed:
                         bar.set_postfix(failed=failed, refresh=False)
-    finally:
+    except BaseException:  # interrupted, or the folder cannot be written: keep what is on disk
         bar.close()
-        session.update(finished=_now(), ran=ran, failed=failed)
-        table = store.consolidate()
-        done = len(table)
-        store.write_metadata(
-            {
-                **metadata,
-                "status": "complete" if done == len(tasks) else "incomplete",
-                "runs_done": done,
-                "runs_failed": int((table["status"] != "ok").sum()) if done else 0,
-                "sessions": [*metadata["sessions"], session],
-            }
-        )
+        with contextlib.suppress(OSError):  # e.g. the disk is still full: the first error is the one to report
+            _close_session(store, metadata, session, ran, failed, len(tasks))
+        raise
+    bar.close()
+    table = _close_session(store, metadata, session, ran, failed, len(tasks))
     wall = time.perf_counter() - started_wall
     return SweepOutcome(store.root, table, len(tasks), ran, failed, len(tasks) - len(todo), wall)
+
+
+def _close_session(
+    store: SweepStore, metadata: dict[str, Any], session: dict[str, Any], ran: int, failed: int, runs_total: int
+) -> pd.DataFrame:
+    """Write the tidy table of every run on disk and the metadata of this session; return the table."""
+    session.update(finished=_now(), ran=ran, failed=failed)
+    table = store.consolidate()
+    done = len(table)
+    store.write_metadata(
+        {
+            **metadata,
+            "status": "complete" if done == runs_total else "incomplete",
+            "runs_done": done,
+            "runs_failed": int((table["status"] != "ok").sum()) if done else 0,
+            "sessions": [*metadata["sessions"], session],
+        }
+    )
+    return table
 
 
 def _metadata(loaded: LoadedSpec, store: SweepStore, runs_total: int) -> dict[str, Any]:

@@ -4,20 +4,40 @@ Every executor has the same shape: a context manager whose ``map_unordered(fn, i
 yields ``fn(item)`` for every item as each finishes. Order never matters to the results:
 every run carries its own index and seed. Nothing here has import-time side effects; Dask is
 imported only when asked for.
+
+A worker process that dies (the out-of-memory killer, a crash in native code, ``os._exit``)
+costs only the item it was running: the executor's ``lost(item, cause)`` gives that item's
+result (a failed run's record) and the other items run as usual. Worker processes exit when the
+sweep's process dies, however it dies.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager
 from typing import Any
 
 from sim.sweep.spec import SweepError
 
 EXECUTORS = ("sequential", "processes", "dask")
+WATCH_PARENT_S = 0.5
+"""How often a worker checks that the process that started it is still alive."""
+
+Lost = Callable[[Any, str], Any]
+"""(item, cause) -> the result to yield for an item whose worker process died running it."""
+
+
+class WorkerDied(SweepError):
+    """A worker process died running an item, and the executor was given no `lost` function."""
 
 
 def default_workers() -> int:
@@ -28,10 +48,48 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def describe_death(exitcode: int | None) -> str:
+    """Why a worker process ended, from its exit code (negative: the signal that killed it)."""
+    if exitcode is None:
+        return "worker process died"
+    if exitcode < 0:
+        number = -exitcode
+        name = signal.strsignal(number) or f"signal {number}"
+        hint = ", e.g. by the out-of-memory killer" if number == signal.SIGKILL else ""
+        return f"worker process died (signal {number}: {name}{hint})"
+    return f"worker process died (exit code {exitcode})"
+
+
+def _worker_init(parent: int) -> None:
+    """In a new worker process: exit when `parent` dies, and leave Ctrl-C to the parent (which
+    stops the workers itself)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:  # PR_SET_PDEATHSIG: the kernel kills this process when its parent dies
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the thread below suffices
+            pass
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit this process once its parent is gone (portable; on Linux the kernel is faster)."""
+    while os.getppid() == parent:
+        time.sleep(WATCH_PARENT_S)
+    os._exit(1)
+
+
 class Sequential(AbstractContextManager):
     """Runs one after another in this process (debugging, notebooks, tiny sweeps)."""
 
     workers = 1
+
+    def __init__(self, lost: Lost | None = None) -> None:
+        self.lost = lost
 
     def __exit__(self, *exc: object) -> None:
         return None
@@ -46,29 +104,166 @@ class Processes(AbstractContextManager):
 
     The function is sent with cloudpickle (as Dask does), so one defined in a notebook or a script's
     `__main__` reaches workers by value instead of failing with BrokenProcessPool.
+
+    At most two items per worker are handed out at a time. When a worker dies, the pool is
+    replaced and the items that were handed out run again one at a time in a process of their
+    own: the one whose process dies gets ``lost(item, cause)`` (an item that is a list is a chunk:
+    its elements are then tried one by one, as one-element lists), the others their results.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, lost: Lost | None = None) -> None:
         self.workers = workers or default_workers()
+        self.lost = lost
+        self.deaths = 0  # worker processes that died (this executor's lifetime)
+        self._context = multiprocessing.get_context("spawn")
         self._pool: ProcessPoolExecutor | None = None
+        self._entered = False
 
     def __enter__(self) -> Processes:
-        context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        self._entered = True
+        self._pool = self._new_pool()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        assert self._pool is not None
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self._entered = False
+        if self._pool is not None:
+            if exc_type is not None:  # interrupted or failed: stop the runs in progress now
+                _kill_workers(self._pool)
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context,
+                                   initializer=_worker_init, initargs=(os.getpid(),))
 
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[Any]:
-        assert self._pool is not None, "use Processes as a context manager"
+        assert self._entered, "use Processes as a context manager"
         import cloudpickle
 
         payload = cloudpickle.dumps(fn)
-        futures = [self._pool.submit(_call_pickled, payload, item) for item in items]
-        for future in as_completed(futures):
-            yield future.result()
+        waiting = deque(items)
+        running: dict[Future, Any] = {}
+        while waiting or running:
+            if self._pool is None:
+                self._pool = self._new_pool()
+            while waiting and len(running) < 2 * self.workers:
+                item = waiting.popleft()
+                running[self._pool.submit(_call_pickled, payload, item)] = item
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            if not any(isinstance(f.exception(), BrokenProcessPool) for f in done):
+                for future in done:
+                    running.pop(future)
+                    yield future.result()
+                continue
+            wait(running)  # a broken pool fails every item it holds at once
+            suspects = []
+            for future, item in running.items():
+                if isinstance(future.exception(), BrokenProcessPool):
+                    suspects.append(item)
+                else:
+                    yield future.result()
+            running.clear()
+            self._pool.shutdown(wait=True)
+            self._pool = None
+            yield from self._isolate(payload, suspects)
+
+    def _isolate(self, payload: bytes, suspects: list[Any]) -> Iterator[Any]:
+        """Run `suspects` one at a time in one process; the item whose process dies is lost."""
+        queue = deque(suspects)
+        solo = _Solo(self._context, payload)
+        try:
+            while queue:
+                item = queue.popleft()
+                ok, value = solo.run(item)
+                if ok:
+                    yield value
+                    continue
+                self.deaths += 1
+                if isinstance(item, list) and len(item) > 1:
+                    queue.extendleft([element] for element in reversed(item))
+                elif self.lost is None:
+                    raise WorkerDied(f"{value} running {item!r:.200}")
+                else:
+                    yield self.lost(item, value)
+        except BaseException:
+            solo.close(kill=True)
+            raise
+        solo.close()
+
+
+class _Solo:
+    """One worker process that runs items one at a time, so when it dies the item it was running
+    is the cause; started again (on the next item) after a death."""
+
+    def __init__(self, context: Any, payload: bytes) -> None:
+        self._context = context
+        self._payload = payload
+        self._process: Any = None
+        self._conn: Any = None
+
+    def run(self, item: Any) -> tuple[bool, Any]:
+        """(True, fn(item)), or (False, why the process died); fn's exceptions are raised here."""
+        if self._process is None:
+            ours, theirs = self._context.Pipe()
+            self._process = self._context.Process(target=_serve, args=(theirs, self._payload, os.getpid()),
+                                                  name="sweep-solo-worker", daemon=True)
+            self._process.start()
+            theirs.close()  # so that its death reads as end-of-file here
+            self._conn = ours
+        try:
+            self._conn.send(item)
+            status, value = self._conn.recv()
+        except (EOFError, OSError):
+            self._process.join()
+            cause = describe_death(self._process.exitcode)
+            self.close()
+            return False, cause
+        if status == "error":
+            raise value
+        return True, value
+
+    def close(self, kill: bool = False) -> None:
+        """Stop the process: at once with `kill`, else once it finishes (it exits when the pipe closes)."""
+        if self._process is not None:
+            self._conn.close()
+            if kill:
+                self._process.kill()
+            self._process.join(timeout=5)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
+            self._process = self._conn = None
+
+
+def _serve(conn: Any, payload: bytes, parent: int) -> None:
+    """In a solo worker: run items from `conn` until it closes, sending back each result."""
+    _worker_init(parent)
+    while True:
+        try:
+            item = conn.recv()
+        except EOFError:
+            return
+        try:
+            reply = ("ok", _call_pickled(payload, item))
+        except Exception as exc:  # noqa: BLE001 - raised again in the parent, as a pool would
+            reply = ("error", exc)
+        try:
+            conn.send(reply)
+        except Exception as exc:  # noqa: BLE001 - e.g. a result or exception that does not pickle
+            conn.send(("error", SweepError(f"cannot send back the result: {exc!r}")))
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers at once (Python 3.14 has a method for it; before, its private map)."""
+    kill = getattr(pool, "kill_workers", None)
+    if kill is not None:
+        kill()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            process.kill()
+        except (OSError, ValueError):  # already gone
+            pass
 
 
 def _call_pickled(payload: bytes, item: Any) -> Any:
@@ -85,11 +280,15 @@ _LAST: tuple[bytes, Callable] | None = None
 
 
 class Dask(AbstractContextManager):
-    """A Dask cluster: an existing one at `scheduler` (tcp://HOST:PORT), or a local one."""
+    """A Dask cluster: an existing one at `scheduler` (tcp://HOST:PORT), or a local one.
 
-    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
+    Dask restarts a worker that dies and runs its tasks again; a task that keeps killing its
+    workers (Dask's KilledWorker) gets ``lost(item, cause)``."""
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None, lost: Lost | None = None) -> None:
         self.scheduler = scheduler
         self.workers = workers or default_workers()
+        self.lost = lost
         self._client: Any = None
         self._cluster: Any = None
 
@@ -118,24 +317,35 @@ class Dask(AbstractContextManager):
             self._cluster.close()
 
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[Any]:
+        from distributed import KilledWorker
         from distributed import as_completed as dask_as_completed
 
-        futures = self._client.map(fn, list(items), pure=False)
+        items = list(items)
+        futures = self._client.map(fn, items, pure=False)
+        item_of = {future.key: item for future, item in zip(futures, items, strict=True)}
         for future in dask_as_completed(futures):
-            yield future.result()
+            try:
+                result = future.result()
+            except KilledWorker as exc:
+                if self.lost is None:
+                    raise
+                result = self.lost(item_of[future.key], f"worker process died (Dask: {exc})")
+            yield result
             future.release()
 
 
-def make_executor(name: str = "processes", workers: int | None = None, scheduler: str | None = None):
-    """An executor by name: 'sequential', 'processes' (default) or 'dask'."""
+def make_executor(name: str = "processes", workers: int | None = None, scheduler: str | None = None,
+                  lost: Lost | None = None):
+    """An executor by name: 'sequential', 'processes' (default) or 'dask'. `lost(item, cause)`
+    gives the result of an item whose worker process died (without it, the sweep stops)."""
     if workers is not None and workers < 1:
         raise SweepError(f"--workers {workers}: need at least 1 worker")
     if scheduler and name != "dask":
         raise SweepError("--scheduler only applies to --executor dask")
     if name == "sequential":
-        return Sequential()
+        return Sequential(lost)
     if name == "processes":
-        return Processes(workers)
+        return Processes(workers, lost)
     if name == "dask":
-        return Dask(workers, scheduler)
+        return Dask(workers, scheduler, lost)
     raise SweepError(f"unknown executor '{name}'; allowed: {', '.join(EXECUTORS)}")

@@ -22,10 +22,14 @@ from sim.scenario.io import (
     ScenarioError,
     apply_changes,
     describe_error,
+    error_message,
+    file_kind_hint,
     load_scenario,
     read_scenario_file,
     read_yaml,
+    short_text,
 )
+from sim.scenario.safe_yaml import short
 from sim.scenario.schema import Scenario
 
 RESERVED_KEYS = ("seed", "name")
@@ -38,6 +42,11 @@ class SweepError(ScenarioError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
+
+
+MAX_SWEEP_RUNS = 1_000_000
+"""Most runs (points x replicates) in one sweep: about three hours of default runs on two cores,
+and a design table that fits in memory; larger studies are split into several sweeps."""
 
 
 class Parameter(_Strict):
@@ -79,14 +88,14 @@ class ListDesign(_Strict):
 class LatinHypercubeDesign(_Strict):
     kind: Literal["latin_hypercube"]
     """Space-filling random points in the box low..high of every parameter (SALib's latin sampler)."""
-    samples: int = Field(ge=2)
+    samples: int = Field(ge=2, le=MAX_SWEEP_RUNS)
     """Number of points."""
 
 
 class SobolDesign(_Strict):
     kind: Literal["sobol"]
     """Saltelli's sample for Sobol variance-based indices (SALib); `tokenmaxx report` estimates them."""
-    samples: int = Field(ge=2)
+    samples: int = Field(ge=2, le=MAX_SWEEP_RUNS)
     """SALib's base sample size N (a power of two); the sweep has N * (D + 2) points, or
     N * (2D + 2) with second_order."""
     second_order: bool = False
@@ -102,7 +111,7 @@ class SobolDesign(_Strict):
 class MorrisDesign(_Strict):
     kind: Literal["morris"]
     """Morris elementary-effects screening (SALib): cheap ranking of many parameters."""
-    trajectories: int = Field(ge=2)
+    trajectories: int = Field(ge=2, le=MAX_SWEEP_RUNS)
     """Number of one-at-a-time trajectories; the sweep has trajectories * (D + 1) points."""
     levels: int = Field(4, ge=2)
     """Grid levels per parameter (SALib's num_levels; even numbers are recommended)."""
@@ -130,7 +139,7 @@ class SweepSpec(_Strict):
     or ranges."""
     design: Design
     """How points are chosen: grid, list, latin_hypercube, sobol or morris."""
-    replicates: int = Field(1, ge=1)
+    replicates: int = Field(1, ge=1, le=MAX_SWEEP_RUNS)
     """Runs per point, each with its own seed."""
     seed: int = Field(0, ge=0)
     """Root seed: every run's seed derives from it (numpy SeedSequence), keyed by run index."""
@@ -156,6 +165,29 @@ class SweepSpec(_Strict):
             if kind in SAMPLED_KINDS and param.values is not None:
                 raise ValueError(f"parameters.{path}: a {kind} design needs low and high, not values")
         return self
+
+    @model_validator(mode="after")
+    def _bounded_size(self) -> SweepSpec:
+        runs = self.design_points() * self.replicates
+        if runs > MAX_SWEEP_RUNS:
+            raise ValueError(
+                f"this sweep has {runs:,} runs ({self.design_points():,} points x {self.replicates:,} replicates); "
+                f"at most {MAX_SWEEP_RUNS:,} in one sweep: split it, or use a sampled design (latin_hypercube, sobol)"
+            )
+        return self
+
+    def design_points(self) -> int:
+        """How many points the design has (before replicates), computed from its size alone."""
+        design, dims = self.design, len(self.parameters)
+        if design.kind == "list":
+            return len(design.points)
+        if design.kind == "grid":
+            return math.prod(len(p.values or ()) for p in self.parameters.values())
+        if design.kind == "latin_hypercube":
+            return design.samples
+        if design.kind == "sobol":
+            return design.samples * ((2 * dims + 2) if design.second_order else (dims + 2))
+        return design.trajectories * (dims + 1)
 
     @property
     def varied(self) -> list[str]:
@@ -216,7 +248,7 @@ def load_spec(source: str | Path | dict[str, Any], base_dir: Path | None = None)
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
         lines = [describe_error(err, SweepSpec) for err in exc.errors()]
-        raise SweepError(f"{origin}: invalid sweep\n" + "\n".join(f"  - {line}" for line in lines)) from None
+        raise SweepError(error_message(f"{origin}: invalid sweep{file_kind_hint(data, "sweep")}", lines)) from None
     base_path = root / spec.base
     if not base_path.is_file():
         raise SweepError(f"{origin}: base: no scenario or market file {base_path} (the path is relative to the "
@@ -249,4 +281,4 @@ def check_key_paths(loaded: LoadedSpec) -> None:
     for path, param in spec.parameters.items():
         probes = param.values if param.values is not None else [param.low, param.high]
         for value in probes:
-            loaded.apply({path: int(round(value)) if param.integer else value}, f"{origin}: parameters.{path}={value!r}")
+            loaded.apply({path: int(round(value)) if param.integer else value}, f"{origin}: parameters.{short_text(path)}={short(value)}")

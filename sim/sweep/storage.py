@@ -36,10 +36,10 @@ from sim.sweep.spec import LoadedSpec, SweepError
 
 PART_PATTERN = re.compile(r"^run-(\d+)\.parquet$")
 TABLE_FILES = ("runs.parquet", "runs.csv", "timeseries.parquet")
-OWN_FILES = ("metadata.json", "spec.yaml", "base_scenario.yaml", "design.csv")
+OWN_FILES = ("metadata.json", "spec.yaml", "base_scenario.yaml", "base_market.yaml", "design.csv")
 STALE_PATTERN = re.compile(
     r"^\.(run-\d+\.parquet|runs\.parquet|runs\.csv|timeseries\.parquet|metadata\.json|spec\.yaml"
-    r"|base_scenario\.yaml|design\.csv)\.[^/]*\.tmp$"
+    r"|base_scenario\.yaml|base_market\.yaml|design\.csv)\.[^/]*\.tmp$"
 )
 """Temporary files of :func:`sim.output.atomic_write` (`.NAME.RANDOM.tmp`) for the files a sweep writes."""
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim.dictionary import MARKET_SUMMARY, SUMMARY, design_column
 from sim.market.io import LoadedMarket
+from sim.scenario.safe_yaml import short
 from sim.scenario.schema import Scenario
 from sim.sweep.samplers import point_values, run_seeds
 from sim.sweep.spec import LoadedSpec
@@ -110,10 +111,25 @@ def build_tasks(loaded: LoadedSpec, design: pd.DataFrame) -> list[RunTask]:
     tasks = []
     for point, row in design.iterrows():
         values = point_values(spec, row)
-        scenario = loaded.apply(values, origin=f"{loaded.origin}: point {point} {values}")
+        scenario = loaded.apply(values, origin=f"{loaded.origin}: point {point} {short(values)}")
         for replicate in range(spec.replicates):
             index = int(point) * spec.replicates + replicate
             tasks.append(
                 RunTask(index, int(point), replicate, seeds[index], values, scenario, spec.keep_timeseries)
             )
     return tasks
+
+
+def lost_record(item: RunTask | list[RunTask], cause: str) -> dict[str, Any] | list[dict[str, Any]]:
+    """The failed record of a task (or of each task of a chunk) whose worker process died running
+    it, `cause` as its error: the executors' `lost` function."""
+    if isinstance(item, list):
+        return [lost_record(task, cause) for task in item]
+    record = {
+        "run_index": item.run_index,
+        "point": item.point,
+        "replicate": item.replicate,
+        "seed": item.seed,
+        **{design_column(path): value for path, value in item.values.items()},
+    }
+    return {**record, "status": "failed", "error": cause[:MAX_ERROR_CHARS], "timeseries": None}
