@@ -126,3 +126,14 @@ def test_a_resumed_batched_sweep_gives_the_whole_table(tmp_path):
     resumed = run_sweep(spec, executor="sequential", out=out, progress=False)
     assert (resumed.ran_now, resumed.skipped) == (len(lost), 12 - len(lost))
     pd.testing.assert_frame_equal(resumed.table, whole.table, check_exact=True)
+
+
+def test_a_chunk_whose_worker_died_gives_a_failed_record_per_run(tmp_path):
+    from sim.sweep.tasks import lost_record
+
+    tasks = _tasks(tmp_path)[:3]
+    records = lost_record(tasks, "worker process died (signal 9: Killed)")
+    assert [r["run_index"] for r in records] == [t.run_index for t in tasks]
+    assert all(r["status"] == "failed" and r["error"].startswith("worker process died") for r in records)
+    alone = execute(dataclasses.replace(tasks[0], seed=-1))
+    assert list(records[0]) == list(alone)  # the same keys as any failed run

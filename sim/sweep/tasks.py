@@ -79,8 +79,7 @@ def execute(task: RunTask, evaluate: Evaluate = simulate) -> dict[str, Any]:
     try:
         summary, timeseries = evaluate(task.scenario, task.seed)
     except Exception as exc:  # noqa: BLE001 - a failed run is data, not a crash
-        detail = "".join(traceback.format_exception_only(exc)).strip()
-        return {**identity(task), "status": "failed", "error": detail[:MAX_ERROR_CHARS], "timeseries": None}
+        return failed_record(task, "".join(traceback.format_exception_only(exc)).strip())
     return ok_record(task, summary, timeseries)
 
 
@@ -93,6 +92,11 @@ def identity(task: RunTask) -> dict[str, Any]:
         "seed": task.seed,
         **{design_column(path): value for path, value in task.values.items()},
     }
+
+
+def failed_record(task: RunTask, error: str) -> dict[str, Any]:
+    """The record of a run that failed: identity, status and the error (cut short)."""
+    return {**identity(task), "status": "failed", "error": error[:MAX_ERROR_CHARS], "timeseries": None}
 
 
 def ok_record(task: RunTask, summary: dict[str, Any], timeseries: pd.DataFrame | None) -> dict[str, Any]:
@@ -124,12 +128,5 @@ def lost_record(item: RunTask | list[RunTask], cause: str) -> dict[str, Any] | l
     """The failed record of a task (or of each task of a chunk) whose worker process died running
     it, `cause` as its error: the executors' `lost` function."""
     if isinstance(item, list):
-        return [lost_record(task, cause) for task in item]
-    record = {
-        "run_index": item.run_index,
-        "point": item.point,
-        "replicate": item.replicate,
-        "seed": item.seed,
-        **{design_column(path): value for path, value in item.values.items()},
-    }
-    return {**record, "status": "failed", "error": cause[:MAX_ERROR_CHARS], "timeseries": None}
+        return [failed_record(task, cause) for task in item]
+    return failed_record(item, cause)
