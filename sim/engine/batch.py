@@ -297,11 +297,17 @@ class BatchedOrganisations:
                    "active_at": self.active_threshold * (1 - 1e-9)}
         self.col = {name: np.ascontiguousarray(np.broadcast_to(values, (self.k, 1))[:, 0]) for name, values in columns.items()}
         self.shocks = np.empty((self.k, 2 * self.n))
-        weeks = self.weeks
-        rows: list[dict[str, np.ndarray]] = []
-        for week in range(1, weeks + 1):
-            rows.append(self._step(week))
-        columns = {name: np.ascontiguousarray(np.stack([r[name] for r in rows], axis=1)) for name in rows[0]}
+        self._pending: list[WeekTotals] = []  # weeks whose rows are not yet built (without management reviews)
+        rows: list[dict[str, np.ndarray]] = []  # (weeks, K) arrays of rows already built
+        for week in range(1, self.weeks + 1):
+            self._step(week)
+            if self.has_review:  # management reads this week's row before the next
+                rows.append(self._rows(self._pending))
+                self._review(week, rows[-1])
+                self._pending = []
+        if self._pending:
+            rows.append(self._rows(self._pending))
+        columns = {name: np.ascontiguousarray(np.concatenate([r[name] for r in rows]).T) for name in rows[0]}
         for i, m in enumerate(self.models):
             m.flagged_while_honest = self.flagged_while_honest[i].copy()
             state = m.state
@@ -314,7 +320,7 @@ class BatchedOrganisations:
         """The flag-memory enforcement as (K, N) rows (a placeholder the kernels never read without it)."""
         return self.enforcement if self.has_memory else _NO_ROWS
 
-    def _step(self, week: int) -> dict[str, np.ndarray]:
+    def _step(self, week: int) -> None:
         k, n = self.k, self.n
         peers_p = self.neighbour_mean(self.p)
         if self.has_erosion:
@@ -348,9 +354,9 @@ class BatchedOrganisations:
             g, p = np.where(seated, g, 0.0), np.where(seated, p, 0.0)
             if self.has_script:
                 scripts = scripts & seated
-        return self._observe(week, g, p, scripts, peers_p, integrity, target, strength, budget, seated)
+        self._observe(week, g, p, scripts, peers_p, integrity, target, strength, budget, seated)
 
-    def _observe(self, week, g, p, scripts, peers_p, integrity, target, strength, budget, seated) -> dict[str, np.ndarray]:
+    def _observe(self, week, g, p, scripts, peers_p, integrity, target, strength, budget, seated) -> None:
         k, n = self.k, self.n
         # flags (enforcement.draw_flags)
         script_hours = scripts * self.equivalent[:, None]
@@ -379,14 +385,10 @@ class BatchedOrganisations:
                         col["half_c"], col["delta_c"], col["kappa"], col["audit_penalty"], col["detection_penalty"],
                         col["queries_g"], col["queries_p"], self.script_obs["queries"], col["active_at"], gaming,
                         all_flags, self.flagged_while_honest, sums, counts)
-        totals = dict(zip(kernels.SUMS, sums.T))
-        heads = dict(zip(kernels.COUNTS, counts.T))
-        row = self._row(week, target, strength, budget, seated, totals, heads)
+        seats = np.full(k, float(n)) if seated is None else np.count_nonzero(seated, axis=1).astype(float)
+        self._pending.append(WeekTotals(week, target, strength, budget, seats, sums, counts, self._exposures(sums, counts)))
         # the state of the week just decided
         self.g, self.p, self.script, self.gaming, self.flags = g, p, scripts, gaming, all_flags
-        if self.has_review:
-            for i, m in enumerate(self.models):
-                m.management.review(week, {name: float(row[name][i]) for name in _REVIEWED})
         if self.has_learning:
             self.belief = np.where(g > 0, self.belief + self.learning * (self.speedup - self.belief), self.belief)
             self.claimed_rate = np.maximum(self.belief, 0.0)
@@ -394,14 +396,33 @@ class BatchedOrganisations:
             keep = 0.5 ** (1.0 / FLAG_MEMORY_HALF_LIFE_WEEKS)
             remembered = 1.0 + (np.asarray(self.enforcement, dtype=float) - 1.0) * keep + self.memory * (self.flags > 0)
             self.enforcement = np.where(self.memory > 0, remembered, self.enforcement)
-        return row
 
-    def _row(self, week, target, strength, budget, seated, totals, heads) -> dict[str, np.ndarray]:
-        """accounts.week_row and economics.week_economics for every organisation at once, from the
-        employee totals (`totals`) and head-counts (`heads`) of :func:`batch_kernels.observe`."""
+    def _exposures(self, sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """This week's data-exposure incidents, drawn from each organisation's generator (as week_row
+        draws them, after the flags)."""
+        rate_g, rate_p = self.rate["queries"]
+        queries_g = rate_g * sums[:, kernels.SUMS.index("genuine_hours")]
+        queries_p = rate_p * sums[:, kernels.SUMS.index("performative_hours")]
+        queries_s = counts[:, kernels.COUNTS.index("scripts")] * self.script_obs["queries"]
+        expected = (queries_g * self.exp_g + queries_p * self.exp_p + queries_s * self.exp_s) / 1e6
+        return np.array([float(rng.poisson(expected[i])) for i, rng in enumerate(self.rngs)])
+
+    def _review(self, week: int, row: dict[str, np.ndarray]) -> None:
+        """Management's review of the week (ManagementState.review) in every organisation."""
+        for i, m in enumerate(self.models):
+            m.management.review(week, {name: float(row[name][-1, i]) for name in _REVIEWED})
+
+    def _rows(self, pending: list[WeekTotals]) -> dict[str, np.ndarray]:
+        """accounts.week_row and economics.week_economics for every organisation and week at once:
+        each column (weeks, K), from the employee totals and head-counts of batch_kernels.observe."""
         k, n = self.k, self.n
+        stacked = lambda name: np.stack([getattr(w, name) for w in pending])  # noqa: E731
+        target, strength, budget, seats = stacked("target"), stacked("strength"), stacked("budget"), stacked("seats")
+        sums, counts = stacked("sums"), stacked("counts")
+        totals = {name: sums[:, :, j] for j, name in enumerate(kernels.SUMS)}
+        heads = {name: counts[:, :, j] for j, name in enumerate(kernels.COUNTS)}
+        shape = target.shape
         gaming_count = heads["gaming"]
-        seats = np.full(k, float(n)) if seated is None else np.count_nonzero(seated, axis=1).astype(float)
         scripts_running = heads["scripts"]
         # allowance (ManagementState.allowance_usd_per_week)
         scale = np.where(self.allowance_scaled, budget, 1.0)
@@ -449,12 +470,11 @@ class BatchedOrganisations:
             reported_value = claimed_saved * wage
         else:
             reported_value = reported_kpi * self.usd_per_kpi_unit
-        expected_exposures = (queries_g * self.exp_g + queries_p * self.exp_p + queries_s * self.exp_s) / 1e6
-        exposures = np.array([float(rng.poisson(expected_exposures[i])) for i, rng in enumerate(self.rngs)])
-        zeros = np.zeros(k)
+        exposures = stacked("exposures")
+        zeros = np.zeros(shape)
         row = {
-            "week": np.full(k, float(week)),
-            "employees": np.full(k, float(n)),
+            "week": np.broadcast_to(np.array([float(w.week) for w in pending])[:, None], shape),
+            "employees": np.full(shape, float(n)),
             "seats": seats,
             **usage_totals(g_total, p_total, upkeep, in_g, in_p, out_g, out_p, in_s, out_s, queries_g, queries_p,
                            queries_s, actions_g, actions_p, true_saved, claimed_saved, cost_genuine,
@@ -466,7 +486,7 @@ class BatchedOrganisations:
             "genuine_kpi": totals["genuine_kpi"],
             "kpi_target": target,
             "kpi_strength": strength,
-            "kpi_regime_code": self.regime_code,
+            "kpi_regime_code": np.broadcast_to(self.regime_code, shape),
             "budget_index": budget,
             "target_reached_share": heads["target_reached"] / n,
             "gaming_employees": gaming_count,
@@ -495,6 +515,20 @@ class BatchedOrganisations:
             row["roi_reported"] = np.where(spend > 0, (reported_value - spend) / spend, np.nan)
             row["roi_true"] = np.where(spend > 0, (row["true_value_usd"] - spend) / spend, np.nan)
         return row
+
+
+@dataclass(frozen=True)
+class WeekTotals:
+    """What a week leaves for its row of the time series: (K,) vectors and (K, totals) arrays."""
+
+    week: int
+    target: np.ndarray
+    strength: np.ndarray
+    budget: np.ndarray
+    seats: np.ndarray
+    sums: np.ndarray  # batch_kernels.SUMS per organisation
+    counts: np.ndarray  # batch_kernels.COUNTS per organisation
+    exposures: np.ndarray
 
 
 _REVIEWED = ("target_reached_share", "reported_value_usd", "ai_spend_usd", "true_value_usd")
