@@ -14,7 +14,8 @@ import pandas as pd
 from scipy import stats
 
 from sim.metrics import COMPARISON_METRICS, METRICS, display
-from sim.runner import run
+from sim.engine.batch import run_batches
+from sim.runner import with_seed
 from sim.scenario.io import load_scenario
 from sim.scenario.schema import Scenario
 
@@ -64,17 +65,18 @@ def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
 def compare(
     sources: list[str | Path], replicates: int = 5, root_seed: int = 0, overrides: list[str] | None = None
 ) -> Comparison:
-    """Run every scenario once per replicate seed (the same seeds for each scenario)."""
+    """Run every scenario once per replicate seed (the same seeds for each scenario); replicates
+    are stepped together (:func:`sim.engine.batch.run_batches`), with the results of one by one."""
     if replicates < 1:
         raise ValueError("replicates must be at least 1")
     seeds = replicate_seeds(root_seed, replicates)
     scenarios = _labelled([load_scenario(src, overrides) for src in sources])
+    runs = [(label, replicate, with_seed(scenario, seed))
+            for label, scenario in scenarios.items() for replicate, seed in enumerate(seeds)]
     summary_rows, frames = [], []
-    for label, scenario in scenarios.items():
-        for replicate, seed in enumerate(seeds):
-            result = run(scenario, seed=seed)
-            summary_rows.append({"scenario": label, "replicate": replicate, **result.summary})
-            frames.append(result.timeseries.assign(scenario=label, replicate=replicate))
+    for (label, replicate, _), (summary, columns) in zip(runs, run_batches([s for _, _, s in runs]), strict=True):
+        summary_rows.append({"scenario": label, "replicate": replicate, **summary})
+        frames.append(pd.DataFrame(columns, copy=False).assign(scenario=label, replicate=replicate))
     return Comparison(scenarios, seeds, root_seed, pd.DataFrame(summary_rows), pd.concat(frames, ignore_index=True))
 
 

@@ -111,7 +111,7 @@ def run(
     if params:
         resolved = apply_changes(resolved, params, origin="params")
     if seed is not None:
-        resolved = resolved.model_copy(update={"seed": check_seed(seed)})
+        resolved = with_seed(resolved, seed)
     model = OrganisationModel(resolved)
     model.run()
     columns = weekly_columns(model.records)
@@ -120,6 +120,11 @@ def run(
 
 
 MAX_SEED = 2**63 - 1
+
+
+def with_seed(scenario: Scenario, seed: Any) -> Scenario:
+    """The scenario with `seed` (checked by :func:`check_seed`) in place of its own."""
+    return scenario.model_copy(update={"seed": check_seed(seed)})
 
 
 def check_seed(seed: Any) -> int:
@@ -147,21 +152,24 @@ _INTEGER_WEEKLY = frozenset(INTEGER_WEEKLY)
 
 
 def _column_sum(values: np.ndarray) -> float:
-    """A column's total as pandas gives it (missing values skipped)."""
-    if values.dtype.kind == "f":
+    """A column's total as pandas gives it (missing values skipped; looked for only when the plain
+    total is NaN, since a missing value always makes it so)."""
+    total = values.sum()
+    if values.dtype.kind == "f" and total != total:
         missing = np.isnan(values)
         if missing.any():
-            values = np.where(missing, 0.0, values)
-    return values.sum()
+            return np.where(missing, 0.0, values).sum()
+    return total
 
 
 def _column_mean(values: np.ndarray) -> float:
-    """A column's mean as pandas gives it (missing values skipped)."""
-    if values.dtype.kind == "f":
+    """A column's mean as pandas gives it (missing values skipped, looked for as in _column_sum)."""
+    total = values.sum(dtype=np.float64)
+    if values.dtype.kind == "f" and total != total:
         present = ~np.isnan(values)
         if not present.all():
             return np.where(present, values, 0.0).sum() / np.float64(np.count_nonzero(present))
-    return values.sum(dtype=np.float64) / np.float64(values.shape[0])
+    return total / np.float64(values.shape[0])
 
 
 def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationModel,

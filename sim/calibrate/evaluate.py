@@ -63,7 +63,8 @@ def evaluate_point(
     measured on the same seeds (common random numbers), fit targets on all of them, checks on the
     first. With `early_exit`, measuring stops at the first fit target out of range (the set cannot be
     accepted); the rest are NaN. Targets are measured in the file's order, parameter measures first."""
-    from sim.runner import run
+    from sim.engine.batch import run_batch
+    from sim.runner import with_seed
 
     spec = CalibrationSpec.model_validate_json(spec_json)
     values = {key: get_path(scenario, key) for key in spec.parameters}
@@ -88,7 +89,7 @@ def evaluate_point(
             base = _base(str(Path(root) / target.scenario))
             point = apply_changes(base, {**target.overrides, **size, **values}, origin=f"calibration: {target.name}")
             seeds = measurement.seeds if target.role == "fit" else measurement.seeds[:1]
-            summaries[key] = [run(point, seed=s).summary for s in seeds]
+            summaries[key] = [summary for summary, _ in run_batch([with_seed(point, s) for s in seeds])]
             labels[key] = target.name
         outputs[target.name] = float(np.mean([from_summary(s, target.output) for s in summaries[key]]))
         if early_exit and target.role == "fit" and not target.within(outputs[target.name]):

@@ -1,12 +1,19 @@
 """Many organisations stepped together as one set of arrays, with the results of running each alone.
 
-Replicates, sweep points and market firms of the same size are stacked as rows of (K, N) arrays:
-every parameter that differs between organisations is a (K, 1) column, every organisation total is
-a reduction along its row (NumPy's row reductions add in the same order as the one-organisation
-sums, so totals are identical to the last bit), every organisation draws from its own generator in
-the same order as :class:`sim.engine.model.OrganisationModel`, and the colleague networks are one
-block-diagonal network. The weekly Python cost is paid once for the batch instead of once per
-organisation.
+Replicates and sweep points of the same size are stacked as rows of (K, N) arrays: every parameter
+that differs between organisations is a (K,) vector, every organisation total is a reduction along
+its row (added with NumPy's pairwise summation, as the one-organisation sums are, so totals are
+identical to the last bit), every organisation draws from its own generator in the same order as
+:class:`sim.engine.model.OrganisationModel`, and the colleague networks are one block-diagonal
+network. The weekly Python cost is paid once for the batch instead of once per organisation, and
+the per-employee arithmetic of a week runs in two compiled passes (:mod:`sim.engine.batch_kernels`).
+Sweeps (:mod:`sim.sweep.batched`), `compare` and calibration use it.
+
+Market firms are not batched: the market reads every firm's week, and its reviews, the correction
+and the vendor's pricing change firms' policies between weeks, so a batch would have to be stepped
+a week at a time, hand every state array back to its firm and be rebuilt after every change; and
+two of the default market's six policies (active users, a step reward; error reduction, measured
+with noise and open to manipulation) are outside what the batch steps.
 
 Each organisation is built as an ordinary `OrganisationModel` (traits, network, seats and week 0
 exactly as in a single run); the batch then steps them all. It supports the common case:
@@ -14,7 +21,7 @@ the `best_response` rule, linear KPI schemes without misreports or measurement n
 audits, the detector, conformity, norm erosion, learning, flag memory, seats, the target ratchet,
 budget reviews and ROI audits that do not switch the regime, and no scheduled interventions.
 :func:`batch_key` says whether (and with which others) an organisation can be batched; the rest
-run one by one (:func:`run_many` does both).
+run one by one (:func:`run_batch` does both; :func:`run_batches` in batches of bounded size).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from sim.engine import batch_kernels as kernels
 from sim.engine import kpi as kpis
 from sim.engine.culture import FLAG_MEMORY_HALF_LIFE_WEEKS
 from sim.engine.decision import Problem, best_response_by_candidates, select
@@ -74,6 +82,9 @@ def batch_key(model: OrganisationModel) -> tuple | None:
         management.target_ratchet.enabled or management.budget.enabled or management.roi_audit.every_weeks is not None,
         config.pricing.usd_per_action is None, terms.valuation,
     )
+
+
+_NO_ROWS = np.zeros((1, 1))
 
 
 def _column(values: Sequence[float]) -> np.ndarray:
@@ -262,18 +273,8 @@ class BatchedOrganisations:
             return self.integrity_cost
         return self.integrity_cost * (1.0 - self.erosion * self.peer_gaming_share)
 
-    def _best(self, a_g: np.ndarray, a_p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """`decision._best_without_step` with per-organisation coefficients."""
-        h11, h12, h22 = self.h11, self.h12, self.h22
-        det = self.det
-        g_in = (h22 / det) * a_g - (h12 / det) * a_p
-        p_in = (h11 / det) * a_p - (h12 / det) * a_g
-        g_edge = np.maximum(a_g * (1 / h11), 0.0)
-        p_edge = np.maximum(a_p * (1 / h22), 0.0)
-        interior = (g_in > 0) & (p_in > 0)
-        on_p_zero = a_p <= h12 * g_edge
-        g = select(interior, g_in, g_edge * on_p_zero)
-        p = select(interior, p_in, p_edge * ~on_p_zero)
+    def _cap(self, a_g: np.ndarray, a_p: np.ndarray, g: np.ndarray, p: np.ndarray) -> None:
+        """The answers that break the hours cap, solved again by the candidate method (in place)."""
         over = np.flatnonzero(g + p > self.cap)
         if over.size:
             rows = over // self.n
@@ -282,20 +283,31 @@ class BatchedOrganisations:
                           col(self.cap), None, col(self.lam))
             g_cap, p_cap = best_response_by_candidates(sub)
             g.reshape(-1)[over], p.reshape(-1)[over] = g_cap, p_cap
-        return g, p
-
-    def _value(self, a_g, a_p, g, p) -> np.ndarray:
-        return a_g * g + a_p * p - 0.5 * self.h11 * g * g - 0.5 * self.h22 * p * p - self.h12 * g * p
 
     def run(self) -> BatchResult:
         c, delta, kappa, lam = self.c, self.delta, self.kappa, self.lam
         self.h11, self.h12, self.h22 = c + lam, delta * c, c + 2 * kappa + lam
         self.det = self.h11 * self.h22 - self.h12 * self.h12
-        weeks = self.weeks
-        rows: list[dict[str, np.ndarray]] = []
-        for week in range(1, weeks + 1):
-            rows.append(self._step(week))
-        columns = {name: np.ascontiguousarray(np.stack([r[name] for r in rows], axis=1)) for name in rows[0]}
+        u = self.upkeep[:, None]
+        columns = {"pen_g": self.pen_g, "pen_p": self.pen_p, "pen_s": self.pen_s, "kappa2": 2 * kappa, "lam": lam,
+                   "h11": self.h11, "h12": self.h12, "h22": self.h22, "det": self.det, "cap": self.cap,
+                   "shift_g": -delta * c * u, "shift_p": -c * u, "upkeep_cost": 0.5 * c * u**2, "half_c": 0.5 * c,
+                   "delta_c": delta * c, "kappa": kappa, "audit_penalty": self.audit_penalty,
+                   "detection_penalty": self.detection_penalty, "queries_g": self.queries_g, "queries_p": self.queries_p,
+                   "active_at": self.active_threshold * (1 - 1e-9)}
+        self.col = {name: np.ascontiguousarray(np.broadcast_to(values, (self.k, 1))[:, 0]) for name, values in columns.items()}
+        self.shocks = np.empty((self.k, 2 * self.n))
+        self._pending: list[WeekTotals] = []  # weeks whose rows are not yet built (without management reviews)
+        rows: list[dict[str, np.ndarray]] = []  # (weeks, K) arrays of rows already built
+        for week in range(1, self.weeks + 1):
+            self._step(week)
+            if self.has_review:  # management reads this week's row before the next
+                rows.append(self._rows(self._pending))
+                self._review(week, rows[-1])
+                self._pending = []
+        if self._pending:
+            rows.append(self._rows(self._pending))
+        columns = {name: np.ascontiguousarray(np.concatenate([r[name] for r in rows]).T) for name in rows[0]}
         for i, m in enumerate(self.models):
             m.flagged_while_honest = self.flagged_while_honest[i].copy()
             state = m.state
@@ -303,64 +315,49 @@ class BatchedOrganisations:
             state.belief = self.belief[i].copy()
         return BatchResult(self.models, columns)
 
-    def _step(self, week: int) -> dict[str, np.ndarray]:
+    @property
+    def enforcement_rows(self) -> np.ndarray:
+        """The flag-memory enforcement as (K, N) rows (a placeholder the kernels never read without it)."""
+        return self.enforcement if self.has_memory else _NO_ROWS
+
+    def _step(self, week: int) -> None:
         k, n = self.k, self.n
-        c, delta, kappa = self.c, self.delta, self.kappa
         peers_p = self.neighbour_mean(self.p)
         if self.has_erosion:
             self.peer_gaming_share = self.neighbour_mean(self.gaming.astype(float))
         target, strength, budget = self._management()
         seated = self._seated(budget)
         per_kpi_unit = strength / target
-        reward_g = (self.kr_g * per_kpi_unit)[:, None]
-        reward_p = (self.kr_p * per_kpi_unit)[:, None]
         integrity = self._integrity()
-        enforcement = self.enforcement
-        # the hours problem (OrganisationModel._hours_problem)
-        believed = self.motivation * self.belief
-        penalty_g = enforcement * self.pen_g
-        penalty_p = enforcement * self.pen_p
-        a_g = believed - penalty_g + reward_g
-        a_p = -integrity - penalty_p + reward_p
-        if self.has_conformity:
-            a_p = a_p + (2 * kappa) * peers_p
+        # the hours problem (OrganisationModel._hours_problem) and the choice (strategies._linear)
         if self.has_noise:
-            shocks = np.empty((k, 2 * n))
             for i, rng in enumerate(self.rngs):
-                shocks[i] = rng.normal(0.0, self.noise[i], 2 * n)
-            a_g = a_g + shocks[:, :n]
-            a_p = a_p + shocks[:, n:]
-        if self.has_habit:
-            a_g = a_g + self.lam * self.g
-            a_p = a_p + self.lam * self.p
-        # the choice (strategies._linear)
-        g, p = self._best(a_g, a_p)
+                self.shocks[i] = rng.normal(0.0, self.noise[i], 2 * n)
+        a_g, a_p, g, p = (np.empty((k, n)) for _ in range(4))
+        sg, sp = (np.empty((k, n)), np.empty((k, n))) if self.has_script else (a_g, a_p)
+        col = self.col
+        over = kernels.hours_problems(
+            self.motivation, self.belief, integrity, self.enforcement_rows, self.has_memory, col["pen_g"], col["pen_p"],
+            self.kr_g * per_kpi_unit, self.kr_p * per_kpi_unit, col["kappa2"], self.has_conformity, peers_p,
+            self.shocks, self.has_noise, col["lam"], self.has_habit, self.g, self.p, col["h11"], col["h12"],
+            col["h22"], col["det"], col["cap"], self.has_script, col["shift_g"], col["shift_p"], a_g, a_p, g, p, sg, sp)
+        if over:
+            self._cap(a_g, a_p, g, p)
+        scripts = np.zeros((k, n), dtype=bool)
         if self.has_script:
-            u, h_s = self.upkeep[:, None], self.equivalent[:, None]
-            per_hour = integrity + enforcement * self.pen_s
-            constant = ((per_kpi_unit * self.script_kpi)[:, None] - per_hour * h_s - 0.5 * c * u**2)
-            sa_g = a_g + -delta * c * u
-            sa_p = a_p + -c * u
-            g1, p1 = self._best(sa_g, sa_p)
-            better = self._value(sa_g, sa_p, g1, p1) + constant > self._value(a_g, a_p, g, p)
-            g, p, scripts = np.where(better, g1, g), np.where(better, p1, p), better
-        else:
-            scripts = np.zeros((k, n), dtype=bool)
+            if over:
+                self._cap(a_g + col["shift_g"][:, None], a_p + col["shift_p"][:, None], sg, sp)
+            kernels.choose_script(a_g, a_p, g, p, sg, sp, col["shift_g"], col["shift_p"], integrity,
+                                  self.enforcement_rows, self.has_memory, col["pen_s"], per_kpi_unit * self.script_kpi,
+                                  self.equivalent, col["upkeep_cost"], col["h11"], col["h12"], col["h22"], scripts)
         if seated is not None:
             g, p = np.where(seated, g, 0.0), np.where(seated, p, 0.0)
             if self.has_script:
                 scripts = scripts & seated
-        return self._observe(week, g, p, scripts, peers_p, integrity, target, strength, budget, seated)
+        self._observe(week, g, p, scripts, peers_p, integrity, target, strength, budget, seated)
 
-    def _observe(self, week, g, p, scripts, peers_p, integrity, target, strength, budget, seated) -> dict[str, np.ndarray]:
+    def _observe(self, week, g, p, scripts, peers_p, integrity, target, strength, budget, seated) -> None:
         k, n = self.k, self.n
-        c, delta, kappa = self.c, self.delta, self.kappa
-        kr_g, kr_p = self.kr_g[:, None], self.kr_p[:, None]
-        extra = 0.0
-        if self.has_script:
-            extra = extra + self.script_kpi[:, None] * scripts
-        measured = (kr_g * g + kr_p * p + extra) + 0.0
-        reward = strength[:, None] * measured / target[:, None]
         # flags (enforcement.draw_flags)
         script_hours = scripts * self.equivalent[:, None]
         audit_flags = np.zeros((k, n))
@@ -378,32 +375,20 @@ class BatchedOrganisations:
             detector_flags = poisson_by_inversion(mean.reshape(-1), uniform.reshape(-1)).reshape(k, n)
         else:
             detector_flags = np.zeros((k, n))
-        claims_caught = np.zeros((k, n))
-        penalty = self.audit_penalty * (audit_flags + claims_caught) + self.detection_penalty * detector_flags
-        # payoff (OrganisationModel._observe)
-        performing = p + self.upkeep[:, None] * scripts
-        believed = self.motivation * self.belief
-        payoff = (
-            reward
-            + g * (believed - 0.5 * c * g - delta * c * performing)
-            - p * integrity - 0.5 * c * performing**2
-            - scripts * integrity * self.equivalent[:, None]
-            - penalty
-        )
-        if self.has_conformity:
-            payoff -= kappa * (p - peers_p) ** 2
-        gaming = (p > 0) | scripts
-        all_flags = audit_flags + detector_flags
-        flagged = all_flags > 0
-        self.flagged_while_honest |= flagged & ~gaming
-        genuine_kpi = (kr_g * g + kr_p * np.zeros_like(p) + 0.0) + 0.0
-        row = self._row(week, g, p, scripts, gaming, measured, target, strength, budget, seated, flagged, audit_flags,
-                        detector_flags, all_flags, claims_caught, payoff, genuine_kpi)
+        # KPI, reward, payoff and the week's totals (OrganisationModel._observe, accounts.week_row)
+        gaming, all_flags = np.empty((k, n), dtype=bool), np.empty((k, n))
+        sums, counts = np.empty((k, len(kernels.SUMS))), np.empty((k, len(kernels.COUNTS)))
+        col = self.col
+        kernels.observe(g, p, scripts, peers_p, integrity, self.motivation, self.belief, self.speedup, self.claimed_rate,
+                        audit_flags, detector_flags, self.has_script, self.has_conformity, self.kr_g, self.kr_p,
+                        self.script_kpi, strength, target, target * (1 - 1e-9), self.equivalent, self.upkeep,
+                        col["half_c"], col["delta_c"], col["kappa"], col["audit_penalty"], col["detection_penalty"],
+                        col["queries_g"], col["queries_p"], self.script_obs["queries"], col["active_at"], gaming,
+                        all_flags, self.flagged_while_honest, sums, counts)
+        seats = np.full(k, float(n)) if seated is None else np.count_nonzero(seated, axis=1).astype(float)
+        self._pending.append(WeekTotals(week, target, strength, budget, seats, sums, counts, self._exposures(sums, counts)))
         # the state of the week just decided
         self.g, self.p, self.script, self.gaming, self.flags = g, p, scripts, gaming, all_flags
-        if self.has_review:
-            for i, m in enumerate(self.models):
-                m.management.review(week, {name: float(row[name][i]) for name in _REVIEWED})
         if self.has_learning:
             self.belief = np.where(g > 0, self.belief + self.learning * (self.speedup - self.belief), self.belief)
             self.claimed_rate = np.maximum(self.belief, 0.0)
@@ -411,21 +396,39 @@ class BatchedOrganisations:
             keep = 0.5 ** (1.0 / FLAG_MEMORY_HALF_LIFE_WEEKS)
             remembered = 1.0 + (np.asarray(self.enforcement, dtype=float) - 1.0) * keep + self.memory * (self.flags > 0)
             self.enforcement = np.where(self.memory > 0, remembered, self.enforcement)
-        return row
 
-    def _row(self, week, g, p, scripts, gaming, measured, target, strength, budget, seated, flagged, audit_flags,
-             detector_flags, all_flags, claims_caught, payoff, genuine_kpi) -> dict[str, np.ndarray]:
-        """accounts.week_row and economics.week_economics for every organisation at once."""
+    def _exposures(self, sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """This week's data-exposure incidents, drawn from each organisation's generator (as week_row
+        draws them, after the flags)."""
+        rate_g, rate_p = self.rate["queries"]
+        queries_g = rate_g * sums[:, kernels.SUMS.index("genuine_hours")]
+        queries_p = rate_p * sums[:, kernels.SUMS.index("performative_hours")]
+        queries_s = counts[:, kernels.COUNTS.index("scripts")] * self.script_obs["queries"]
+        expected = (queries_g * self.exp_g + queries_p * self.exp_p + queries_s * self.exp_s) / 1e6
+        return np.array([float(rng.poisson(expected[i])) for i, rng in enumerate(self.rngs)])
+
+    def _review(self, week: int, row: dict[str, np.ndarray]) -> None:
+        """Management's review of the week (ManagementState.review) in every organisation."""
+        for i, m in enumerate(self.models):
+            m.management.review(week, {name: float(row[name][-1, i]) for name in _REVIEWED})
+
+    def _rows(self, pending: list[WeekTotals]) -> dict[str, np.ndarray]:
+        """accounts.week_row and economics.week_economics for every organisation and week at once:
+        each column (weeks, K), from the employee totals and head-counts of batch_kernels.observe."""
         k, n = self.k, self.n
-        count = lambda mask: np.count_nonzero(mask, axis=1).astype(float)  # noqa: E731
-        gaming_count = count(gaming)
-        seats = np.full(k, float(n)) if seated is None else count(seated)
-        scripts_running = count(scripts)
+        stacked = lambda name: np.stack([getattr(w, name) for w in pending])  # noqa: E731
+        target, strength, budget, seats = stacked("target"), stacked("strength"), stacked("budget"), stacked("seats")
+        sums, counts = stacked("sums"), stacked("counts")
+        totals = {name: sums[:, :, j] for j, name in enumerate(kernels.SUMS)}
+        heads = {name: counts[:, :, j] for j, name in enumerate(kernels.COUNTS)}
+        shape = target.shape
+        gaming_count = heads["gaming"]
+        scripts_running = heads["scripts"]
         # allowance (ManagementState.allowance_usd_per_week)
         scale = np.where(self.allowance_scaled, budget, 1.0)
         allowance = np.where(self.allowance_per_seat == 0, 0.0, seats * self.allowance_per_seat / WEEKS_PER_MONTH * scale)
         # week_economics
-        g_total, p_total = g.sum(axis=1), p.sum(axis=1)
+        g_total, p_total = totals["genuine_hours"], totals["performative_hours"]
 
         def split(name: str) -> tuple[np.ndarray, np.ndarray]:
             rate_g, rate_p = self.rate[name]
@@ -440,8 +443,8 @@ class BatchedOrganisations:
         queries_s = scripts_running * script["queries"]
         actions_g, actions_p = split("actions")
         actions_p = actions_p + scripts_running * script["actions"]
-        true_saved = (0 + (self.speedup * g).sum(axis=1)) + 0.0 * p_total
-        claimed_saved = (0 + (self.claimed_rate * g).sum(axis=1)) + 0.0 * p_total
+        true_saved = (0 + totals["true_hours_saved"]) + 0.0 * p_total
+        claimed_saved = (0 + totals["claimed_hours_saved"]) + 0.0 * p_total
         cost_genuine = (in_g * self.pricing_in + out_g * self.pricing_out) / 1e6
         cost_performative = (in_p * self.pricing_in + out_p * self.pricing_out) / 1e6
         if self.per_token:
@@ -462,20 +465,16 @@ class BatchedOrganisations:
         captured_value = true_saved * self.capture * wage
         wasted_hours_cost = (p_total + upkeep) * wage
         claimed_saved = claimed_saved + 0.0  # + the (absent) misreported hours, as week_row adds them
-        reported_kpi = measured.sum(axis=1)
+        reported_kpi = totals["reported_kpi"]
         if self.claimed_valuation:
             reported_value = claimed_saved * wage
         else:
             reported_value = reported_kpi * self.usd_per_kpi_unit
-        expected_exposures = (queries_g * self.exp_g + queries_p * self.exp_p + queries_s * self.exp_s) / 1e6
-        queries = self.queries_g * g + self.queries_p * p + self.script_obs["queries"][:, None] * scripts
-        manual = p > 0
-        honest_users = ~gaming & (g > 0)
-        exposures = np.array([float(rng.poisson(expected_exposures[i])) for i, rng in enumerate(self.rngs)])
-        zeros = np.zeros(k)
+        exposures = stacked("exposures")
+        zeros = np.zeros(shape)
         row = {
-            "week": np.full(k, float(week)),
-            "employees": np.full(k, float(n)),
+            "week": np.broadcast_to(np.array([float(w.week) for w in pending])[:, None], shape),
+            "employees": np.full(shape, float(n)),
             "seats": seats,
             **usage_totals(g_total, p_total, upkeep, in_g, in_p, out_g, out_p, in_s, out_s, queries_g, queries_p,
                            queries_s, actions_g, actions_p, true_saved, claimed_saved, cost_genuine,
@@ -484,31 +483,31 @@ class BatchedOrganisations:
             **{name: zeros for name in kpis.MISREPORT_COLUMNS},
             "reported_value_usd": reported_value,
             "reported_kpi": reported_kpi,
-            "genuine_kpi": genuine_kpi.sum(axis=1),
+            "genuine_kpi": totals["genuine_kpi"],
             "kpi_target": target,
             "kpi_strength": strength,
-            "kpi_regime_code": self.regime_code,
+            "kpi_regime_code": np.broadcast_to(self.regime_code, shape),
             "budget_index": budget,
-            "target_reached_share": np.count_nonzero(measured >= target[:, None] * (1 - 1e-9), axis=1) / n,
+            "target_reached_share": heads["target_reached"] / n,
             "gaming_employees": gaming_count,
             "gaming_share": gaming_count / n,
             "scripts_running": scripts_running,
-            "manual_gamers": count(manual),
-            "misreporting_employees": count(gaming & ~manual & ~scripts),
-            "active_users": count(queries >= self.active_threshold * (1 - 1e-9)),
-            "honest_claimed_hours_saved": (self.claimed_rate * g * honest_users).sum(axis=1),
-            "honest_true_hours_saved": (self.speedup * g * honest_users).sum(axis=1),
-            "mean_perception_gap": (self.belief - self.speedup).sum(axis=1) / n,
-            "flagged_employees": count(flagged),
-            "flagged_honest_employees": count(flagged & ~gaming),
-            "flagged_scripters": count(flagged & scripts),
-            "flagged_manual_gamers": count(flagged & manual & ~scripts),
-            "audit_flags": audit_flags.sum(axis=1),
-            "detector_flags": detector_flags.sum(axis=1),
-            "flags_on_honest": np.where(gaming, 0.0, all_flags).sum(axis=1),
-            "claims_caught": claims_caught.sum(axis=1),
+            "manual_gamers": heads["manual"],
+            "misreporting_employees": heads["misreporting"],
+            "active_users": heads["active"],
+            "honest_claimed_hours_saved": totals["honest_claimed_hours_saved"],
+            "honest_true_hours_saved": totals["honest_true_hours_saved"],
+            "mean_perception_gap": totals["perception_gap"] / n,
+            "flagged_employees": heads["flagged"],
+            "flagged_honest_employees": heads["flagged_honest"],
+            "flagged_scripters": heads["flagged_scripters"],
+            "flagged_manual_gamers": heads["flagged_manual"],
+            "audit_flags": totals["audit_flags"],
+            "detector_flags": totals["detector_flags"],
+            "flags_on_honest": totals["flags_on_honest"],
+            "claims_caught": zeros,
             "data_exposure_incidents": exposures,
-            "mean_payoff": payoff.sum(axis=1) / n,
+            "mean_payoff": totals["payoff"] / n,
         }
         ai_hours = g_total + p_total
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -516,6 +515,20 @@ class BatchedOrganisations:
             row["roi_reported"] = np.where(spend > 0, (reported_value - spend) / spend, np.nan)
             row["roi_true"] = np.where(spend > 0, (row["true_value_usd"] - spend) / spend, np.nan)
         return row
+
+
+@dataclass(frozen=True)
+class WeekTotals:
+    """What a week leaves for its row of the time series: (K,) vectors and (K, totals) arrays."""
+
+    week: int
+    target: np.ndarray
+    strength: np.ndarray
+    budget: np.ndarray
+    seats: np.ndarray
+    sums: np.ndarray  # batch_kernels.SUMS per organisation
+    counts: np.ndarray  # batch_kernels.COUNTS per organisation
+    exposures: np.ndarray
 
 
 _REVIEWED = ("target_reached_share", "reported_value_usd", "ai_spend_usd", "true_value_usd")
@@ -543,4 +556,25 @@ def run_batch(scenarios: Sequence[Scenario]) -> list[tuple[dict[str, Any], dict[
         for j, i in enumerate(members):
             columns = batch.timeseries_columns(j)
             results[i] = (summarise(models[i].config, None, models[i], columns), columns)
+    return results
+
+
+MAX_BATCH_EMPLOYEES = 200_000
+"""Most employees (summed over organisations) :func:`run_batches` steps in one batch: large
+organisations gain nothing from batching, and K x N arrays of them would hold memory for nothing."""
+
+
+def run_batches(scenarios: Sequence[Scenario], max_employees: int = MAX_BATCH_EMPLOYEES
+                ) -> list[tuple[dict[str, Any], dict[str, np.ndarray]]]:
+    """:func:`run_batch` on consecutive slices of at most `max_employees` employees in all (at least
+    one scenario each): the same results, in order, with memory bounded by the largest slice."""
+    results: list[tuple[dict[str, Any], dict[str, np.ndarray]]] = []
+    start = 0
+    while start < len(scenarios):
+        stop, employees = start + 1, scenarios[start].organization.employees
+        while stop < len(scenarios) and employees + scenarios[stop].organization.employees <= max_employees:
+            employees += scenarios[stop].organization.employees
+            stop += 1
+        results += run_batch(scenarios[start:stop])
+        start = stop
     return results

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from sim.dictionary import design_column
+from sim.sweep.batched import map_records
 from sim.sweep.executors import make_executor
 from sim.sweep.samplers import sample
 from sim.sweep.spec import LoadedSpec, load_spec
@@ -122,7 +123,7 @@ def _run(
     try:
         if todo:
             with engine:
-                for record in engine.map_unordered(functools.partial(execute, evaluate=evaluate), todo):
+                for record in map_records(engine, todo, evaluate):
                     store.write_run(record)
                     ran += 1
                     failed += record["status"] != "ok"

@@ -76,18 +76,33 @@ def declared_columns(evaluate: Evaluate) -> dict[str, str] | None:
 
 def execute(task: RunTask, evaluate: Evaluate = simulate) -> dict[str, Any]:
     """Run one task; return its record (keys: run identity, values, status, error, metrics)."""
-    record: dict[str, Any] = {
+    try:
+        summary, timeseries = evaluate(task.scenario, task.seed)
+    except Exception as exc:  # noqa: BLE001 - a failed run is data, not a crash
+        return failed_record(task, "".join(traceback.format_exception_only(exc)).strip())
+    return ok_record(task, summary, timeseries)
+
+
+def identity(task: RunTask) -> dict[str, Any]:
+    """The record's first columns: the run's index, point, replicate, seed and design values."""
+    return {
         "run_index": task.run_index,
         "point": task.point,
         "replicate": task.replicate,
         "seed": task.seed,
         **{design_column(path): value for path, value in task.values.items()},
     }
-    try:
-        summary, timeseries = evaluate(task.scenario, task.seed)
-    except Exception as exc:  # noqa: BLE001 - a failed run is data, not a crash
-        detail = "".join(traceback.format_exception_only(exc)).strip()
-        return {**record, "status": "failed", "error": detail[:MAX_ERROR_CHARS], "timeseries": None}
+
+
+def failed_record(task: RunTask, error: str) -> dict[str, Any]:
+    """The record of a run that failed: identity, status and the error (cut short)."""
+    return {**identity(task), "status": "failed", "error": error[:MAX_ERROR_CHARS], "timeseries": None}
+
+
+def ok_record(task: RunTask, summary: dict[str, Any], timeseries: pd.DataFrame | None) -> dict[str, Any]:
+    """The record of a run that finished: identity, status, the summary's metrics and (when the
+    sweep keeps them) the weekly series."""
+    record = identity(task)
     metrics = {k: v for k, v in summary.items() if k not in record and k not in ("name",)}
     kept = timeseries if task.keep_timeseries else None
     return {**record, "status": "ok", "error": None, **metrics, "timeseries": kept}
@@ -113,12 +128,5 @@ def lost_record(item: RunTask | list[RunTask], cause: str) -> dict[str, Any] | l
     """The failed record of a task (or of each task of a chunk) whose worker process died running
     it, `cause` as its error: the executors' `lost` function."""
     if isinstance(item, list):
-        return [lost_record(task, cause) for task in item]
-    record = {
-        "run_index": item.run_index,
-        "point": item.point,
-        "replicate": item.replicate,
-        "seed": item.seed,
-        **{design_column(path): value for path, value in item.values.items()},
-    }
-    return {**record, "status": "failed", "error": cause[:MAX_ERROR_CHARS], "timeseries": None}
+        return [failed_record(task, cause) for task in item]
+    return failed_record(item, cause)
