@@ -49,11 +49,11 @@ def reference(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
 # --- processes of a sweep ---------------------------------------------------------------------
 
 
-def start_sweep(spec: Path, out: Path, mark: str, *extra: str) -> subprocess.Popen:
+def start_sweep(spec: Path, out: Path, mark: str, executor: str = "processes") -> subprocess.Popen:
     """`tokenmaxx sweep` on 2 worker processes, its output piped (as into `| tee`), every process it
     starts carrying `mark` in its environment."""
-    command = [sys.executable, "-m", "sim", "sweep", str(spec), "--executor", "processes", "--workers", "2",
-               "--out", str(out), "--no-progress", *extra]
+    command = [sys.executable, "-m", "sim", "sweep", str(spec), "--executor", executor, "--workers", "2",
+               "--out", str(out), "--no-progress"]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                             env={**os.environ, MARK: mark})
 
@@ -149,6 +149,17 @@ def test_sigkill_of_a_process_sweep_leaves_no_process_and_resumes(reference, tmp
     resumed = run_sweep(spec, executor="sequential", out=out, progress=False)
     assert (resumed.skipped, resumed.ran_now) == (done, RUNS - done)
     pd.testing.assert_frame_equal(resumed.table, whole)
+
+
+@pytest.mark.slow
+def test_sigkill_of_a_dask_sweep_leaves_no_process(reference, tmp_path):
+    spec, _ = reference
+    out, mark = tmp_path / "out", uuid.uuid4().hex
+    process = start_sweep(spec, out, mark, executor="dask")
+    wait_for_parts(SweepStore(out), process, 2)
+    assert process.poll() is None, "the sweep ended before it could be killed"
+    _, _, left = kill_and_drain(process, mark, signal.SIGKILL)
+    assert left == set(), "Dask's nannies or workers outlived the sweep"
 
 
 def test_sigterm_stops_like_ctrl_c_and_writes_the_table(reference, tmp_path):
@@ -252,6 +263,17 @@ def test_a_dead_worker_fails_only_its_run_and_the_sweep_goes_on(tmp_path):
     retried = run_sweep(spec, executor="sequential", out=out, progress=False, retry_failed=True)
     assert retried.ran_now == 2
     pd.testing.assert_frame_equal(retried.table, clean)
+
+
+@pytest.mark.slow
+def test_on_dask_a_run_that_kills_its_workers_fails_alone(tmp_path):
+    spec, out = write_spec(tmp_path), tmp_path / "out"
+    evaluate = DieOn({run_seeds(11, 8)[2]: None})
+    outcome = run_sweep(spec, executor="dask", workers=2, out=out, progress=False, evaluate=evaluate)
+    table = outcome.table.set_index("run_index")
+    assert table.loc[2, "error"].startswith("worker process died (Dask: ")
+    assert (table.drop(index=[2])["status"] == "ok").all()
+    assert run_sweep(spec, executor="sequential", out=out, progress=False, evaluate=evaluate).ran_now == 0
 
 
 # --- a full or read-only results folder -------------------------------------------------------

@@ -283,7 +283,8 @@ class Dask(AbstractContextManager):
     """A Dask cluster: an existing one at `scheduler` (tcp://HOST:PORT), or a local one.
 
     Dask restarts a worker that dies and runs its tasks again; a task that keeps killing its
-    workers (Dask's KilledWorker) gets ``lost(item, cause)``."""
+    workers (Dask's KilledWorker) gets ``lost(item, cause)``. (On a cluster of your own, a task that
+    shared a dying worker can be counted as a killer too; ``--retry-failed`` runs it again.)"""
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None, lost: Lost | None = None) -> None:
         self.scheduler = scheduler
@@ -304,9 +305,13 @@ class Dask(AbstractContextManager):
                 raise SweepError(f"--scheduler {self.scheduler}: cannot connect to a Dask scheduler ({exc})") from None
             self.workers = len(self._client.scheduler_info().get("workers", {})) or self.workers
         else:
-            self._cluster = LocalCluster(
-                n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
+            import dask
+
+            # one task at a time on each worker: a task that kills its worker takes no other with it
+            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+                self._cluster = LocalCluster(
+                    n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
             self._client = Client(self._cluster)
         return self
 

@@ -2,7 +2,8 @@
 
 Layout of ``results/<sweep>/``::
 
-    metadata.json          spec, its hash, versions, sessions (start/end, runs done and failed)
+    metadata.json          spec, its hash, versions, status (complete or incomplete), sessions
+                           (start/end, runs done and failed)
     spec.yaml              the sweep spec as validated; base_scenario.yaml the resolved base
                            (a market sweep: base_market.yaml, and the firms' scenario as base_scenario.yaml)
     design.csv             one row per point: the sampled values (before rounding)
