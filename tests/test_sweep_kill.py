@@ -22,6 +22,7 @@ import yaml
 
 from sim.cli import main
 from sim.sweep import run_sweep
+from sim.sweep.executors import describe_death, make_executor
 from sim.sweep.samplers import run_seeds
 from sim.sweep.storage import SweepStore
 from sim.sweep.tasks import simulate
@@ -274,6 +275,25 @@ def test_on_dask_a_run_that_kills_its_workers_fails_alone(tmp_path):
     assert table.loc[2, "error"].startswith("worker process died (Dask: ")
     assert (table.drop(index=[2])["status"] == "ok").all()
     assert run_sweep(spec, executor="sequential", out=out, progress=False, evaluate=evaluate).ran_now == 0
+
+
+def double_unless_13(chunk: list[int]) -> list[int]:
+    """A chunk's results; the process dies (as by the out-of-memory killer) on a chunk holding 13."""
+    if 13 in chunk:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return [2 * x for x in chunk]
+
+
+@pytest.mark.slow
+def test_a_dead_worker_costs_one_element_of_a_chunk():
+    """Items that are lists are chunks: after a death they are tried one element at a time."""
+    chunks = [list(range(start, start + 5)) for start in range(0, 30, 5)]
+    lost = lambda chunk, cause: [(x, cause) for x in chunk]  # noqa: E731
+    with make_executor("processes", workers=2, lost=lost) as engine:
+        results = [r for chunk in engine.map_unordered(double_unless_13, chunks) for r in chunk]
+    assert sorted(r for r in results if isinstance(r, int)) == [2 * x for x in range(30) if x != 13]
+    assert [r for r in results if not isinstance(r, int)] == [(13, describe_death(-signal.SIGKILL))]
+    assert engine.deaths == 3  # a worker of the pool, then the chunk [10..14] alone, then 13 alone
 
 
 # --- a full or read-only results folder -------------------------------------------------------

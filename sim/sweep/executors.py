@@ -156,6 +156,7 @@ class Processes(AbstractContextManager):
                     yield future.result()
                 continue
             wait(running)  # a broken pool fails every item it holds at once
+            self.deaths += 1
             suspects = []
             for future, item in running.items():
                 if isinstance(future.exception(), BrokenProcessPool):
