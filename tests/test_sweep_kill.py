@@ -22,7 +22,8 @@ import yaml
 
 from sim.cli import main
 from sim.sweep import run_sweep
-from sim.sweep.executors import describe_death, make_executor
+from sim.sweep import SweepError
+from sim.sweep.executors import Processes, describe_death, make_executor
 from sim.sweep.samplers import run_seeds
 from sim.sweep.storage import SweepStore
 from sim.sweep.tasks import simulate
@@ -265,6 +266,19 @@ def test_a_dead_worker_fails_only_its_run_and_the_sweep_goes_on(tmp_path):
     retried = run_sweep(spec, executor="sequential", out=out, progress=False, retry_failed=True)
     assert retried.ran_now == 2
     pd.testing.assert_frame_equal(retried.table, clean)
+
+
+@pytest.mark.slow
+def test_a_sweep_whose_every_run_kills_its_worker_stops(tmp_path, monkeypatch, capsys):
+    """Not one bad run but a broken set-up: after a few deaths in a row the sweep stops, clearly."""
+    monkeypatch.setattr(Processes, "max_deaths_in_a_row", 2)
+    spec, out = write_spec(tmp_path), tmp_path / "out"
+    with pytest.raises(SweepError, match="2 runs in a row killed their worker process .*--retry-failed"):
+        run_sweep(spec, executor="processes", workers=2, out=out, progress=False,
+                  evaluate=DieOn(dict.fromkeys(run_seeds(11, 8))))
+    table = pd.read_parquet(out / "runs.parquet")  # written on the way out
+    assert len(table) == 2 and (table["status"] == "failed").all()
+    assert SweepStore(out).read_metadata()["status"] == "incomplete"
 
 
 @pytest.mark.slow

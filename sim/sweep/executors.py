@@ -109,12 +109,17 @@ class Processes(AbstractContextManager):
     replaced and the items that were handed out run again one at a time in a process of their
     own: the one whose process dies gets ``lost(item, cause)`` (an item that is a list is a chunk:
     its elements are then tried one by one, as one-element lists), the others their results.
+    After `max_deaths_in_a_row` items in a row have killed their process (every run crashes, not
+    one), the sweep stops with :class:`WorkerDied`.
     """
+
+    max_deaths_in_a_row = 10
 
     def __init__(self, workers: int | None = None, lost: Lost | None = None) -> None:
         self.workers = workers or default_workers()
         self.lost = lost
         self.deaths = 0  # worker processes that died (this executor's lifetime)
+        self._in_a_row = 0  # items lost since the last item that finished
         self._context = multiprocessing.get_context("spawn")
         self._pool: ProcessPoolExecutor | None = None
         self._entered = False
@@ -153,7 +158,9 @@ class Processes(AbstractContextManager):
             if not any(isinstance(f.exception(), BrokenProcessPool) for f in done):
                 for future in done:
                     running.pop(future)
-                    yield future.result()
+                    result = future.result()
+                    self._in_a_row = 0
+                    yield result
                 continue
             wait(running)  # a broken pool fails every item it holds at once
             self.deaths += 1
@@ -177,6 +184,7 @@ class Processes(AbstractContextManager):
                 item = queue.popleft()
                 ok, value = solo.run(item)
                 if ok:
+                    self._in_a_row = 0
                     yield value
                     continue
                 self.deaths += 1
@@ -185,7 +193,11 @@ class Processes(AbstractContextManager):
                 elif self.lost is None:
                     raise WorkerDied(f"{value} running {item!r:.200}")
                 else:
+                    self._in_a_row += 1
                     yield self.lost(item, value)
+                    if self._in_a_row >= self.max_deaths_in_a_row:
+                        raise WorkerDied(f"{self._in_a_row} runs in a row killed their worker process (the last: "
+                                         f"{value}); stopping. Fix the cause, then resume with --retry-failed")
         except BaseException:
             solo.close(kill=True)
             raise
@@ -329,15 +341,19 @@ class Dask(AbstractContextManager):
         items = list(items)
         futures = self._client.map(fn, items, pure=False)
         item_of = {future.key: item for future, item in zip(futures, items, strict=True)}
+        in_a_row = 0
         for future in dask_as_completed(futures):
             try:
-                result = future.result()
+                result, in_a_row = future.result(), 0
             except KilledWorker as exc:
                 if self.lost is None:
                     raise
-                result = self.lost(item_of[future.key], f"worker process died (Dask: {exc})")
+                result, in_a_row = self.lost(item_of[future.key], f"worker process died (Dask: {exc})"), in_a_row + 1
             yield result
             future.release()
+            if in_a_row >= Processes.max_deaths_in_a_row:
+                raise WorkerDied(f"{in_a_row} runs in a row killed their Dask workers; stopping. Fix the cause, "
+                                 "then resume with --retry-failed")
 
 
 def make_executor(name: str = "processes", workers: int | None = None, scheduler: str | None = None,
