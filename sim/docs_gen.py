@@ -286,7 +286,7 @@ def stopping_section() -> list[str]:
     """How a sweep stops, is killed, loses a worker or a disk, and resumes (exit codes and the
     error text from the code)."""
     from sim.cli import EXIT_INTERRUPTED, EXIT_USAGE, INTERRUPTED
-    from sim.sweep.executors import WATCH_PARENT_S, describe_death
+    from sim.sweep.executors import WATCH_PARENT_S, Processes, describe_death
 
     return [
         "## Stopping, crashes and resuming\n",
@@ -302,7 +302,9 @@ def stopping_section() -> list[str]:
         "only the run it was running fails, with an error such as "
         f"`{describe_death(-9)}` or `{describe_death(3)}`; the pool is restarted, the runs that were in "
         "progress run again one at a time to find which one it was, and the sweep goes on (on Dask, a run "
-        "that kills every worker Dask tries it on). `--retry-failed` runs failed runs again.",
+        "that kills every worker Dask tries it on). `--retry-failed` runs failed runs again. If "
+        f"{Processes.max_deaths_in_a_row} runs in a row kill their worker (a broken set-up rather than one bad "
+        "run), the sweep stops with an error instead.",
         "- **A full or read-only results folder**: one error line naming the file and the system's reason, "
         f"exit code {EXIT_USAGE}; the finished runs stay and `metadata.json` says `incomplete`. Make room and "
         "run the same command again.",
