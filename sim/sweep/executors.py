@@ -151,11 +151,18 @@ class Processes(AbstractContextManager):
         while waiting or running:
             if self._pool is None:
                 self._pool = self._new_pool()
-            while waiting and len(running) < 2 * self.workers:
+            broken = False
+            while waiting and len(running) < 2 * self.workers and not broken:
                 item = waiting.popleft()
-                running[self._pool.submit(_call_pickled, payload, item)] = item
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            if not any(isinstance(f.exception(), BrokenProcessPool) for f in done):
+                try:
+                    running[self._pool.submit(_call_pickled, payload, item)] = item
+                except BrokenProcessPool:  # a worker died just now
+                    waiting.appendleft(item)
+                    broken = True
+            if not broken:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                broken = any(isinstance(f.exception(), BrokenProcessPool) for f in done)
+            if not broken:
                 for future in done:
                     running.pop(future)
                     result = future.result()
