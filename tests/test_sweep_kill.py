@@ -33,6 +33,7 @@ PARAMETERS = {"kpi.strength": {"values": [0.0, 0.25, 0.5, 1.0, 2.0]}, "audit.rat
 RUNS = 30  # 5 x 3 points x 2 replicates
 MARK = "TOKENMAXX_KILL_TEST"
 GONE_WITHIN_S = 5.0
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; POSIX signals")
 
 
 def medium_spec(folder: Path, **spec) -> Path:
@@ -383,16 +384,20 @@ def test_temporary_files_of_a_killed_writer_are_removed_on_resume(tmp_path):
     other people's files stay."""
     spec, out = write_spec(tmp_path, keep_timeseries=True), tmp_path / "out"
     first = run_sweep(spec, executor="sequential", out=out, progress=False)
-    (out / "runs" / "run-000003.parquet").unlink()
+    first_series = pd.read_parquet(out / "timeseries.parquet")
+    (out / "runs" / "run-000003.parquet").unlink()  # killed between writing its series and its record
     stale = [Path(tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)[1])
              for folder, name in [(out / "runs", "run-000003.parquet"), (out / "timeseries", "run-000003.parquet"),
                                   (out, "runs.parquet"), (out, "metadata.json")]]
     other = out / ".notes.tmp"
     other.write_text("mine")
+    SweepStore(out).consolidate()  # as an interrupted session does: run 3's series is on disk, its run is not
+    assert 3 not in set(pd.read_parquet(out / "timeseries.parquet")["run_index"])
     resumed = run_sweep(spec, executor="sequential", out=out, progress=False)
     assert resumed.ran_now == 1
     assert not any(p.exists() for p in stale) and other.exists()
     pd.testing.assert_frame_equal(resumed.table, first.table)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "timeseries.parquet"), first_series)
 
 
 # --- `tokenmaxx run` killed while writing -----------------------------------------------------

@@ -55,7 +55,7 @@ def describe_death(exitcode: int | None) -> str:
     if exitcode < 0:
         number = -exitcode
         name = signal.strsignal(number) or f"signal {number}"
-        hint = ", e.g. by the out-of-memory killer" if number == signal.SIGKILL else ""
+        hint = ", e.g. by the out-of-memory killer" if number == getattr(signal, "SIGKILL", 9) else ""
         return f"worker process died (signal {number}: {name}{hint})"
     return f"worker process died (exit code {exitcode})"
 
