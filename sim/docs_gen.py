@@ -278,8 +278,40 @@ def sweep_reference() -> str:
         if rows:
             out += [SPEC_HEAD, *rows, ""]
     out += ["## What a sweep writes\n", "```", spec_layout(), "```", "",
-            "Column names and units: `docs/data-dictionary.md`.\n"]
+            "Column names and units: `docs/data-dictionary.md`.\n", *stopping_section()]
     return "\n".join(out).rstrip() + "\n"
+
+
+def stopping_section() -> list[str]:
+    """How a sweep stops, is killed, loses a worker or a disk, and resumes (exit codes and the
+    error text from the code)."""
+    from sim.cli import EXIT_INTERRUPTED, EXIT_USAGE, INTERRUPTED
+    from sim.sweep.executors import WATCH_PARENT_S, Processes, describe_death
+
+    return [
+        "## Stopping, crashes and resuming\n",
+        f"- **Ctrl-C or SIGTERM** (`kill PID`, a job scheduler's stop): the runs in progress stop, the table "
+        f"of the finished runs and `metadata.json` are written, the exit code is {EXIT_INTERRUPTED} and the "
+        f"message says `{INTERRUPTED}`.",
+        "- **SIGKILL** (or a crash of the sweep's process): finished runs are on disk; the worker processes "
+        f"exit at once (Linux) or within {WATCH_PARENT_S:g} s (elsewhere), so nothing keeps running or "
+        "holds a pipe such as `tokenmaxx sweep ... | tee log` open. The next run of the same command "
+        "removes temporary files left by writes that were cut off and goes on from the parts on disk; "
+        "the table is the one an uninterrupted sweep writes.",
+        "- **A worker process that dies** (the out-of-memory killer, a crash in native code, `os._exit`): "
+        "only the run it was running fails, with an error such as "
+        f"`{describe_death(-9)}` or `{describe_death(3)}`; the pool is restarted, the runs that were in "
+        "progress run again one at a time to find which one it was, and the sweep goes on (on Dask, a run "
+        "that kills every worker Dask tries it on). `--retry-failed` runs failed runs again. If "
+        f"{Processes.max_deaths_in_a_row} runs in a row kill their worker (a broken set-up rather than one bad "
+        "run), the sweep stops with an error instead.",
+        "- **A full or read-only results folder**: one error line naming the file and the system's reason, "
+        f"exit code {EXIT_USAGE}; the finished runs stay and `metadata.json` says `incomplete`. Make room and "
+        "run the same command again.",
+        "",
+        "`metadata.json`'s `status` is `complete` or `incomplete`; a session without `finished` was cut off "
+        "(or is still running: a second sweep in the same folder is refused while one runs).\n",
+    ]
 
 
 def spec_layout() -> str:

@@ -22,6 +22,8 @@ import yaml
 
 from sim.cli import main
 from sim.sweep import run_sweep
+from sim.sweep import SweepError
+from sim.sweep.executors import Processes, describe_death, make_executor
 from sim.sweep.samplers import run_seeds
 from sim.sweep.storage import SweepStore
 from sim.sweep.tasks import simulate
@@ -31,6 +33,7 @@ PARAMETERS = {"kpi.strength": {"values": [0.0, 0.25, 0.5, 1.0, 2.0]}, "audit.rat
 RUNS = 30  # 5 x 3 points x 2 replicates
 MARK = "TOKENMAXX_KILL_TEST"
 GONE_WITHIN_S = 5.0
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; POSIX signals")
 
 
 def medium_spec(folder: Path, **spec) -> Path:
@@ -49,11 +52,11 @@ def reference(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
 # --- processes of a sweep ---------------------------------------------------------------------
 
 
-def start_sweep(spec: Path, out: Path, mark: str, *extra: str) -> subprocess.Popen:
+def start_sweep(spec: Path, out: Path, mark: str, executor: str = "processes") -> subprocess.Popen:
     """`tokenmaxx sweep` on 2 worker processes, its output piped (as into `| tee`), every process it
     starts carrying `mark` in its environment."""
-    command = [sys.executable, "-m", "sim", "sweep", str(spec), "--executor", "processes", "--workers", "2",
-               "--out", str(out), "--no-progress", *extra]
+    command = [sys.executable, "-m", "sim", "sweep", str(spec), "--executor", executor, "--workers", "2",
+               "--out", str(out), "--no-progress"]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                             env={**os.environ, MARK: mark})
 
@@ -151,6 +154,17 @@ def test_sigkill_of_a_process_sweep_leaves_no_process_and_resumes(reference, tmp
     pd.testing.assert_frame_equal(resumed.table, whole)
 
 
+@pytest.mark.slow
+def test_sigkill_of_a_dask_sweep_leaves_no_process(reference, tmp_path):
+    spec, _ = reference
+    out, mark = tmp_path / "out", uuid.uuid4().hex
+    process = start_sweep(spec, out, mark, executor="dask")
+    wait_for_parts(SweepStore(out), process, 2)
+    assert process.poll() is None, "the sweep ended before it could be killed"
+    _, _, left = kill_and_drain(process, mark, signal.SIGKILL)
+    assert left == set(), "Dask's nannies or workers outlived the sweep"
+
+
 def test_sigterm_stops_like_ctrl_c_and_writes_the_table(reference, tmp_path):
     spec, whole = reference
     out, mark = tmp_path / "out", uuid.uuid4().hex
@@ -179,30 +193,31 @@ KILLS = 5
 @pytest.mark.slow
 def test_sweep_killed_at_random_moments_resumes_to_the_uninterrupted_table(tmp_path):
     """SIGKILL at 5 random moments (from start-up to late in the run), resuming each time."""
-    spec = medium_spec(tmp_path, keep_timeseries=True)
+    runs = 60
+    spec = write_spec(tmp_path, parameters=PARAMETERS, replicates=4, fixed={"weeks": 20}, keep_timeseries=True)
     out = tmp_path / "killed"
     store, rng = SweepStore(out), random.Random(16)
     landed = []
     for _ in range(KILLS):
         mark = uuid.uuid4().hex
         process = start_sweep(spec, out, mark)
-        wait_for_parts(store, process, len(store.part_indices()) + rng.randint(0, 8))
+        wait_for_parts(store, process, len(store.part_indices()) + rng.randint(0, 6))
         time.sleep(rng.uniform(0, 0.5))
         _, err, left = kill_and_drain(process, mark, signal.SIGKILL)
+        assert process.returncode == -signal.SIGKILL, f"the sweep ended before it was killed: {err}"
         assert left == set(), f"processes {left} outlived the killed sweep"
-        assert process.returncode in (0, -signal.SIGKILL), err
         landed.append(len(store.part_indices()))
     print(f"parts on disk after each of the {KILLS} kills: {landed}")
-    assert sum(0 < n < RUNS for n in landed) >= 3, f"too few kills landed mid-sweep: parts after each {landed}"
+    assert landed[-1] < runs
     mark = uuid.uuid4().hex
     process = start_sweep(spec, out, mark)
     stdout, err = process.communicate(timeout=300)
     assert process.returncode == 0, err
-    assert f"runs: {RUNS} of {RUNS} done ({RUNS} ok, 0 failed)" in stdout.decode()
+    assert f"runs: {runs} of {runs} done ({runs} ok, 0 failed)" in stdout.decode()
 
     whole = run_sweep(spec, executor="sequential", out=tmp_path / "whole", progress=False)
     table = pd.read_parquet(out / "runs.parquet")
-    assert table["run_index"].tolist() == list(range(RUNS))  # none lost, none twice
+    assert table["run_index"].tolist() == list(range(runs))  # none lost, none twice
     pd.testing.assert_frame_equal(table, whole.table)
     pd.testing.assert_frame_equal(pd.read_parquet(out / "timeseries.parquet"),
                                   pd.read_parquet(tmp_path / "whole" / "timeseries.parquet"))
@@ -252,6 +267,49 @@ def test_a_dead_worker_fails_only_its_run_and_the_sweep_goes_on(tmp_path):
     retried = run_sweep(spec, executor="sequential", out=out, progress=False, retry_failed=True)
     assert retried.ran_now == 2
     pd.testing.assert_frame_equal(retried.table, clean)
+
+
+@pytest.mark.slow
+def test_a_sweep_whose_every_run_kills_its_worker_stops(tmp_path, monkeypatch, capsys):
+    """Not one bad run but a broken set-up: after a few deaths in a row the sweep stops, clearly."""
+    monkeypatch.setattr(Processes, "max_deaths_in_a_row", 2)
+    spec, out = write_spec(tmp_path), tmp_path / "out"
+    with pytest.raises(SweepError, match="2 runs in a row killed their worker process .*--retry-failed"):
+        run_sweep(spec, executor="processes", workers=2, out=out, progress=False,
+                  evaluate=DieOn(dict.fromkeys(run_seeds(11, 8))))
+    table = pd.read_parquet(out / "runs.parquet")  # written on the way out
+    assert len(table) == 2 and (table["status"] == "failed").all()
+    assert SweepStore(out).read_metadata()["status"] == "incomplete"
+
+
+@pytest.mark.slow
+def test_on_dask_a_run_that_kills_its_workers_fails_alone(tmp_path):
+    spec, out = write_spec(tmp_path), tmp_path / "out"
+    evaluate = DieOn({run_seeds(11, 8)[2]: None})
+    outcome = run_sweep(spec, executor="dask", workers=2, out=out, progress=False, evaluate=evaluate)
+    table = outcome.table.set_index("run_index")
+    assert table.loc[2, "error"].startswith("worker process died (Dask: ")
+    assert (table.drop(index=[2])["status"] == "ok").all()
+    assert run_sweep(spec, executor="sequential", out=out, progress=False, evaluate=evaluate).ran_now == 0
+
+
+def double_unless_13(chunk: list[int]) -> list[int]:
+    """A chunk's results; the process dies (as by the out-of-memory killer) on a chunk holding 13."""
+    if 13 in chunk:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return [2 * x for x in chunk]
+
+
+@pytest.mark.slow
+def test_a_dead_worker_costs_one_element_of_a_chunk():
+    """Items that are lists are chunks: after a death they are tried one element at a time."""
+    chunks = [list(range(start, start + 5)) for start in range(0, 30, 5)]
+    lost = lambda chunk, cause: [(x, cause) for x in chunk]  # noqa: E731
+    with make_executor("processes", workers=2, lost=lost) as engine:
+        results = [r for chunk in engine.map_unordered(double_unless_13, chunks) for r in chunk]
+    assert sorted(r for r in results if isinstance(r, int)) == [2 * x for x in range(30) if x != 13]
+    assert [r for r in results if not isinstance(r, int)] == [(13, describe_death(-signal.SIGKILL))]
+    assert engine.deaths == 3  # a worker of the pool, then the chunk [10..14] alone, then 13 alone
 
 
 # --- a full or read-only results folder -------------------------------------------------------
@@ -326,16 +384,20 @@ def test_temporary_files_of_a_killed_writer_are_removed_on_resume(tmp_path):
     other people's files stay."""
     spec, out = write_spec(tmp_path, keep_timeseries=True), tmp_path / "out"
     first = run_sweep(spec, executor="sequential", out=out, progress=False)
-    (out / "runs" / "run-000003.parquet").unlink()
+    first_series = pd.read_parquet(out / "timeseries.parquet")
+    (out / "runs" / "run-000003.parquet").unlink()  # killed between writing its series and its record
     stale = [Path(tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)[1])
              for folder, name in [(out / "runs", "run-000003.parquet"), (out / "timeseries", "run-000003.parquet"),
                                   (out, "runs.parquet"), (out, "metadata.json")]]
     other = out / ".notes.tmp"
     other.write_text("mine")
+    SweepStore(out).consolidate()  # as an interrupted session does: run 3's series is on disk, its run is not
+    assert 3 not in set(pd.read_parquet(out / "timeseries.parquet")["run_index"])
     resumed = run_sweep(spec, executor="sequential", out=out, progress=False)
     assert resumed.ran_now == 1
     assert not any(p.exists() for p in stale) and other.exists()
     pd.testing.assert_frame_equal(resumed.table, first.table)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "timeseries.parquet"), first_series)
 
 
 # --- `tokenmaxx run` killed while writing -----------------------------------------------------
@@ -372,6 +434,7 @@ def test_a_run_killed_while_writing_leaves_one_whole_run(tmp_path):
         assert yaml.safe_load((out / "scenario.yaml").read_text())["seed"] == found  # never a mix of two runs
         assert not list(out.rglob("*.tmp"))
         kept_seed = found
+    print(f"{hits} of {KILLS} kills landed while `run` wrote its folder")
     assert hits >= 3, "too few kills landed while the folder was being written"
     assert run(99).wait(timeout=120) == 0
     assert json.loads((out / "metadata.json").read_text())["seed"] == 99

@@ -55,7 +55,7 @@ def describe_death(exitcode: int | None) -> str:
     if exitcode < 0:
         number = -exitcode
         name = signal.strsignal(number) or f"signal {number}"
-        hint = ", e.g. by the out-of-memory killer" if number == signal.SIGKILL else ""
+        hint = ", e.g. by the out-of-memory killer" if number == getattr(signal, "SIGKILL", 9) else ""
         return f"worker process died (signal {number}: {name}{hint})"
     return f"worker process died (exit code {exitcode})"
 
@@ -109,12 +109,17 @@ class Processes(AbstractContextManager):
     replaced and the items that were handed out run again one at a time in a process of their
     own: the one whose process dies gets ``lost(item, cause)`` (an item that is a list is a chunk:
     its elements are then tried one by one, as one-element lists), the others their results.
+    After `max_deaths_in_a_row` items in a row have killed their process (every run crashes, not
+    one), the sweep stops with :class:`WorkerDied`.
     """
+
+    max_deaths_in_a_row = 10
 
     def __init__(self, workers: int | None = None, lost: Lost | None = None) -> None:
         self.workers = workers or default_workers()
         self.lost = lost
         self.deaths = 0  # worker processes that died (this executor's lifetime)
+        self._in_a_row = 0  # items lost since the last item that finished
         self._context = multiprocessing.get_context("spawn")
         self._pool: ProcessPoolExecutor | None = None
         self._entered = False
@@ -146,16 +151,26 @@ class Processes(AbstractContextManager):
         while waiting or running:
             if self._pool is None:
                 self._pool = self._new_pool()
-            while waiting and len(running) < 2 * self.workers:
+            broken = False
+            while waiting and len(running) < 2 * self.workers and not broken:
                 item = waiting.popleft()
-                running[self._pool.submit(_call_pickled, payload, item)] = item
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            if not any(isinstance(f.exception(), BrokenProcessPool) for f in done):
+                try:
+                    running[self._pool.submit(_call_pickled, payload, item)] = item
+                except BrokenProcessPool:  # a worker died just now
+                    waiting.appendleft(item)
+                    broken = True
+            if not broken:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                broken = any(isinstance(f.exception(), BrokenProcessPool) for f in done)
+            if not broken:
                 for future in done:
                     running.pop(future)
-                    yield future.result()
+                    result = future.result()
+                    self._in_a_row = 0
+                    yield result
                 continue
             wait(running)  # a broken pool fails every item it holds at once
+            self.deaths += 1
             suspects = []
             for future, item in running.items():
                 if isinstance(future.exception(), BrokenProcessPool):
@@ -176,6 +191,7 @@ class Processes(AbstractContextManager):
                 item = queue.popleft()
                 ok, value = solo.run(item)
                 if ok:
+                    self._in_a_row = 0
                     yield value
                     continue
                 self.deaths += 1
@@ -184,7 +200,11 @@ class Processes(AbstractContextManager):
                 elif self.lost is None:
                     raise WorkerDied(f"{value} running {item!r:.200}")
                 else:
+                    self._in_a_row += 1
                     yield self.lost(item, value)
+                    if self._in_a_row >= self.max_deaths_in_a_row:
+                        raise WorkerDied(f"{self._in_a_row} runs in a row killed their worker process (the last: "
+                                         f"{value}); stopping. Fix the cause, then resume with --retry-failed")
         except BaseException:
             solo.close(kill=True)
             raise
@@ -283,7 +303,8 @@ class Dask(AbstractContextManager):
     """A Dask cluster: an existing one at `scheduler` (tcp://HOST:PORT), or a local one.
 
     Dask restarts a worker that dies and runs its tasks again; a task that keeps killing its
-    workers (Dask's KilledWorker) gets ``lost(item, cause)``."""
+    workers (Dask's KilledWorker) gets ``lost(item, cause)``. (On a cluster of your own, a task that
+    shared a dying worker can be counted as a killer too; ``--retry-failed`` runs it again.)"""
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None, lost: Lost | None = None) -> None:
         self.scheduler = scheduler
@@ -304,9 +325,13 @@ class Dask(AbstractContextManager):
                 raise SweepError(f"--scheduler {self.scheduler}: cannot connect to a Dask scheduler ({exc})") from None
             self.workers = len(self._client.scheduler_info().get("workers", {})) or self.workers
         else:
-            self._cluster = LocalCluster(
-                n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
+            import dask
+
+            # one task at a time on each worker: a task that kills its worker takes no other with it
+            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+                self._cluster = LocalCluster(
+                    n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
             self._client = Client(self._cluster)
         return self
 
@@ -323,15 +348,19 @@ class Dask(AbstractContextManager):
         items = list(items)
         futures = self._client.map(fn, items, pure=False)
         item_of = {future.key: item for future, item in zip(futures, items, strict=True)}
+        in_a_row = 0
         for future in dask_as_completed(futures):
             try:
-                result = future.result()
+                result, in_a_row = future.result(), 0
             except KilledWorker as exc:
                 if self.lost is None:
                     raise
-                result = self.lost(item_of[future.key], f"worker process died (Dask: {exc})")
+                result, in_a_row = self.lost(item_of[future.key], f"worker process died (Dask: {exc})"), in_a_row + 1
             yield result
             future.release()
+            if in_a_row >= Processes.max_deaths_in_a_row:
+                raise WorkerDied(f"{in_a_row} runs in a row killed their Dask workers; stopping. Fix the cause, "
+                                 "then resume with --retry-failed")
 
 
 def make_executor(name: str = "processes", workers: int | None = None, scheduler: str | None = None,

@@ -2,7 +2,8 @@
 
 Layout of ``results/<sweep>/``::
 
-    metadata.json          spec, its hash, versions, sessions (start/end, runs done and failed)
+    metadata.json          spec, its hash, versions, status (complete or incomplete), sessions
+                           (start/end, runs done and failed)
     spec.yaml              the sweep spec as validated; base_scenario.yaml the resolved base
                            (a market sweep: base_market.yaml, and the firms' scenario as base_scenario.yaml)
     design.csv             one row per point: the sampled values (before rounding)
@@ -231,8 +232,10 @@ class SweepStore:
         else:
             _write_parquet(self.root / "runs.parquet", table)
         atomic_write(self.root / "runs.csv", lambda p: table.to_csv(p, index=False))
-        if self.timeseries_dir.is_dir():
-            series = [pd.read_parquet(p) for p in sorted(self.timeseries_dir.glob("run-*.parquet"))]
+        if self.timeseries_dir.is_dir():  # the series of finished runs (a killed write can leave one without its run)
+            done = set(table["run_index"].astype(int)) if len(table) else set()
+            series = [pd.read_parquet(p) for p in sorted(self.timeseries_dir.glob("run-*.parquet"))
+                      if (m := PART_PATTERN.match(p.name)) and int(m.group(1)) in done]
             if series:
                 frame = _concat(series)
                 atomic_write(self.root / "timeseries.parquet", lambda p: write_parquet(frame, p))
