@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import platform
 import sys
 import time
@@ -25,8 +24,7 @@ from sim.sweep.executors import make_executor
 from sim.sweep.samplers import sample
 from sim.sweep.spec import LoadedSpec, load_spec
 from sim.sweep.storage import SweepStore
-from sim.sweep.tasks import Evaluate, RunTask, build_tasks, declared_columns, default_evaluate, execute
-from sim.sweep.tasks import lost_record
+from sim.sweep.tasks import Evaluate, RunTask, build_tasks, declared_columns, default_evaluate, lost_record
 
 
 @dataclass(frozen=True)
