@@ -25,3 +25,21 @@ def write_spec(folder: Path, **spec: Any) -> Path:
     path = folder / "sweep.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+def forget_runs(root: Path, indices: set[int]) -> None:
+    """Take runs out of a sweep's parts on disk, as if they had never finished (parts hold many runs)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from sim.sweep.storage import SweepStore
+
+    lost = pa.array(sorted(indices), type=pa.int64())
+    for part in SweepStore(root).parts():
+        table = pq.read_table(part)
+        kept = table.filter(pc.invert(pc.is_in(table["run_index"], value_set=lost)))
+        if kept.num_rows:
+            pq.write_table(kept, part)
+        else:
+            part.unlink()

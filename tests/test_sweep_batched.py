@@ -13,9 +13,8 @@ from sim.sweep import load_spec, run_sweep
 from sim.sweep.batched import CHUNK_RUNS, chunk_runs, chunks, map_records, run_chunk
 from sim.sweep.executors import Sequential
 from sim.sweep.samplers import sample
-from sim.sweep.storage import SweepStore
 from sim.sweep.tasks import build_tasks, execute, simulate, simulate_market
-from tests.sweep_helpers import write_spec
+from tests.sweep_helpers import forget_runs, write_spec
 
 ONE_BY_ONE = functools.partial(simulate)
 """The default evaluation in a wrapper, so the sweep runs it task by task (the reference)."""
@@ -119,10 +118,8 @@ def test_a_resumed_batched_sweep_gives_the_whole_table(tmp_path):
     whole = run_sweep(spec, executor="sequential", out=tmp_path / "whole", progress=False, evaluate=ONE_BY_ONE)
     out = tmp_path / "resumed"
     run_sweep(spec, executor="sequential", out=out, progress=False)
-    store = SweepStore(out)
     lost = [1, 4, 5, 11]
-    for index in lost:
-        (store.runs_dir / f"run-{index:06d}.parquet").unlink()
+    forget_runs(out, set(lost))
     resumed = run_sweep(spec, executor="sequential", out=out, progress=False)
     assert (resumed.ran_now, resumed.skipped) == (len(lost), 12 - len(lost))
     pd.testing.assert_frame_equal(resumed.table, whole.table, check_exact=True)

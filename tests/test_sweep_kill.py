@@ -27,7 +27,7 @@ from sim.sweep.executors import Processes, describe_death, make_executor
 from sim.sweep.samplers import run_seeds
 from sim.sweep.storage import SweepStore
 from sim.sweep.tasks import simulate
-from tests.sweep_helpers import write_spec
+from tests.sweep_helpers import forget_runs, write_spec
 
 PARAMETERS = {"kpi.strength": {"values": [0.0, 0.25, 0.5, 1.0, 2.0]}, "audit.rate": {"values": [0.0, 0.1, 0.3]}}
 RUNS = 30  # 5 x 3 points x 2 replicates
@@ -316,7 +316,7 @@ def test_a_dead_worker_costs_one_element_of_a_chunk():
 
 FULL_FOLDER_SCRIPT = """
 set -u
-mount -t tmpfs -o size=400k tmpfs "$MNT"
+mount -t tmpfs -o size=120k tmpfs "$MNT"
 "$PY" -m sim sweep "$SPEC" --executor processes --workers 2 --out "$MNT/out" --no-progress >/dev/null 2>"$T/full.err"
 echo $? >"$T/full.rc"; cp -a "$MNT/out" "$T/after_full"
 mount -o remount,ro "$MNT"
@@ -339,7 +339,8 @@ def can_mount_tmpfs() -> bool:
 
 @pytest.mark.skipif(not can_mount_tmpfs(), reason="needs root and mount namespaces (a small tmpfs)")
 def test_a_full_then_read_only_folder_is_one_error_and_resumable(reference, tmp_path):
-    """A real 400 kB file system: the disk fills part way, then is read-only, then has room."""
+    """A real 120 kB file system (room for two or three parts of 8 runs, ~40 kB each): the disk fills
+    part way, then is read-only, then has room."""
     spec, whole = reference
     (tmp_path / "mnt").mkdir()
     env = {**os.environ, "MNT": str(tmp_path / "mnt"), "T": str(tmp_path), "PY": sys.executable, "SPEC": str(spec)}
@@ -385,7 +386,7 @@ def test_temporary_files_of_a_killed_writer_are_removed_on_resume(tmp_path):
     spec, out = write_spec(tmp_path, keep_timeseries=True), tmp_path / "out"
     first = run_sweep(spec, executor="sequential", out=out, progress=False)
     first_series = pd.read_parquet(out / "timeseries.parquet")
-    (out / "runs" / "run-000003.parquet").unlink()  # killed between writing its series and its record
+    forget_runs(out, {3})  # killed between writing its series and its record
     stale = [Path(tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)[1])
              for folder, name in [(out / "runs", "run-000003.parquet"), (out / "timeseries", "run-000003.parquet"),
                                   (out, "runs.parquet"), (out, "metadata.json")]]

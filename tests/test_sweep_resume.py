@@ -21,9 +21,13 @@ KILL_AFTER_PARTS = 15
 PARAMETERS = {"kpi.strength": {"values": [0.0, 0.25, 0.5, 1.0, 2.0]}, "audit.rate": {"values": [0.0, 0.1, 0.3]}}
 
 
+RUNS = 5 * 3 * 40
+
+
 def long_spec(folder: Path) -> Path:
-    """5 x 3 points x 8 replicates = 120 runs: long enough to be killed part way."""
-    return write_spec(folder, parameters=PARAMETERS, replicates=8, fixed={"weeks": 30})
+    """5 x 3 points x 40 replicates = 600 runs of 300 weeks: several seconds (parts are written about
+    once a second), long enough to be killed part way."""
+    return write_spec(folder, parameters=PARAMETERS, replicates=40, fixed={"weeks": 300})
 
 
 def test_killed_sweep_resumes_to_the_uninterrupted_table(tmp_path):
@@ -40,19 +44,19 @@ def test_killed_sweep_resumes_to_the_uninterrupted_table(tmp_path):
     process.wait()
     on_disk = store.part_indices()
     assert process.returncode == -signal.SIGKILL, process.stderr.read().decode()
-    assert KILL_AFTER_PARTS <= len(on_disk) < 120, "the sweep was not interrupted part way"
+    assert KILL_AFTER_PARTS <= len(on_disk) < RUNS, "the sweep was not interrupted part way"
     assert not (killed_dir / "runs.parquet").exists()
 
     resumed = run_sweep(spec, executor="sequential", out=killed_dir, progress=False)
     assert resumed.skipped == len(on_disk)
-    assert resumed.ran_now == 120 - len(on_disk)
+    assert resumed.ran_now == RUNS - len(on_disk)
 
     whole = run_sweep(spec, executor="sequential", out=tmp_path / "whole", progress=False)
-    assert whole.ran_now == 120
+    assert whole.ran_now == RUNS
     table = pd.read_parquet(killed_dir / "runs.parquet")
-    assert table["run_index"].tolist() == list(range(120))  # none lost, none twice
+    assert table["run_index"].tolist() == list(range(RUNS))  # none lost, none twice
     pd.testing.assert_frame_equal(table, pd.read_parquet(tmp_path / "whole" / "runs.parquet"))
-    assert len(pd.read_csv(killed_dir / "runs.csv")) == 120
+    assert len(pd.read_csv(killed_dir / "runs.csv")) == RUNS
     sessions = SweepStore(killed_dir).read_metadata()["sessions"]
     assert len(sessions) == 2 and "finished" not in sessions[0]  # the killed session never finished
 
@@ -114,3 +118,22 @@ def test_a_folder_in_use_by_another_sweep_is_refused(tmp_path):
     with SweepStore(out).lock(), pytest.raises(SweepError, match="another sweep process"):
         run_sweep(spec, executor="sequential", out=out, progress=False)
     assert run_sweep(spec, executor="sequential", out=out, progress=False).ran_now == 8
+
+
+def test_retrying_failed_runs_of_a_part_of_many_runs_keeps_each_run_once(tmp_path):
+    """Batched sweeps write a part per chunk; --retry-failed takes the failed rows out of their part
+    (rewritten atomically) before running them again, so no run appears twice."""
+    spec, out = write_spec(tmp_path), tmp_path / "out"
+    run_sweep(spec, executor="sequential", out=out, progress=False, evaluate=fail_on_strong_tokens)
+    store = SweepStore(out)
+    parts = store.parts()
+    merged = store.read_parts()
+    for part in parts:
+        part.unlink()
+    merged.to_parquet(store.runs_dir / "run-000000-0000beef.parquet", index=False)  # as a chunk of 8 runs
+    retried = run_sweep(spec, executor="sequential", out=out, progress=False, retry_failed=True)
+    assert retried.ran_now == 2
+    rows = pd.concat([pd.read_parquet(p) for p in store.parts()])
+    assert sorted(rows["run_index"]) == list(range(8)) and (rows["status"] == "ok").all()
+    clean = run_sweep(spec, executor="sequential", out=tmp_path / "clean", progress=False)
+    pd.testing.assert_frame_equal(retried.table, clean.table)

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from sim.dictionary import design_column
-from sim.sweep.batched import map_records
+from sim.sweep.batched import map_chunks
 from sim.sweep.executors import make_executor
 from sim.sweep.samplers import sample
 from sim.sweep.spec import LoadedSpec, load_spec
@@ -121,11 +121,11 @@ def _run(
     try:
         if todo:
             with engine:
-                for record in map_records(engine, todo, evaluate):
-                    store.write_run(record)
-                    ran += 1
-                    failed += record["status"] != "ok"
-                    bar.update(1)
+                for records in map_chunks(engine, todo, evaluate):  # runs that finished together
+                    store.write_runs(records)
+                    ran += len(records)
+                    failed += sum(record["status"] != "ok" for record in records)
+                    bar.update(len(records))
                     if failed:
                         bar.set_postfix(failed=failed, refresh=False)
     except BaseException:  # interrupted, or the folder cannot be written: keep what is on disk

@@ -28,11 +28,17 @@ a chunk's records reach storage soon."""
 def map_records(engine: Any, tasks: Sequence[RunTask], evaluate: Evaluate) -> Iterator[dict[str, Any]]:
     """Every task's record, one at a time as they finish (any order), on `engine` (an executor
     of :mod:`sim.sweep.executors`): in batches for the default evaluation, one by one otherwise."""
-    if evaluate is not simulate or not all(isinstance(t.scenario, Scenario) for t in tasks):
-        yield from engine.map_unordered(functools.partial(execute, evaluate=evaluate), tasks)
-        return
-    for records in engine.map_unordered(run_chunk, chunks(tasks, chunk_runs(len(tasks), engine.workers))):
+    for records in map_chunks(engine, tasks, evaluate):
         yield from records
+
+
+def map_chunks(engine: Any, tasks: Sequence[RunTask], evaluate: Evaluate) -> Iterator[list[dict[str, Any]]]:
+    """The records of runs that finished together (a batched chunk, or one run), as they finish."""
+    if evaluate is not simulate or not all(isinstance(t.scenario, Scenario) for t in tasks):
+        for record in engine.map_unordered(functools.partial(execute, evaluate=evaluate), tasks):
+            yield [record]
+        return
+    yield from engine.map_unordered(run_chunk, chunks(tasks, chunk_runs(len(tasks), engine.workers)))
 
 
 def chunk_runs(tasks: int, workers: int) -> int:

@@ -7,13 +7,15 @@ Layout of ``results/<sweep>/``::
     spec.yaml              the sweep spec as validated; base_scenario.yaml the resolved base
                            (a market sweep: base_market.yaml, and the firms' scenario as base_scenario.yaml)
     design.csv             one row per point: the sampled values (before rounding)
-    runs/run-000123.parquet          one row per finished run (written at once)
-    timeseries/run-000123.parquet    its weekly series, when kept (written before the run part)
+    runs/run-000123-<id>.parquet     runs that finished together (a batched chunk, or one run; 123 first)
+    timeseries/run-000123.parquet    a run's weekly series, when kept (written before its part)
     runs.parquet, runs.csv           the tidy table: one row per run, sorted by run index
     timeseries.parquet               all kept weekly series, with run_index
 
-A run counts as done when its part exists; since parts appear by rename, a part is complete or
-absent, never half-written.
+A run counts as done when a part holds its row; since parts appear by rename, a part is complete
+or absent, never half-written. A part holds the runs that finished together: a batched chunk (up to
+64 runs, see sim/sweep/batched.py) or one run. A Parquet file costs some milliseconds to write and
+read back, more than a batched run, so a part per run would make storage the sweep's bottleneck.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
@@ -35,11 +39,14 @@ from sim.output import atomic_write, atomic_write_text
 from sim.scenario.io import dump_yaml
 from sim.sweep.spec import LoadedSpec, SweepError
 
-PART_PATTERN = re.compile(r"^run-(\d+)\.parquet$")
+PART_PATTERN = re.compile(r"^run-(\d+)(-[0-9a-f]+)?\.parquet$")
+"""A part: `run-000123-<id>.parquet` (runs from 123 on), or `run-000123.parquet` (one run; also a
+kept time series)."""
+
 TABLE_FILES = ("runs.parquet", "runs.csv", "timeseries.parquet")
 OWN_FILES = ("metadata.json", "spec.yaml", "base_scenario.yaml", "base_market.yaml", "design.csv")
 STALE_PATTERN = re.compile(
-    r"^\.(run-\d+\.parquet|runs\.parquet|runs\.csv|timeseries\.parquet|metadata\.json|spec\.yaml"
+    r"^\.(run-\d+(-[0-9a-f]+)?\.parquet|runs\.parquet|runs\.csv|timeseries\.parquet|metadata\.json|spec\.yaml"
     r"|base_scenario\.yaml|base_market\.yaml|design\.csv)\.[^/]*\.tmp$"
 )
 """Temporary files of :func:`sim.output.atomic_write` (`.NAME.RANDOM.tmp`) for the files a sweep writes."""
@@ -130,7 +137,7 @@ class SweepStore:
         if fresh:
             self.clear()
         previous = self.read_metadata()
-        if self.part_indices() or previous:
+        if self.parts() or previous:
             old = (previous or {}).get("spec_hash")
             if old != loaded.digest:
                 raise SweepError(
@@ -179,45 +186,66 @@ class SweepStore:
 
     # --- runs ----------------------------------------------------------------------------
 
-    def part_path(self, run_index: int) -> Path:
-        return self.runs_dir / f"run-{run_index:06d}.parquet"
+    def parts(self) -> list[Path]:
+        """Every part on disk, in name order (runs in order of their first run index)."""
+        if not self.runs_dir.is_dir():
+            return []
+        return sorted(p for p in self.runs_dir.iterdir() if PART_PATTERN.match(p.name))
 
     def part_indices(self) -> set[int]:
-        """Run indices whose part is on disk."""
-        if not self.runs_dir.is_dir():
-            return set()
-        return {int(m.group(1)) for p in self.runs_dir.iterdir() if (m := PART_PATTERN.match(p.name))}
+        """Run indices held by the parts on disk."""
+        found: set[int] = set()
+        for part in self.parts():
+            found.update(pq.read_table(part, columns=["run_index"]).column("run_index").to_pylist())
+        return found
 
     def finished(self, retry_failed: bool = False) -> set[int]:
-        """Runs that need not run again (with `retry_failed`, failed runs are not finished)."""
-        done = self.part_indices()
-        if retry_failed and done:
-            table = self.read_parts()
-            done = set(table.loc[table["status"] == "ok", "run_index"].astype(int))
-        return done
+        """Runs that need not run again. With `retry_failed`, failed runs' rows are first taken out of
+        their parts (each part rewritten atomically), so their new records do not duplicate them."""
+        if retry_failed:
+            for part in self.parts():
+                table = pq.read_table(part)  # rewritten with its own schema
+                ok = pc.fill_null(pc.equal(table["status"], "ok"), False)
+                kept = table.filter(ok)
+                if kept.num_rows == 0:
+                    part.unlink()
+                elif kept.num_rows < table.num_rows:
+                    atomic_write(part, lambda p, kept=kept: pq.write_table(kept, p))
+        return self.part_indices()
+
+    def write_runs(self, records: list[dict[str, Any]]) -> None:
+        """Write finished runs' records as one part (atomically), each kept time series first."""
+        if not records:
+            return
+        records = [dict(r) for r in records]
+        for record in records:
+            index = int(record["run_index"])
+            if self.schema is not None:
+                extra = [k for k in record if k not in self.schema.names and k != "timeseries"]
+                if extra:
+                    raise SweepError(f"run {index}: the evaluation returned undeclared columns {extra[:5]}")
+            timeseries = record.pop("timeseries", None)
+            if timeseries is not None:
+                series = timeseries.assign(run_index=index)
+                atomic_write(self.timeseries_dir / f"run-{index:06d}.parquet",
+                             lambda p, series=series: series.to_parquet(p, index=False))
+        first = min(int(r["run_index"]) for r in records)
+        path = self.runs_dir / f"run-{first:06d}-{uuid.uuid4().hex[:8]}.parquet"
+        if self.schema is not None:
+            table = pa.table({f.name: pa.array([_cell(r.get(f.name), f.type) for r in records], type=f.type)
+                              for f in self.schema}, schema=self.schema)
+            atomic_write(path, lambda p: pq.write_table(table, p))
+        else:
+            frame = pd.DataFrame(records)
+            atomic_write(path, lambda p: frame.to_parquet(p, index=False))
 
     def write_run(self, record: dict[str, Any]) -> None:
-        """Write one run's record (and its time series first, if kept), each atomically."""
-        record = dict(record)
-        timeseries = record.pop("timeseries", None)
-        index = int(record["run_index"])
-        if timeseries is not None:
-            series = timeseries.assign(run_index=index)
-            atomic_write(self.timeseries_dir / f"run-{index:06d}.parquet", lambda p: series.to_parquet(p, index=False))
-        if self.schema is not None:
-            extra = [k for k in record if k not in self.schema.names]
-            if extra:
-                raise SweepError(f"run {index}: the evaluation returned undeclared columns {extra[:5]}")
-            table = pa.table({f.name: pa.array([_cell(record.get(f.name), f.type)], type=f.type) for f in self.schema},
-                             schema=self.schema)
-            atomic_write(self.part_path(index), lambda p: pq.write_table(table, p))
-            return
-        row = pd.DataFrame([record])
-        atomic_write(self.part_path(index), lambda p: row.to_parquet(p, index=False))
+        """Write one run's record as its own part."""
+        self.write_runs([record])
 
     def read_parts(self) -> pd.DataFrame:
         """Every finished run, one row each, sorted by run index."""
-        parts = [pd.read_parquet(self.part_path(i)) for i in sorted(self.part_indices())]
+        parts = [pd.read_parquet(p) for p in self.parts()]
         if not parts:
             return pd.DataFrame(columns=["run_index", "status"])
         return _concat(parts).sort_values("run_index").reset_index(drop=True)
@@ -246,7 +274,7 @@ class SweepStore:
         path = self.root / "runs.parquet"
         if path.is_file() and not self._parts_newer_than(path):
             return pd.read_parquet(path)
-        if not self.part_indices():
+        if not self.parts():
             raise SweepError(f"{self.root}: no sweep results here (no runs.parquet, no runs/ parts)")
         return self.read_parts()
 
