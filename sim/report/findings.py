@@ -70,10 +70,15 @@ def run_findings(
             f"saved, times the {scenario.economics.capture_share:.0%} of them turned into output, less the hours "
             f"spent performing) is {usd(s['true_value_usd'])}: overstated {times(over)}."
         )
-    else:
+    elif s["true_value_usd"] < 0:
         out.append(
             f"Management, {how}, credits AI with {usd(s['reported_value_usd'])}; in truth AI use lost "
             f"{usd(-s['true_value_usd'])}: the hours spent performing outweighed the value of the hours saved."
+        )
+    else:
+        out.append(
+            f"Management, {how}, credits AI with {usd(s['reported_value_usd'])}; in truth AI use created no "
+            f"value: no hours were saved and none were spent performing."
         )
     if s["roi_reported"] == s["roi_reported"]:
         verdict = "loses money" if s["roi_true"] < 0 else "still pays"
