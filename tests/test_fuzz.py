@@ -27,12 +27,13 @@ from tests import fuzzing
 SMALL = {"organization.employees": 30, "weeks": 6}
 
 
-@settings(max_examples=150, derandomize=True, deadline=None, database=None,
+@settings(max_examples=100, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1))
 def test_generated_inputs_exit_0_or_2_with_a_clear_message(seed, tmp_path_factory):
     """Mutated scenario, sweep and market files and `--set` values: exit 0 or 2, one clear message,
-    nothing written outside the chosen output folder (Hypothesis, a fixed seed)."""
+    nothing written outside the chosen output folder (Hypothesis, a fixed seed, 100 examples; the
+    full campaign of 10,000 is `python -m tests.fuzzing --inputs 10000`)."""
     fuzz = fuzzing.generate(random.Random(seed))
     outcome = fuzzing.run_input(fuzz, tmp_path_factory.mktemp("fuzz"))
     assert outcome.status in ("accepted", "rejected", "too_large"), (
@@ -113,13 +114,16 @@ def test_every_value_check_accepts_runs():
 
 @pytest.mark.slow
 def test_the_report_of_every_largest_accepted_value_renders(tmp_path):
-    """Each number at the largest value `check` accepts: the run's report (charts and findings) is
-    written, with no 'nan' or 'inf' in its text (about a second a report, hence only the largest)."""
+    """Numbers with no upper bound of their own, each at the largest value `check` accepts (up to
+    1e12): the run's report (charts and findings) is written, with no 'nan' or 'inf' in its text.
+    A report takes about a second, so a fixed sample of 20 such key paths (seed 7), and kpi.target."""
     from sim.report import write_run_report
 
     base = load_scenario(Path("scenarios/default.yaml"), [f"{k}={v}" for k, v in SMALL.items()])
+    unbounded = [(p, b) for p, b in NUMERIC_PATHS if p not in SMALL and _accepts(base, p, 1e6)]
+    sample = random.Random(7).sample(unbounded, 20) + [p for p in NUMERIC_PATHS if p[0] == "kpi.target"]
     written = 0
-    for path, bounds in NUMERIC_PATHS:
+    for path, bounds in sample:
         candidates = [v for v in _extremes(bounds) if not (path in SMALL and v > 1e5)]
         for value in (max(candidates),):
             try:
@@ -132,7 +136,15 @@ def test_the_report_of_every_largest_accepted_value_renders(tmp_path):
             text = re.sub(r"data:[^\"')]+", "", (out / "report.html").read_text())
             assert not re.search(r"\b(nan|inf)\b|\$nan", text, flags=re.IGNORECASE), (path, value)
             written += 1
-    assert written > 40, written
+    assert written >= 15, written
+
+
+def _accepts(base: Scenario, path: str, value: float) -> bool:
+    try:
+        apply_changes(base, {path: value}, origin="extremes")
+    except ScenarioError:
+        return False
+    return True
 
 
 MARKET_SMALL = ["firms=4", "weeks=14", "organisation_set.organization.employees=20"]
