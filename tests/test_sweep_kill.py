@@ -138,13 +138,18 @@ def kill_and_drain(process: subprocess.Popen, mark: str, how: signal.Signals) ->
     return out.decode(), err.decode(), survivors(mark, pids)
 
 
+def running_sweep(spec: Path, out: Path, mark: str) -> tuple[subprocess.Popen, SweepStore]:
+    """A 2-worker sweep started in a subprocess and seen with at least 4 runs on disk, still running."""
+    process, store = start_sweep(spec, out, mark), SweepStore(out)
+    wait_for_parts(store, process, 4)
+    assert process.poll() is None, "the sweep ended before it could be stopped"
+    return process, store
+
+
 def test_sigkill_of_a_process_sweep_leaves_no_process_and_resumes(reference, tmp_path):
     spec, whole = reference
     out, mark = tmp_path / "out", uuid.uuid4().hex
-    process = start_sweep(spec, out, mark)
-    store = SweepStore(out)
-    wait_for_parts(store, process, 4)
-    assert process.poll() is None, "the sweep ended before it could be killed"
+    process, store = running_sweep(spec, out, mark)
     assert len(children(process.pid)) >= 3  # two workers and the resource tracker
     _, _, left = kill_and_drain(process, mark, signal.SIGKILL)
     assert process.returncode == -signal.SIGKILL
@@ -171,10 +176,7 @@ def test_sigkill_of_a_dask_sweep_leaves_no_process(reference, tmp_path):
 def test_sigterm_stops_like_ctrl_c_and_writes_the_table(reference, tmp_path):
     spec, whole = reference
     out, mark = tmp_path / "out", uuid.uuid4().hex
-    process = start_sweep(spec, out, mark)
-    store = SweepStore(out)
-    wait_for_parts(store, process, 4)
-    assert process.poll() is None, "the sweep ended before it could be stopped"
+    process, store = running_sweep(spec, out, mark)
     _, err, left = kill_and_drain(process, mark, signal.SIGTERM)
     assert process.returncode == 130, err
     assert "interrupted" in err and "run the same command again to resume" in err and "Traceback" not in err
