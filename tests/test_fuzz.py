@@ -206,5 +206,6 @@ def test_a_run_with_no_ai_spend_reports_undefined_ratios_as_n_a(tmp_path):
                  "--set", "management.budget.initial_seat_share=1e-12", "--set", "organization.employees=50"]) == 0
     page = (out / "report.html").read_text()
     assert "= n/a" in page and "in truth AI use created no value" in page and "$-0" not in page
+    assert "No AI was bought or used in this run (AI spend $0: no seats, no usage)" in page
     text = re.sub(r"data:[^\"')]+", "", page)  # embedded figures are base64
     assert not re.search(r"\bnan\b", text, flags=re.IGNORECASE), re.search(r".{80}\bnan\b.{40}", text, re.I)

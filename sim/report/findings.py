@@ -45,6 +45,9 @@ def run_findings(
     s = summary
     wage = scenario.economics.loaded_wage_usd_per_hour
     out: list[str] = []
+    if s["ai_spend_usd"] <= 0:
+        out.append("No AI was bought or used in this run (AI spend $0: no seats, no usage), so there is no AI "
+                   "use to value and every ratio to AI spend is undefined (n/a).")
     if scenario.kpi.strength > 0:
         out.append(
             f"The KPI is worth up to {usd(s['incentive_usd_per_employee_week'])} a week to each employee who "
