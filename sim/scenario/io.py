@@ -311,13 +311,11 @@ def file_kind(data: Any) -> str | None:
 
 
 def file_kind_hint(data: Any, expected: str) -> str:
-    """'(this looks like a sweep file: use tokenmaxx sweep)' when a file of another kind was given."""
-    if not isinstance(data, dict):
+    """'(this looks like a sweep file: use tokenmaxx sweep FILE)' when a file of another kind was given."""
+    kind = file_kind(data)
+    if kind is None or kind == expected:
         return ""
-    for kind, (looks_like, command) in FILE_KINDS.items():
-        if kind != expected and looks_like(set(data)):
-            return f" (this looks like a {kind} file: use {command} FILE)"
-    return ""
+    return f" (this looks like a {kind} file: use {FILE_KINDS[kind][1]} FILE)"
 
 
 def error_message(title: str, lines: list[str]) -> str:

@@ -239,10 +239,6 @@ class SweepStore:
             frame = pd.DataFrame(records)
             atomic_write(path, lambda p: frame.to_parquet(p, index=False))
 
-    def write_run(self, record: dict[str, Any]) -> None:
-        """Write one run's record as its own part."""
-        self.write_runs([record])
-
     def read_parts(self) -> pd.DataFrame:
         """Every finished run, one row each, sorted by run index."""
         parts = [pd.read_parquet(p) for p in self.parts()]
