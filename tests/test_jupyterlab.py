@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-TIMEOUT_MS = 90_000
+TIMEOUT_MS = 240_000  # a fresh clone: the first kernel imports the project and loads compiled code (seen > 90 s once under CI)
 READY_TIMEOUT_S = 90
 
 
