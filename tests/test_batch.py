@@ -29,6 +29,7 @@ CASES = {
     "no script, no inertia": ["kpi.regime=queries", "usage.script.enabled=false", "behavior.inertia=1", "kpi.strength=3"],
     "hours cap binds": ["behavior.max_ai_hours_per_week=2", "kpi.strength=4"],
     "more than 128 employees": ["organization.employees=300", "audit.rate=0.05"],  # NumPy's pairwise sums split rows
+    "a deep pairwise tree": ["organization.employees=2500", "weeks=4", "detection.enabled=true"],  # 32 blocks, 5 levels
 }
 
 

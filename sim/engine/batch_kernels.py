@@ -134,20 +134,25 @@ def _block_sum(a: np.ndarray, start: int, n: int) -> float:
 
 
 @njit(cache=True)
-def _pairwise_sum(a: np.ndarray, start: int, n: int, work: np.ndarray) -> float:
-    """NumPy's pairwise summation of a[start:start + n] (what `ndarray.sum` does along a row): blocks
-    of at most 128 values, halves split at a multiple of 8. Its recursion is walked with an explicit
-    stack in `work` (Numba's cache does not keep recursive functions safely)."""
+def _pairwise_tree(n: int, leaf_sums: np.ndarray, sizes: np.ndarray, work: np.ndarray) -> tuple[float, int]:
+    """Walk NumPy's pairwise summation of n values (what `ndarray.sum` does along a row): blocks of at
+    most 128 values, halves split at a multiple of 8. The blocks (leaves) are contiguous and in order:
+    their sizes are written to `sizes`, and `leaf_sums` (each block's sum, in the same order) are
+    added as the recursion adds them. Returns (the total, the number of blocks). The recursion is
+    walked with an explicit stack in `work` (Numba's cache does not keep recursive functions safely)."""
     if n <= 128:
-        return _block_sum(a, start, n)
-    starts, sizes, stages = work[0], work[1], work[2]
+        sizes[0] = n
+        return leaf_sums[0], 1
+    starts, lengths, stages = work[0], work[1], work[2]
     values = work[3].view(np.float64)
-    top, held = 0, 0
-    starts[0], sizes[0], stages[0] = start, n, 0
+    top, held, leaves = 0, 0, 0
+    starts[0], lengths[0], stages[0] = 0, n, 0
     while top >= 0:
-        s, m = starts[top], sizes[top]
+        s, m = starts[top], lengths[top]
         if m <= 128:
-            values[held] = _block_sum(a, s, m)
+            sizes[leaves] = m
+            values[held] = leaf_sums[leaves]
+            leaves += 1
             held += 1
             top -= 1
             continue
@@ -156,16 +161,25 @@ def _pairwise_sum(a: np.ndarray, start: int, n: int, work: np.ndarray) -> float:
         if stages[top] == 0:
             stages[top] = 1
             top += 1
-            starts[top], sizes[top], stages[top] = s, half, 0
+            starts[top], lengths[top], stages[top] = s, half, 0
         elif stages[top] == 1:
             stages[top] = 2
             top += 1
-            starts[top], sizes[top], stages[top] = s + half, m - half, 0
+            starts[top], lengths[top], stages[top] = s + half, m - half, 0
         else:
             held -= 1
             values[held - 1] = values[held - 1] + values[held]
             top -= 1
-    return values[0]
+    return values[0], leaves
+
+
+@njit(cache=True)
+def _blocks(n: int) -> tuple[np.ndarray, int, np.ndarray]:
+    """The block sizes of a pairwise sum of n values (and how many), with the walk's work space."""
+    sizes = np.empty(n // 32 + 2, dtype=np.int64)  # blocks hold more than 56 values once n > 128
+    work = np.empty((4, 64), dtype=np.int64)
+    _, leaves = _pairwise_tree(n, np.zeros(sizes.size), sizes, work)
+    return sizes, leaves, work
 
 
 @njit(cache=True)
@@ -173,9 +187,14 @@ def row_sums(values: np.ndarray) -> np.ndarray:
     """`values.sum(axis=1)` of a C-contiguous (K, N) array, to the last bit."""
     k, n = values.shape
     out = np.empty(k)
-    work = np.empty((4, 64), dtype=np.int64)
+    sizes, leaves, work = _blocks(n)
+    leaf_sums = np.empty(leaves)
     for i in range(k):
-        out[i] = 0.0 + _pairwise_sum(values[i], 0, n, work)
+        start = 0
+        for leaf in range(leaves):
+            leaf_sums[leaf] = _block_sum(values[i], start, sizes[leaf])
+            start += sizes[leaf]
+        out[i] = 0.0 + _pairwise_tree(n, leaf_sums, sizes, work)[0]
     return out
 
 
@@ -202,60 +221,68 @@ def observe(g: np.ndarray, p: np.ndarray, scripts: np.ndarray, peers_p: np.ndarr
     the organisation totals of accounts.week_row: `sums` (K, len(SUMS)) added as NumPy adds a row,
     `counts` (K, len(COUNTS)); the gaming mask and flags into `gaming_out`, `flags_out`."""
     k, n = g.shape
-    scratch = np.empty((len(SUMS), n))
-    work = np.empty((4, 64), dtype=np.int64)
+    sizes, leaves, work = _blocks(n)
+    scratch = np.empty((len(SUMS), 128))  # one block of the row's values at a time (stays in cache)
+    leaf_sums = np.empty((len(SUMS), leaves))
     for i in range(k):
         c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = c8 = c9 = 0
-        for j in range(n):
-            gj, pj, integ = g[i, j], p[i, j], integrity[i, j]
-            script = scripts[i, j]
-            sv = 1.0 if script else 0.0
-            extra = 0.0 + script_kpi[i] * sv if has_script else 0.0
-            measured = ((kr_g[i] * gj + kr_p[i] * pj) + extra) + 0.0
-            reward = strength[i] * measured / target[i]
-            af, df = audit_flags[i, j], detector_flags[i, j]
-            penalty = audit_penalty[i] * (af + 0.0) + detection_penalty[i] * df
-            performing = pj + upkeep[i] * sv
-            believed = motivation[i, j] * belief[i, j]
-            payoff = (reward + gj * (believed - half_c[i] * gj - delta_c[i] * performing) - pj * integ
-                      - half_c[i] * (performing * performing) - sv * integ * equivalent[i] - penalty)
-            if has_conformity:
-                gap = pj - peers_p[i, j]
-                payoff = payoff - kappa[i] * (gap * gap)
-            manual = pj > 0
-            gaming = manual or script
-            flags = af + df
-            flagged = flags > 0
-            if flagged and not gaming:
-                flagged_while_honest[i, j] = True
-            gaming_out[i, j], flags_out[i, j] = gaming, flags
-            honest = 1.0 if (not gaming and gj > 0) else 0.0
-            queries = (queries_g[i] * gj + queries_p[i] * pj) + queries_s[i] * sv
-            scratch[0, j] = gj
-            scratch[1, j] = pj
-            scratch[2, j] = speedup[i, j] * gj
-            scratch[3, j] = claimed_rate[i, j] * gj
-            scratch[4, j] = measured
-            scratch[5, j] = ((kr_g[i] * gj + kr_p[i] * 0.0) + 0.0) + 0.0
-            scratch[6, j] = claimed_rate[i, j] * gj * honest
-            scratch[7, j] = speedup[i, j] * gj * honest
-            scratch[8, j] = belief[i, j] - speedup[i, j]
-            scratch[9, j] = af
-            scratch[10, j] = df
-            scratch[11, j] = 0.0 if gaming else flags
-            scratch[12, j] = payoff
-            c0 += gaming
-            c1 += script
-            c2 += manual
-            c3 += gaming and not manual and not script
-            c4 += queries >= active_at[i]
-            c5 += flagged
-            c6 += flagged and not gaming
-            c7 += flagged and script
-            c8 += flagged and manual and not script
-            c9 += measured >= reached_at[i]
+        block_start = 0
+        for leaf in range(leaves):
+            size = sizes[leaf]
+            for t in range(size):
+                j = block_start + t
+                gj, pj, integ = g[i, j], p[i, j], integrity[i, j]
+                script = scripts[i, j]
+                sv = 1.0 if script else 0.0
+                extra = 0.0 + script_kpi[i] * sv if has_script else 0.0
+                measured = ((kr_g[i] * gj + kr_p[i] * pj) + extra) + 0.0
+                reward = strength[i] * measured / target[i]
+                af, df = audit_flags[i, j], detector_flags[i, j]
+                penalty = audit_penalty[i] * (af + 0.0) + detection_penalty[i] * df
+                performing = pj + upkeep[i] * sv
+                believed = motivation[i, j] * belief[i, j]
+                payoff = (reward + gj * (believed - half_c[i] * gj - delta_c[i] * performing) - pj * integ
+                          - half_c[i] * (performing * performing) - sv * integ * equivalent[i] - penalty)
+                if has_conformity:
+                    gap = pj - peers_p[i, j]
+                    payoff = payoff - kappa[i] * (gap * gap)
+                manual = pj > 0
+                gaming = manual or script
+                flags = af + df
+                flagged = flags > 0
+                if flagged and not gaming:
+                    flagged_while_honest[i, j] = True
+                gaming_out[i, j], flags_out[i, j] = gaming, flags
+                honest = 1.0 if (not gaming and gj > 0) else 0.0
+                queries = (queries_g[i] * gj + queries_p[i] * pj) + queries_s[i] * sv
+                scratch[0, t] = gj
+                scratch[1, t] = pj
+                scratch[2, t] = speedup[i, j] * gj
+                scratch[3, t] = claimed_rate[i, j] * gj
+                scratch[4, t] = measured
+                scratch[5, t] = ((kr_g[i] * gj + kr_p[i] * 0.0) + 0.0) + 0.0
+                scratch[6, t] = claimed_rate[i, j] * gj * honest
+                scratch[7, t] = speedup[i, j] * gj * honest
+                scratch[8, t] = belief[i, j] - speedup[i, j]
+                scratch[9, t] = af
+                scratch[10, t] = df
+                scratch[11, t] = 0.0 if gaming else flags
+                scratch[12, t] = payoff
+                c0 += gaming
+                c1 += script
+                c2 += manual
+                c3 += gaming and not manual and not script
+                c4 += queries >= active_at[i]
+                c5 += flagged
+                c6 += flagged and not gaming
+                c7 += flagged and script
+                c8 += flagged and manual and not script
+                c9 += measured >= reached_at[i]
+            for s in range(len(SUMS)):
+                leaf_sums[s, leaf] = _block_sum(scratch[s], 0, size)
+            block_start += size
         for s in range(len(SUMS)):
-            sums[i, s] = 0.0 + _pairwise_sum(scratch[s], 0, n, work)
+            sums[i, s] = 0.0 + _pairwise_tree(n, leaf_sums[s], sizes, work)[0]
         counts[i, 0], counts[i, 1], counts[i, 2], counts[i, 3], counts[i, 4] = c0, c1, c2, c3, c4
         counts[i, 5], counts[i, 6], counts[i, 7], counts[i, 8], counts[i, 9] = c5, c6, c7, c8, c9
 
