@@ -169,14 +169,39 @@ def recording_share(employees: int) -> dict:
     return {"employees": employees, "record_s": spent, "run_s": total, "share": spent / total}
 
 
-def _one_run(seed: int) -> float:
-    start = time.perf_counter()
-    run(DEFAULT, seed=seed)
-    return time.perf_counter() - start
+def _one_run(seed: int) -> tuple[float, float]:
+    """In a worker: one default run as `tokenmaxx run` does it (`sim.runner.run`): (seconds in all,
+    seconds building and running the model)."""
+    import sim.runner
+
+    spent = 0.0
+
+    class Timed(OrganisationModel):
+        def __init__(self, *args, **kwargs) -> None:
+            nonlocal spent
+            start = time.perf_counter()
+            super().__init__(*args, **kwargs)
+            spent += time.perf_counter() - start
+
+        def run(self) -> None:
+            nonlocal spent
+            start = time.perf_counter()
+            super().run()
+            spent += time.perf_counter() - start
+
+    sim.runner.OrganisationModel = Timed
+    try:
+        start = time.perf_counter()
+        run(DEFAULT, seed=seed)
+        return time.perf_counter() - start, spent
+    finally:
+        sim.runner.OrganisationModel = OrganisationModel
 
 
 def sweep_throughput(runs: int) -> dict:
-    """Runs per minute of the default scenario with 1 and 2 worker processes."""
+    """Runs per minute of the default scenario with 1 and 2 worker processes, one run at a time. The
+    per-run overhead is the share of the workers' wall time outside building and running the model
+    (timed in the workers): reading the scenario, the summary, the time series table, the pool."""
     result = {}
     for workers in (1, 2):
         with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -184,45 +209,68 @@ def sweep_throughput(runs: int) -> dict:
             start = time.perf_counter()
             inside = list(pool.map(_one_run, range(100, 100 + runs)))
             wall = time.perf_counter() - start
-        result[f"workers_{workers}"] = {"runs_per_min": runs / wall * 60, "wall_s": wall}
-    model_s = best_of(5, lambda: OrganisationModel(load_scenario(DEFAULT)).run())
-    per_run = result["workers_1"]["wall_s"] / runs
+        model_s = sum(m for _, m in inside)
+        result[f"workers_{workers}"] = {"runs_per_min": runs / wall * 60, "wall_s": wall, "model_s": model_s,
+                                        "per_run_overhead_share": max(1.0 - model_s / (workers * wall), 0.0)}
     result["speedup_2_vs_1"] = result["workers_2"]["runs_per_min"] / result["workers_1"]["runs_per_min"]
-    result["per_run_overhead_share"] = max(per_run - model_s, 0.0) / per_run
-    result["mean_run_in_worker_s"] = float(np.mean(inside))
+    result["model_s_per_run"] = result["workers_1"]["model_s"] / runs
+    result["per_run_overhead_share"] = result["workers_1"]["per_run_overhead_share"]
+    result["mean_run_in_worker_s"] = float(np.mean([total for total, _ in inside]))
     result["runs_per_min_per_worker"] = result["workers_1"]["runs_per_min"]
     return result
 
 
+def _chunk_timing_run_batch(tasks: list) -> tuple[list[dict], float]:
+    """In a worker: `run_chunk` (the sweep's batched task) and the seconds it spent in `run_batch`."""
+    import sim.engine.batch as batch
+    from sim.sweep.batched import run_chunk
+
+    original, spent = batch.run_batch, 0.0
+
+    def timed(scenarios):
+        nonlocal spent
+        start = time.perf_counter()
+        try:
+            return original(scenarios)
+        finally:
+            spent += time.perf_counter() - start
+
+    batch.run_batch = timed  # run_chunk imports it when called
+    try:
+        return run_chunk(tasks), spent
+    finally:
+        batch.run_batch = original
+
+
 def sweep_batched(runs: int) -> dict:
-    """Default-scenario runs per minute per worker on the sweep's batched path (`map_records` on
-    worker processes: chunks of up to 64 runs stepped together by `run_batch`, each run's record
-    built and sent back; storage not included), with 1 and 2 workers. The per-run overhead is the
-    share of a run's wall time (1 worker) not spent in `run_batch` itself (timed in this process)."""
-    from sim.engine.batch import run_batch
-    from sim.runner import with_seed
-    from sim.sweep.batched import CHUNK_RUNS, map_records
+    """Default-scenario runs per minute per worker on the sweep's batched path (`run_chunk` on
+    worker processes, as `map_records` sends them: chunks of up to 64 runs stepped together by
+    `run_batch`, each run's record built and sent back; storage not included), with 1 and 2
+    workers. The per-run overhead is the share of the workers' wall time not spent in `run_batch`
+    itself (timed in the workers)."""
+    from sim.sweep.batched import CHUNK_RUNS, chunk_runs, chunks
     from sim.sweep.executors import Processes
-    from sim.sweep.tasks import RunTask, simulate
+    from sim.sweep.tasks import RunTask
 
     scenario = load_scenario(DEFAULT)
     tasks = [RunTask(i, 0, i, 100 + i, {}, scenario) for i in range(runs)]
     result: dict = {"runs": runs, "chunk_runs": CHUNK_RUNS}
     for workers in (1, 2):
+        work = chunks(tasks, chunk_runs(runs, workers))
         with Processes(workers) as engine:
-            list(map_records(engine, tasks[:2 * workers], simulate))  # warm the workers (imports)
+            list(engine.map_unordered(_chunk_timing_run_batch, chunks(tasks[:2 * workers], 1)))  # warm the workers
             start = time.perf_counter()
-            records = list(map_records(engine, tasks, simulate))
+            done = list(engine.map_unordered(_chunk_timing_run_batch, work))
             wall = time.perf_counter() - start
+        records = [r for chunk, _ in done for r in chunk]
         assert len(records) == runs and all(r["status"] == "ok" for r in records)
+        in_batch = sum(spent for _, spent in done)
         result[f"workers_{workers}"] = {"runs_per_min": runs / wall * 60, "runs_per_min_per_worker": runs / wall * 60 / workers,
-                                        "wall_s": wall}
-    batch = [with_seed(scenario, 100 + i) for i in range(CHUNK_RUNS)]
-    batch_s = best_of(3, lambda: run_batch(batch)) / CHUNK_RUNS
-    per_run = result["workers_1"]["wall_s"] / runs
+                                        "wall_s": wall, "run_batch_s": in_batch,
+                                        "per_run_overhead_share": max(1.0 - in_batch / (workers * wall), 0.0)}
     result["runs_per_min_per_worker"] = result["workers_1"]["runs_per_min"]
-    result["run_batch_s_per_run"] = batch_s
-    result["per_run_overhead_share"] = max(per_run - batch_s, 0.0) / per_run
+    result["run_batch_s_per_run"] = result["workers_1"]["run_batch_s"] / runs
+    result["per_run_overhead_share"] = result["workers_1"]["per_run_overhead_share"]
     result["speedup_2_vs_1"] = result["workers_2"]["runs_per_min"] / result["workers_1"]["runs_per_min"]
     return result
 
