@@ -3,7 +3,8 @@ instead of some forty NumPy operations, each with its own temporary.
 
 Every element is computed with the same operations in the same order as the NumPy expressions of
 :mod:`sim.engine.decision` and :class:`sim.engine.model.OrganisationModel` (no fast-math, so no
-fused multiply-adds or reassociation): results are identical to the last bit, which
+fused multiply-adds or reassociation; NumPy's error model, so a division is a plain division, with
+no zero check in the loop): results are identical to the last bit, which
 tests/test_batch.py checks against organisations run one by one. Per-organisation parameters are
 (K,) vectors; per-employee values are (K, N) arrays.
 """
@@ -14,13 +15,13 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _maximum_zero(x: float) -> float:
     """np.maximum(x, 0.0) for one value (NaN and -0.0 pass through, as in NumPy)."""
     return x if (x >= 0.0 or x != x) else 0.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _closed_form(a_g: float, a_p: float, g_rate: float, p_rate: float, cross: float, inv_h11: float,
                  inv_h22: float, h12: float) -> tuple[float, float]:
     """decision._best_without_step's closed form for one employee (before the hours cap)."""
@@ -35,7 +36,7 @@ def _closed_form(a_g: float, a_p: float, g_rate: float, p_rate: float, cross: fl
     return g, p
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def hours_problems(motivation: np.ndarray, belief: np.ndarray, integrity: np.ndarray, enforcement: np.ndarray,
                    has_memory: bool, pen_g: np.ndarray, pen_p: np.ndarray, reward_g: np.ndarray,
                    reward_p: np.ndarray, kappa2: np.ndarray, has_conformity: bool, peers_p: np.ndarray,
@@ -76,13 +77,13 @@ def hours_problems(motivation: np.ndarray, belief: np.ndarray, integrity: np.nda
     return over
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _value(a_g: float, a_p: float, g: float, p: float, half_h11: float, half_h22: float, h12: float) -> float:
     """Problem.quadratic_value for one employee."""
     return a_g * g + a_p * p - half_h11 * g * g - half_h22 * p * p - h12 * g * p
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def choose_script(a_g: np.ndarray, a_p: np.ndarray, g: np.ndarray, p: np.ndarray, sg: np.ndarray, sp: np.ndarray,
                   shift_g: np.ndarray, shift_p: np.ndarray, integrity: np.ndarray, enforcement: np.ndarray,
                   has_memory: bool, pen_s: np.ndarray, script_reward: np.ndarray, equivalent: np.ndarray,
@@ -105,7 +106,7 @@ def choose_script(a_g: np.ndarray, a_p: np.ndarray, g: np.ndarray, p: np.ndarray
                 g[i, j], p[i, j] = sg[i, j], sp[i, j]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _block_sum(a: np.ndarray, start: int, n: int) -> float:
     """NumPy's sum of a block of at most 128 values: a plain loop under 8, else eight accumulators."""
     if n < 8:
@@ -133,7 +134,7 @@ def _block_sum(a: np.ndarray, start: int, n: int) -> float:
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _pairwise_tree(n: int, leaf_sums: np.ndarray, sizes: np.ndarray, work: np.ndarray) -> tuple[float, int]:
     """Walk NumPy's pairwise summation of n values (what `ndarray.sum` does along a row): blocks of at
     most 128 values, halves split at a multiple of 8. The blocks (leaves) are contiguous and in order:
@@ -173,7 +174,7 @@ def _pairwise_tree(n: int, leaf_sums: np.ndarray, sizes: np.ndarray, work: np.nd
     return values[0], leaves
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _blocks(n: int) -> tuple[np.ndarray, int, np.ndarray]:
     """The block sizes of a pairwise sum of n values (and how many), with the walk's work space."""
     sizes = np.empty(n // 32 + 2, dtype=np.int64)  # blocks hold more than 56 values once n > 128
@@ -182,7 +183,7 @@ def _blocks(n: int) -> tuple[np.ndarray, int, np.ndarray]:
     return sizes, leaves, work
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def row_sums(values: np.ndarray) -> np.ndarray:
     """`values.sum(axis=1)` of a C-contiguous (K, N) array, to the last bit."""
     k, n = values.shape
@@ -207,7 +208,7 @@ COUNTS = ("gaming", "scripts", "manual", "misreporting", "active", "flagged", "f
 """The head-counts :func:`observe` takes (columns of its `counts`)."""
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def observe(g: np.ndarray, p: np.ndarray, scripts: np.ndarray, peers_p: np.ndarray, integrity: np.ndarray,
             motivation: np.ndarray, belief: np.ndarray, speedup: np.ndarray, claimed_rate: np.ndarray,
             audit_flags: np.ndarray, detector_flags: np.ndarray, has_script: bool, has_conformity: bool,
