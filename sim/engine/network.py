@@ -99,9 +99,12 @@ def build_network(
     a = rng.integers(0, employees, pairs)
     b = rng.integers(0, employees, pairs)
     keep = team[a] != team[b]
-    rows = np.concatenate([a[keep], b[keep]])
-    cols = np.concatenate([b[keep], a[keep]])
-    cross = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=(employees, employees))
-    cross.sum_duplicates()
-    cross.data[:] = 1.0  # a tie drawn twice counts once
+    a, b = a[keep], b[keep]
+    # both directions of every tie, each once (a tie drawn twice counts once), in row-major order:
+    # the canonical CSR matrix (sorted indices, no duplicates) without SciPy's COO conversion
+    ties = np.unique(np.concatenate([a * employees + b, b * employees + a]))
+    rows, cols = np.divmod(ties, employees)
+    indptr = np.zeros(employees + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=employees), out=indptr[1:])
+    cross = sp.csr_array((np.ones(len(ties)), cols, indptr), shape=(employees, employees))
     return ColleagueNetwork(team, cross)
