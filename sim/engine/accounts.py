@@ -29,7 +29,7 @@ def week_row(model: OrganisationModel, week: int, choice: Choice, flags: Flags, 
     gaming_count = float(np.count_nonzero(gaming))
     seated = model.seated()
     seats = float(state.size if seated is None else np.count_nonzero(seated))
-    all_flags = flags.audit_flags + flags.detector_flags
+    all_flags = flags.total
     scripts_running = float(np.count_nonzero(scripts))
     totals = week_economics(g, p, model.rates, policy, scripts_running, terms.script, seats,
                             management.allowance_usd_per_week(seats))
@@ -49,6 +49,8 @@ def week_row(model: OrganisationModel, week: int, choice: Choice, flags: Flags, 
     queries = model.rates["queries"].of(g, p) + terms.script["queries"] * scripts
     manual = p > 0
     honest_users = ~gaming & (g > 0)
+    flagged = np.flatnonzero(flags.flagged)  # a few employees: their counts from their rows alone
+    gaming_flagged, scripts_flagged = gaming[flagged], scripts[flagged]
     row = {
         "week": float(week),
         "employees": float(state.size),
@@ -71,14 +73,15 @@ def week_row(model: OrganisationModel, week: int, choice: Choice, flags: Flags, 
         "active_users": float(np.count_nonzero(queries >= policy.kpi.active_threshold_queries * (1 - 1e-9))),
         "honest_claimed_hours_saved": float(np.sum(np.maximum(state.belief, 0.0) * g * honest_users)),
         "honest_true_hours_saved": float(np.sum(model.traits.speedup * g * honest_users)),
-        "mean_perception_gap": float(np.mean(state.belief - model.traits.speedup)),
-        "flagged_employees": float(np.count_nonzero(flags.flagged)),
-        "flagged_honest_employees": float(np.count_nonzero(flags.flagged & ~gaming)),
-        "flagged_scripters": float(np.count_nonzero(flags.flagged & scripts)),
-        "flagged_manual_gamers": float(np.count_nonzero(flags.flagged & manual & ~scripts)),
+        "mean_perception_gap": model.mean_perception_gap(),
+        "flagged_employees": float(flagged.size),
+        "flagged_honest_employees": float(np.count_nonzero(~gaming_flagged)),
+        "flagged_scripters": float(np.count_nonzero(scripts_flagged)),
+        "flagged_manual_gamers": float(np.count_nonzero(manual[flagged] & ~scripts_flagged)),
         "audit_flags": float(flags.audit_flags.sum()),
         "detector_flags": float(flags.detector_flags.sum()),
-        "flags_on_honest": float(all_flags[~gaming].sum()),
+        # flags are whole numbers, so adding only the flagged honest employees' gives the same total
+        "flags_on_honest": float(all_flags[flagged][~gaming_flagged].sum()),
         "claims_caught": float(flags.claims_caught.sum()),
         "data_exposure_incidents": float(model.rng.poisson(expected_exposures)),
         "mean_payoff": float(state.payoff.mean()),

@@ -18,6 +18,7 @@ a misreport with probability `claim_check_tpr`, at `audit.penalty` per unit caug
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.special import ndtr
@@ -111,9 +112,14 @@ class Flags:
     claims_caught: np.ndarray  # misreport units caught by claim checks per employee
     penalty: np.ndarray  # penalty per employee, hours of pay
 
-    @property
+    @cached_property
+    def total(self) -> np.ndarray:
+        """Flagged hours per employee, audits and detector together (whole numbers)."""
+        return self.audit_flags + self.detector_flags
+
+    @cached_property
     def flagged(self) -> np.ndarray:
-        return (self.audit_flags + self.detector_flags) > 0
+        return self.total > 0
 
 
 def draw_flags(

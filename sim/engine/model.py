@@ -146,6 +146,7 @@ class OrganisationModel(mesa.Model):
         self.rates = hourly_rates(scenario.usage, self.traits.speedup, self.state.belief)
         self._terms: PolicyTerms | None = None
         self._pilots: dict[int, tuple[Scenario, Benchmark]] = {}
+        self._perception_gap: tuple[np.ndarray, float] | None = None  # (the belief array it is of, the gap)
         self._start_state()
         self.flagged_while_honest = np.zeros(n, dtype=bool)
         self.records: list[dict[str, float]] = []
@@ -385,6 +386,14 @@ class OrganisationModel(mesa.Model):
         if week >= self.config.weeks:
             self.running = False
 
+    def mean_perception_gap(self) -> float:
+        """Mean over employees of belief minus true speed-up (hours per genuine hour); beliefs move
+        only when they learn, so it is computed again only for a new belief array."""
+        belief = self.state.belief
+        if self._perception_gap is None or self._perception_gap[0] is not belief:
+            self._perception_gap = (belief, float(np.mean(belief - self.traits.speedup)))
+        return self._perception_gap[1]
+
     def _learn(self, choice: Choice) -> None:
         """Beliefs move after the week: perception gaps close with use, flags are remembered."""
         behavior, state = self.config.behavior, self.state
@@ -433,7 +442,7 @@ class OrganisationModel(mesa.Model):
             payoff -= kappa * (p - peers_p) ** 2
         state.choose(choice)
         state.kpi, state.reward, state.penalty, state.payoff = measured, reward, flags.penalty, payoff
-        state.flags = flags.audit_flags + flags.detector_flags
+        state.flags = flags.total
         gaming = state.gaming
         self.flagged_while_honest |= flags.flagged & ~gaming
         genuine_kpi = kpis.measured_kpi(kpi, terms.kpi_rate, g, np.zeros_like(p), 0.0)
