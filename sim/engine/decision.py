@@ -127,10 +127,8 @@ def best_response_by_candidates(
     problem: Problem, may_perform: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """The general method: evaluate every face optimum and vertex, keep the best feasible one."""
-    g_all, p_all = _candidates(problem)
+    g_all, p_all = _candidates(problem)  # (candidates, employees)
     n = problem.a_genuine.shape[0]
-    g_all = np.broadcast_to(g_all, (g_all.shape[0], n))
-    p_all = np.broadcast_to(p_all, (p_all.shape[0], n))
     tol = FEASIBILITY_TOLERANCE_HOURS
     with np.errstate(invalid="ignore"):  # candidates at infinity are infeasible, not errors
         feasible = (
@@ -142,12 +140,18 @@ def best_response_by_candidates(
         )
     if may_perform is not None:
         feasible &= (p_all <= tol) | may_perform[None, :]
-    g_all = np.clip(np.nan_to_num(g_all), 0.0, problem.hours_cap)
-    p_all = np.clip(np.nan_to_num(p_all), 0.0, problem.hours_cap)
+    g_all, p_all = _clipped(g_all, problem.hours_cap), _clipped(p_all, problem.hours_cap)
     values = np.where(feasible, problem.value(g_all, p_all), -np.inf)
     best = np.argmax(values, axis=0)
     cols = np.arange(n)
     return g_all[best, cols], p_all[best, cols]
+
+
+def _clipped(hours: np.ndarray, cap: float) -> np.ndarray:
+    """`np.clip(np.nan_to_num(hours), 0, cap)` (NaN to 0, infinities to the bounds), in place."""
+    np.clip(hours, 0.0, cap, out=hours)
+    hours[np.isnan(hours)] = 0.0
+    return hours
 
 
 def _candidates(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -166,17 +170,17 @@ def _candidates(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
         points += [(zeros, zeros), (zeros + cap, zeros), (zeros, zeros + cap)]  # vertices
         step = problem.step
         if step is not None:
-            b_g = np.broadcast_to(step.per_genuine_hour, a_g.shape)
-            b_p = np.broadcast_to(step.per_performative_hour, a_g.shape)
-            t = np.broadcast_to(step.threshold, a_g.shape)
+            # NumPy values (zero-d or per employee), so a division by zero is inf, not an error
+            b_g, b_p, t = (np.asarray(x, dtype=float) for x in (step.per_genuine_hour, step.per_performative_hour, step.threshold))
             norm2 = b_g * b_g + b_p * b_p
             points.append(_on_line(problem, (t * b_g / norm2, t * b_p / norm2), (b_p, -b_g)))  # on b.x = T
             points.append((zeros, t / b_p))  # meets g = 0
             points.append((t / b_g, zeros))  # meets p = 0
             g_cross = (t - b_p * cap) / (b_g - b_p)
             points.append((g_cross, cap - g_cross))  # meets g + p = H
-    g = np.stack([np.broadcast_to(pt[0], a_g.shape) for pt in points])
-    p = np.stack([np.broadcast_to(pt[1], a_g.shape) for pt in points])
+    g, p = np.empty((len(points), a_g.shape[0])), np.empty((len(points), a_g.shape[0]))
+    for row, (g_point, p_point) in enumerate(points):  # assignment broadcasts one number to a row
+        g[row], p[row] = g_point, p_point
     return g, p
 
 
