@@ -122,3 +122,27 @@ def test_agents_are_created_on_first_access_and_only_once():
     assert len(first) == 50 and model._agents_created
     assert len(model.agents) == 50  # not created twice
     assert sorted(a.index for a in model.agents) == list(range(50))
+
+
+def test_flags_are_whole_numbers_and_the_weeks_flag_counts_follow_from_them():
+    """week_row adds only the flagged employees' flags (exact because flags are counts): check
+    every week's counts against the whole workforce's arrays."""
+    from sim.engine.model import OrganisationModel
+
+    model = OrganisationModel(scenario_dict(audit__rate=0.4, detection__enabled=True, behavior__learning_rate=0.2,
+                                            organization__employees=300, weeks=8), agents=False)
+    for _ in range(8):
+        believed = model.state.belief  # the week's row is booked before beliefs learn from it
+        model.step()
+        state, row = model.state, model.records[-1]
+        flags = state.flags
+        assert np.array_equal(flags, np.round(flags)) and (flags >= 0).all()
+        flagged, gaming = flags > 0, state.gaming
+        assert row["flags_on_honest"] == float(flags[~gaming].sum())
+        assert row["flagged_employees"] == np.count_nonzero(flagged)
+        assert row["flagged_honest_employees"] == np.count_nonzero(flagged & ~gaming)
+        assert row["flagged_scripters"] == np.count_nonzero(flagged & state.script)
+        assert row["flagged_manual_gamers"] == np.count_nonzero(flagged & (state.performative_hours > 0) & ~state.script)
+        assert row["mean_perception_gap"] == float(np.mean(believed - model.traits.speedup))
+        assert state.belief is not believed
+    assert sum(r["flags_on_honest"] for r in model.records) > 0 and model.records[0]["mean_perception_gap"] != row["mean_perception_gap"]
