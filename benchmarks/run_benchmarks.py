@@ -24,6 +24,9 @@ import pstats
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -144,58 +147,57 @@ def scaling(sizes: list[int], weeks_list: list[int]) -> list[dict]:
     return rows
 
 
+@dataclass
+class Stopwatch:
+    """Seconds spent in the functions :func:`time_spent_in` wraps (summed over calls)."""
+
+    seconds: float = 0.0
+
+
+@contextmanager
+def time_spent_in(owner: object, *names: str) -> Iterator[Stopwatch]:
+    """Within the block, `owner.name` (a module's function or a class's method) for each name adds the
+    seconds each call takes to the yielded stopwatch; the originals are put back after."""
+    watch = Stopwatch()
+    originals = {name: getattr(owner, name) for name in names}
+
+    def timed(function):
+        def call(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                watch.seconds += time.perf_counter() - start
+        return call
+
+    for name, function in originals.items():
+        setattr(owner, name, timed(function))
+    try:
+        yield watch
+    finally:
+        for name, function in originals.items():
+            setattr(owner, name, function)
+
+
 def recording_share(employees: int) -> dict:
     """Share of run time spent booking the week's totals (`week_row`, the time-series row)."""
     import sim.engine.model as engine
 
     model = OrganisationModel(full_scenario(employees), agents=False)
-    spent = 0.0
-    original = engine.week_row
-
-    def timed(*args):
-        nonlocal spent
-        start = time.perf_counter()
-        row = original(*args)
-        spent += time.perf_counter() - start
-        return row
-
-    engine.week_row = timed
-    try:
+    with time_spent_in(engine, "week_row") as watch:
         start = time.perf_counter()
         model.run()
         total = time.perf_counter() - start
-    finally:
-        engine.week_row = original
-    return {"employees": employees, "record_s": spent, "run_s": total, "share": spent / total}
+    return {"employees": employees, "record_s": watch.seconds, "run_s": total, "share": watch.seconds / total}
 
 
 def _one_run(seed: int) -> tuple[float, float]:
     """In a worker: one default run as `tokenmaxx run` does it (`sim.runner.run`): (seconds in all,
     seconds building and running the model)."""
-    import sim.runner
-
-    spent = 0.0
-
-    class Timed(OrganisationModel):
-        def __init__(self, *args, **kwargs) -> None:
-            nonlocal spent
-            start = time.perf_counter()
-            super().__init__(*args, **kwargs)
-            spent += time.perf_counter() - start
-
-        def run(self) -> None:
-            nonlocal spent
-            start = time.perf_counter()
-            super().run()
-            spent += time.perf_counter() - start
-
-    sim.runner.OrganisationModel = Timed
-    try:
+    with time_spent_in(OrganisationModel, "__init__", "run") as watch:
         start = time.perf_counter()
         run(DEFAULT, seed=seed)
-        return time.perf_counter() - start, spent
-    finally:
-        sim.runner.OrganisationModel = OrganisationModel
+        return time.perf_counter() - start, watch.seconds
 
 
 def sweep_throughput(runs: int) -> dict:
@@ -225,21 +227,8 @@ def _chunk_timing_run_batch(tasks: list) -> tuple[list[dict], float]:
     import sim.engine.batch as batch
     from sim.sweep.batched import run_chunk
 
-    original, spent = batch.run_batch, 0.0
-
-    def timed(scenarios):
-        nonlocal spent
-        start = time.perf_counter()
-        try:
-            return original(scenarios)
-        finally:
-            spent += time.perf_counter() - start
-
-    batch.run_batch = timed  # run_chunk imports it when called
-    try:
-        return run_chunk(tasks), spent
-    finally:
-        batch.run_batch = original
+    with time_spent_in(batch, "run_batch") as watch:  # run_chunk imports it when called
+        return run_chunk(tasks), watch.seconds
 
 
 def sweep_batched(runs: int) -> dict:

@@ -159,23 +159,22 @@ def _candidates(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
     cap = problem.hours_cap
     a_g, a_p = problem.a_genuine, problem.a_performative
     h11, h12, h22 = problem.hessian
-    zeros = np.zeros_like(a_g)
-    points: list[tuple[np.ndarray, np.ndarray]] = []
+    points: list[tuple[np.ndarray | float, np.ndarray | float]] = []  # each (g, p): per employee or one for all
     with np.errstate(divide="ignore", invalid="ignore"):
         det = h11 * h22 - h12 * h12
         points.append(((h22 * a_g - h12 * a_p) / det, (h11 * a_p - h12 * a_g) / det))  # interior
-        points.append((zeros, a_p / h22))  # edge g = 0
-        points.append((a_g / h11, zeros))  # edge p = 0
+        points.append((0.0, a_p / h22))  # edge g = 0
+        points.append((a_g / h11, 0.0))  # edge p = 0
         points.append(_on_line(problem, (cap, 0.0), (-1.0, 1.0)))  # edge g + p = H
-        points += [(zeros, zeros), (zeros + cap, zeros), (zeros, zeros + cap)]  # vertices
+        points += [(0.0, 0.0), (cap, 0.0), (0.0, cap)]  # vertices
         step = problem.step
         if step is not None:
             # NumPy values (zero-d or per employee), so a division by zero is inf, not an error
             b_g, b_p, t = (np.asarray(x, dtype=float) for x in (step.per_genuine_hour, step.per_performative_hour, step.threshold))
             norm2 = b_g * b_g + b_p * b_p
             points.append(_on_line(problem, (t * b_g / norm2, t * b_p / norm2), (b_p, -b_g)))  # on b.x = T
-            points.append((zeros, t / b_p))  # meets g = 0
-            points.append((t / b_g, zeros))  # meets p = 0
+            points.append((0.0, t / b_p))  # meets g = 0
+            points.append((t / b_g, 0.0))  # meets p = 0
             g_cross = (t - b_p * cap) / (b_g - b_p)
             points.append((g_cross, cap - g_cross))  # meets g + p = H
     g, p = np.empty((len(points), a_g.shape[0])), np.empty((len(points), a_g.shape[0]))
