@@ -2,6 +2,7 @@
 response with its adjustment cost.
 
 No observables, enforcement, economics or records: the floor the full model is measured against.
+It solves the engine's problem only where the hours cap does not bind, and says so if it does.
 """
 
 from __future__ import annotations
@@ -35,4 +36,6 @@ def bare_kernel(model: OrganisationModel, weeks: int) -> np.ndarray:
         on_p_zero = a_p <= h12 * g_edge
         g = select(interior, g_in, g_edge * on_p_zero)
         p = select(interior, p_in, np.maximum(a_p / h22, 0.0) * ~on_p_zero)
+        if np.any(g + p > behavior.max_ai_hours_per_week):
+            raise ValueError("the hours cap binds: the bare kernel (no cap) would solve another problem than the engine")
     return p

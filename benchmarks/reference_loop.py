@@ -43,23 +43,25 @@ class ReferenceEmployee(mesa.Agent):
 def best_response_scalar(
     a_g: float, a_p: float, c: float, delta: float, kappa: float, lam: float, cap: float
 ) -> tuple[float, float]:
-    """One employee's best response (interior, else the KKT edge), hours cap by clipping."""
+    """One employee's exact best response within the hours cap, the engine's problem: the best
+    feasible point of the face optima (interior, each edge, the cap line) and the vertices."""
     h11, h12, h22 = c + lam, delta * c, c + 2 * kappa + lam
     det = h11 * h22 - h12 * h12
     g_in = (h22 * a_g - h12 * a_p) / det
     p_in = (h11 * a_p - h12 * a_g) / det
-    if g_in > 0 and p_in > 0:
-        g, p = g_in, p_in
-    else:
-        g_edge = max(a_g / h11, 0.0)
-        if a_p <= h12 * g_edge:
-            g, p = g_edge, 0.0
-        else:
-            g, p = 0.0, max(a_p / h22, 0.0)
-    total = g + p
-    if total > cap:
-        g, p = g * cap / total, p * cap / total
-    return g, p
+    if g_in > 0 and p_in > 0 and g_in + p_in <= cap:
+        return g_in, p_in
+    # on the cap line (cap - t, t): the maximiser in t
+    t = ((a_p - h12 * cap) - (a_g - h11 * cap)) / (h11 - 2 * h12 + h22)
+    points = [(g_in, p_in), (0.0, a_p / h22), (a_g / h11, 0.0), (cap - t, t), (0.0, 0.0), (cap, 0.0), (0.0, cap)]
+    best, best_value = (0.0, 0.0), 0.0
+    for g, p in points:
+        if g >= -1e-9 and p >= -1e-9 and g + p <= cap + 1e-9:
+            g, p = min(max(g, 0.0), cap), min(max(p, 0.0), cap)
+            value = a_g * g + a_p * p - 0.5 * h11 * g * g - 0.5 * h22 * p * p - h12 * g * p
+            if value > best_value:
+                best, best_value = (g, p), value
+    return best
 
 
 class ReferenceModel(mesa.Model):

@@ -180,11 +180,11 @@ def time_spent_in(owner: object, *names: str) -> Iterator[Stopwatch]:
 
 
 def recording_share(employees: int) -> dict:
-    """Share of run time spent booking the week's totals (`week_row`, the time-series row)."""
-    import sim.engine.model as engine
+    """Share of run time spent booking the week's totals (`week_totals`, the time-series row)."""
+    import sim.engine.engine as engine
 
     model = OrganisationModel(full_scenario(employees), agents=False)
-    with time_spent_in(engine, "week_row") as watch:
+    with time_spent_in(engine, "week_totals") as watch:
         start = time.perf_counter()
         model.run()
         total = time.perf_counter() - start
@@ -224,7 +224,7 @@ def sweep_throughput(runs: int) -> dict:
 
 def _chunk_timing_run_batch(tasks: list) -> tuple[list[dict], float]:
     """In a worker: `run_chunk` (the sweep's batched task) and the seconds it spent in `run_batch`."""
-    import sim.engine.batch as batch
+    import sim.runner as batch
     from sim.sweep.batched import run_chunk
 
     with time_spent_in(batch, "run_batch") as watch:  # run_chunk imports it when called

@@ -14,8 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.metrics import COMPARISON_METRICS, METRICS, display
-from sim.engine.batch import run_batches
-from sim.runner import with_seed
+from sim.runner import run_batches, with_seed
 from sim.scenario.io import load_scenario
 from sim.scenario.schema import Scenario
 
@@ -66,7 +65,7 @@ def compare(
     sources: list[str | Path], replicates: int = 5, root_seed: int = 0, overrides: list[str] | None = None
 ) -> Comparison:
     """Run every scenario once per replicate seed (the same seeds for each scenario); replicates
-    are stepped together (:func:`sim.engine.batch.run_batches`), with the results of one by one."""
+    are stepped together (:func:`sim.runner.run_batches`), with the results of one by one."""
     if replicates < 1:
         raise ValueError("replicates must be at least 1")
     seeds = replicate_seeds(root_seed, replicates)

@@ -98,7 +98,7 @@ def _columns() -> list[Column]:
         Column("kpi_target", weekly, f, "KPI units per employee-week", "target in force (ratcheted)"),
         Column("final_kpi_target", summary, f, "KPI units per employee-week", "target in force at the end"),
         Column("kpi_strength", weekly, f, "h of pay at target", "strength in force (times the budget index if it drives it)"),
-        Column("kpi_regime_code", weekly, i, "", "regime in force: index into sim.scenario.schema.REGIMES"),
+        Column("kpi_regime_code", weekly, i, "", "regime in force: its stable code in sim.scenario.regimes.REGISTRY"),
         Column("budget_index", weekly, f, "index (start = 1)", "AI budget relative to the start"),
         Column("final_budget_index", summary, f, "index (start = 1)", "budget index at the end"),
         Column("failed_roi_audits", summary, i, "audits", "audits of true ROI that failed"),

@@ -5,6 +5,7 @@ The CLI, sweeps, notebooks and the dashboard all go through :func:`run`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.economics import roi
+from sim.engine.engine import Engine, RunFacts
 from sim.engine.model import OrganisationModel
 from sim.engine.valuation import valuation_method
 from sim.dictionary import INTEGER_SUMMARY, INTEGER_WEEKLY
@@ -114,9 +116,49 @@ def run(
         resolved = with_seed(resolved, seed)
     model = OrganisationModel(resolved)
     model.run()
-    columns = weekly_columns(model.records)
+    columns = integer_counts(model.columns())
     timeseries = pd.DataFrame(columns, copy=False)
-    return RunResult(resolved, timeseries, summarise(resolved, timeseries, model, columns), model)
+    return RunResult(resolved, timeseries, summarise(resolved, timeseries, model.facts(), columns), model)
+
+
+def run_batch(scenarios: Sequence[Scenario]) -> list[tuple[dict[str, Any], dict[str, np.ndarray]]]:
+    """Run scenarios (seeds set) to their last week, those of the same size and length stepped
+    together on one engine; return (summary, weekly columns) per scenario, in order, identical to
+    :func:`run` of each alone (each organisation draws from its own generator, seeded as Mesa seeds
+    a model)."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, scenario in enumerate(scenarios):
+        groups.setdefault((scenario.organization.employees, scenario.weeks), []).append(i)
+    results: list[Any] = [None] * len(scenarios)
+    for members in groups.values():
+        configs = [scenarios[i] for i in members]
+        engine = Engine(configs, [np.random.default_rng(c.seed) for c in configs])
+        engine.run()
+        for k, i in enumerate(members):
+            columns = integer_counts(engine.columns(k))
+            results[i] = (summarise(configs[k], None, engine.facts(k), columns), columns)
+    return results
+
+
+MAX_BATCH_EMPLOYEES = 200_000
+"""Most employees (summed over organisations) :func:`run_batches` steps on one engine: large
+organisations gain nothing from batching, and arrays of them would hold memory for nothing."""
+
+
+def run_batches(scenarios: Sequence[Scenario], max_employees: int = MAX_BATCH_EMPLOYEES
+                ) -> list[tuple[dict[str, Any], dict[str, np.ndarray]]]:
+    """:func:`run_batch` on consecutive slices of at most `max_employees` employees in all (at least
+    one scenario each): the same results, in order, with memory bounded by the largest slice."""
+    results: list[tuple[dict[str, Any], dict[str, np.ndarray]]] = []
+    start = 0
+    while start < len(scenarios):
+        stop, employees = start + 1, scenarios[start].organization.employees
+        while stop < len(scenarios) and employees + scenarios[stop].organization.employees <= max_employees:
+            employees += scenarios[stop].organization.employees
+            stop += 1
+        results += run_batch(scenarios[start:stop])
+        start = stop
+    return results
 
 
 MAX_SEED = 2**63 - 1
@@ -137,15 +179,16 @@ def check_seed(seed: Any) -> int:
 
 
 def weekly_columns(records: list[dict[str, float]]) -> dict[str, np.ndarray]:
-    """The weekly rows as one array per column (counts as int64, as the data dictionary says):
-    what the time-series DataFrame is built from, without pandas' per-row work."""
+    """Weekly rows (dicts of numbers) as one array per column, counts as int64."""
     if not records:
         return {}
-    columns = {}
-    for name in records[0]:
-        values = np.array([row[name] for row in records])
-        columns[name] = values.astype(np.int64) if name in _INTEGER_WEEKLY else values
-    return columns
+    return integer_counts({name: np.array([row[name] for row in records]) for name in records[0]})
+
+
+def integer_counts(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The weekly columns with counts as int64, as the data dictionary says: what the time-series
+    DataFrame is built from."""
+    return {name: (values.astype(np.int64) if name in _INTEGER_WEEKLY else values) for name, values in columns.items()}
 
 
 _INTEGER_WEEKLY = frozenset(INTEGER_WEEKLY)
@@ -172,10 +215,11 @@ def _column_mean(values: np.ndarray) -> float:
     return total / np.float64(values.shape[0])
 
 
-def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationModel,
+def summarise(scenario: Scenario, timeseries: pd.DataFrame | None, facts: RunFacts,
               columns: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
-    """Run totals and headline ratios (counts as integers, as the data dictionary says);
-    `columns` (the time series as arrays, if at hand) saves reading it back from the DataFrame."""
+    """Run totals and headline ratios (counts as integers, as the data dictionary says), from the
+    weekly columns and the run's few other facts; `columns` (the time series as arrays, if at
+    hand) saves reading it back from the DataFrame."""
     if columns is None:
         columns = {name: timeseries[name].to_numpy() for name in timeseries.columns}
     totals = {name: float(_column_sum(columns[name])) for name in FLOW_COLUMNS}
@@ -192,7 +236,7 @@ def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationM
         "seed": scenario.seed,
         "kpi_regime": scenario.kpi.regime,
         "kpi_scheme": scenario.kpi.scheme,
-        "final_kpi_regime": model.policy.kpi.regime,
+        "final_kpi_regime": facts.final_kpi_regime,
         "performative_share": totals["performative_hours"] / ai_hours if ai_hours > 0 else 0.0,
         **totals,
         "reported_kpi_per_employee_week": totals["reported_kpi"] / employee_weeks,
@@ -211,13 +255,13 @@ def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationM
         "script_share_mean": float(_column_mean(columns["scripts_running"])) / scenario.organization.employees,
         "gaming_hours": totals["performative_hours"] + totals["script_upkeep_hours"],
         "gaming_share_final": float(columns["gaming_share"][-1]),
-        "honest_employees_ever_flagged": int(model.flagged_while_honest.sum()),
+        "honest_employees_ever_flagged": facts.honest_employees_ever_flagged,
         "flagged_employee_weeks": float(_column_sum(columns["flagged_employees"])),
         "flags": flags,
         "honest_flag_share": _ratio(totals["flags_on_honest"], flags),
         "final_kpi_target": float(columns["kpi_target"][-1]),
         "final_budget_index": float(columns["budget_index"][-1]),
-        "failed_roi_audits": sum("failed" in text for _, text in model.management.events),
+        "failed_roi_audits": facts.failed_roi_audits,
         "mean_seats": float(_column_mean(columns["seats"])),
     }
     return {k: (int(round(v)) if k in INTEGER_SUMMARY and isinstance(v, float) and np.isfinite(v) else v)

@@ -39,3 +39,25 @@ def test_bare_kernel_matches_vectorised_model():
     p = bare_kernel(fast, 12)
     fast.run()
     np.testing.assert_allclose(p, fast.state.performative_hours, rtol=1e-9, atol=1e-12)
+
+
+def test_reference_loop_solves_the_capped_problem_as_the_engine_does():
+    """With an hours cap that binds, the per-agent loop's exact capped best response is the engine's."""
+    capped = load_scenario(CASE, ["behavior.max_ai_hours_per_week=1.5", "kpi.strength=4"])
+    fast = OrganisationModel(capped)
+    reference = ReferenceModel(fast)
+    fast.run()
+    for _ in range(12):
+        reference.step()
+    hours = fast.state.genuine_hours + fast.state.performative_hours
+    assert np.isclose(hours, 1.5).sum() > 10  # the cap binds for many employees
+    np.testing.assert_allclose([a.performative_hours for a in reference.people], fast.state.performative_hours, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose([a.genuine_hours for a in reference.people], fast.state.genuine_hours, rtol=1e-9, atol=1e-9)
+
+
+def test_bare_kernel_refuses_a_binding_cap():
+    import pytest
+
+    fast = OrganisationModel(load_scenario(CASE, ["behavior.max_ai_hours_per_week=1.5", "kpi.strength=4"]))
+    with pytest.raises(ValueError, match="cap binds"):
+        bare_kernel(fast, 12)

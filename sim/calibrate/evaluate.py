@@ -63,8 +63,7 @@ def evaluate_point(
     measured on the same seeds (common random numbers), fit targets on all of them, checks on the
     first. With `early_exit`, measuring stops at the first fit target out of range (the set cannot be
     accepted); the rest are NaN. Targets are measured in the file's order, parameter measures first."""
-    from sim.engine.batch import run_batch
-    from sim.runner import with_seed
+    from sim.runner import run_batch, with_seed
 
     spec = CalibrationSpec.model_validate_json(spec_json)
     values = {key: get_path(scenario, key) for key in spec.parameters}

@@ -5,21 +5,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from sim.output import atomic_write  # noqa: E402
-from sim.report.html import figure_html, list_html, page, png_bytes, table_html  # noqa: E402
+from sim.output import atomic_write
+from sim.report.html import figure_html, list_html, page, png_bytes, table_html
+from sim.report.style import save_figure, styled
 
 if TYPE_CHECKING:
     from sim.calibrate.run import Calibration
 
 
+@styled
 def parameter_chart(parameters: pd.DataFrame) -> Figure:
     """Each parameter's prior range (grey), accepted 5-95% range (blue) and fitted value (red), on
     the prior's scale."""
@@ -42,6 +40,7 @@ def parameter_chart(parameters: pd.DataFrame) -> Figure:
     return fig
 
 
+@styled
 def target_chart(targets: pd.DataFrame) -> Figure:
     """Each target's accepted range and the value achieved at the fitted parameters, as a share of the
     distance from the published value to the edge of the range (within the band = within tolerance)."""
@@ -66,6 +65,7 @@ def target_chart(targets: pd.DataFrame) -> Figure:
     return fig
 
 
+@styled
 def sensitivity_chart(sensitivity: pd.DataFrame) -> Figure:
     """Total-order Sobol indices ST of each output (rows) for each parameter (columns)."""
     grid = sensitivity.pivot(index="metric", columns="parameter", values="ST").fillna(0.0)
@@ -82,6 +82,7 @@ def sensitivity_chart(sensitivity: pd.DataFrame) -> Figure:
     return fig
 
 
+@styled
 def robustness_chart(robustness: pd.DataFrame, output: str, title: str, percent: bool = False) -> Figure:
     """The 5-95% range and median of one output across the accepted sets, per scenario measured."""
     rows = robustness[robustness["output"] == output]
@@ -99,6 +100,7 @@ def robustness_chart(robustness: pd.DataFrame, output: str, title: str, percent:
     return fig
 
 
+@styled
 def ranking_chart(ranking: pd.DataFrame) -> Figure:
     fig = Figure(figsize=(6.4, 3.0), layout="constrained")
     ax = fig.add_subplot()
@@ -156,7 +158,7 @@ def write_report(calibration: Calibration) -> list:
     written = []
     for name, (png, _, fig) in rendered.items():
         atomic_write(out / "figures" / f"{name}.png", lambda p, data=png: p.write_bytes(data))
-        atomic_write(out / "figures" / f"{name}.svg", lambda p, f=fig: f.savefig(p, format="svg"))
+        atomic_write(out / "figures" / f"{name}.svg", lambda p, f=fig: save_figure(f, p, format="svg"))
         written += [out / "figures" / f"{name}.png", out / "figures" / f"{name}.svg"]
 
     def fmt(value) -> str:

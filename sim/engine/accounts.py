@@ -1,7 +1,9 @@
-"""The week's books: organisation totals of usage, money, value, flags and gaming, as one row.
+"""The week's books: organisation totals of usage, money, value, flags and gaming, one (K,) vector
+per column (one value per organisation of the engine).
 
 What a dashboard would show and what is true, side by side; summing the flows over the weeks gives
-the run summary (:mod:`sim.runner`).
+the run summary (:mod:`sim.runner`). Every total is a sum along one organisation's own rows, so it
+is the same whether the organisation runs alone or with others.
 """
 
 from __future__ import annotations
@@ -11,83 +13,110 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine import kpi as kpis
-from sim.engine.economics import roi, week_economics
+from sim.engine.economics import week_economics
 from sim.engine.enforcement import Flags
 from sim.engine.strategies import Choice
-from sim.engine.valuation import reported_value_usd
 
 if TYPE_CHECKING:
-    from sim.engine.model import OrganisationModel
+    from sim.engine.engine import Engine
+
+HOURLY_TOTALS = ("input_tokens", "output_tokens", "queries", "actions", "true_hours_saved", "claimed_hours_saved")
+"""Observables whose weekly totals come from hours x rates per hour (:mod:`sim.engine.observables`)."""
 
 
-def week_row(model: OrganisationModel, week: int, choice: Choice, flags: Flags, genuine_kpi: np.ndarray) -> dict[str, float]:
-    """This week's organisation totals."""
-    policy, state, terms, management = model.policy, model.state, model.policy_terms(), model.management
-    g, p, measured, target = state.genuine_hours, state.performative_hours, state.kpi, management.target
+def hourly_totals(engine: Engine, g: np.ndarray, p: np.ndarray, g_total: np.ndarray, p_total: np.ndarray
+                  ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(genuine, performative) totals per organisation of each observable: one rate for everyone
+    times the hours' total, or the sum of each employee's rate times their hours."""
+    out = {}
+    for name in HOURLY_TOTALS:
+        pair = []
+        for part, hours, total in (("per_genuine_hour", g, g_total), ("per_performative_hour", p, p_total)):
+            scalar, plain = engine.rate_vectors[name, part]
+            if scalar.all():
+                pair.append(plain * total)
+            else:
+                summed = engine.org_sum(getattr(engine.rates[name], part) * hours)
+                pair.append(np.where(scalar, plain * total, summed) if scalar.any() else summed)
+        out[name] = (pair[0], pair[1])
+    return out
+
+
+def week_totals(engine: Engine, week: int, choice: Choice, flags: Flags, genuine_kpi: np.ndarray) -> dict[str, np.ndarray]:
+    """This week's organisation totals, (K,) per column."""
+    state, stacked, k = engine.state, engine.stacked(), engine.k
+    week_terms = engine._week_terms()
+    g, p, measured = state.genuine_hours, state.performative_hours, state.kpi
     scripts = choice.scripts()
     gaming = state.gaming
-    gaming_count = float(np.count_nonzero(gaming))
-    seated = model.seated()
-    seats = float(state.size if seated is None else np.count_nonzero(seated))
-    all_flags = flags.total
-    scripts_running = float(np.count_nonzero(scripts))
-    totals = week_economics(g, p, model.rates, policy, scripts_running, terms.script, seats,
-                            management.allowance_usd_per_week(seats))
-    misreported = {name: 0.0 for name in kpis.MISREPORT_COLUMNS}
-    for channel in terms.misreports:
-        misreported[channel.name] += float(choice.misreport[channel.name].sum()) * channel.output_per_unit
-    totals["claimed_hours_saved"] += misreported["misreported_hours"]
-    wage = policy.economics.loaded_wage_usd_per_hour
-    reported_kpi = float(measured.sum())
-    reported_value = reported_value_usd(terms.valuation, reported_kpi, totals["claimed_hours_saved"], terms.benchmark, wage)
-    security = policy.security
-    expected_exposures = (
-        totals["genuine_queries"] * security.exposures_per_million_genuine_queries
-        + totals["performative_queries"] * security.exposures_per_million_performative_queries
-        + totals["scripted_queries"] * security.exposures_per_million_scripted_queries
-    ) / 1e6
-    queries = model.rates["queries"].of(g, p) + terms.script["queries"] * scripts
+    size = np.asarray(engine.sizes, dtype=float)
+    gaming_count = engine.org_count(gaming)
+    seated = engine.seated()
+    seats = size.copy() if seated is None else engine.org_count(seated)
+    scripts_running = engine.org_count(scripts)
+    g_total, p_total = engine.org_sum(g), engine.org_sum(p)
+    management = engine.management
+    allowance = np.array([m.allowance_usd_per_week(float(s)) for m, s in zip(management, seats, strict=True)])
+    prices = stacked.prices
+    totals = week_economics(hourly_totals(engine, g, p, g_total, p_total), g_total, p_total, prices,
+                            scripts_running, stacked.script_per_week, seats, allowance)
+    misreported = {name: np.zeros(k) for name in kpis.MISREPORT_COLUMNS}
+    for channel in stacked.misreports:
+        per_unit = stacked.output_per_unit[channel.name]
+        misreported[channel.name] = misreported[channel.name] + engine.org_sum(choice.misreport[channel.name]) * per_unit
+    totals["claimed_hours_saved"] = totals["claimed_hours_saved"] + misreported["misreported_hours"]
+    wage = prices.wage_usd_per_hour
+    reported_kpi = engine.org_sum(measured)
+    reported_value = np.where(stacked.claimed_valuation, totals["claimed_hours_saved"] * wage,
+                              reported_kpi * stacked.usd_per_kpi_unit)
+    per_genuine, per_performative, per_scripted = stacked.exposures
+    expected_exposures = (totals["genuine_queries"] * per_genuine + totals["performative_queries"] * per_performative
+                          + totals["scripted_queries"] * per_scripted) / 1e6
+    queries = engine.rates["queries"].of(g, p) + stacked.script_queries * scripts
     manual = p > 0
     honest_users = ~gaming & (g > 0)
     flagged = np.flatnonzero(flags.flagged)  # a few employees: their counts from their rows alone
     gaming_flagged, scripts_flagged = gaming[flagged], scripts[flagged]
+    target = engine.rows_of(week_terms.target.tolist())
     row = {
-        "week": float(week),
-        "employees": float(state.size),
+        "week": np.full(k, float(week)),
+        "employees": size,
         "seats": seats,
         **totals,
         **misreported,
         "reported_value_usd": reported_value,
         "reported_kpi": reported_kpi,
-        "genuine_kpi": float(genuine_kpi.sum()),
-        "kpi_target": target,
-        "kpi_strength": model.kpi_strength,
-        "kpi_regime_code": float(kpis.REGIME_CODES[policy.kpi.regime]),
-        "budget_index": management.budget_index,
-        "target_reached_share": np.count_nonzero(measured >= target * (1 - 1e-9)) / state.size,
+        "genuine_kpi": engine.org_sum(genuine_kpi),
+        "kpi_target": week_terms.target,
+        "kpi_strength": week_terms.strength,
+        "kpi_regime_code": stacked.regime_code,
+        "budget_index": np.array([m.budget_index for m in management], dtype=float),
+        "target_reached_share": engine.org_count(measured >= target * (1 - 1e-9)) / size,
         "gaming_employees": gaming_count,
-        "gaming_share": gaming_count / state.size,
+        "gaming_share": gaming_count / size,
         "scripts_running": scripts_running,
-        "manual_gamers": float(np.count_nonzero(manual)),
-        "misreporting_employees": float(np.count_nonzero(gaming & ~manual & ~scripts)),
-        "active_users": float(np.count_nonzero(queries >= policy.kpi.active_threshold_queries * (1 - 1e-9))),
-        "honest_claimed_hours_saved": float(np.sum(np.maximum(state.belief, 0.0) * g * honest_users)),
-        "honest_true_hours_saved": float(np.sum(model.traits.speedup * g * honest_users)),
-        "mean_perception_gap": model.mean_perception_gap(),
-        "flagged_employees": float(flagged.size),
-        "flagged_honest_employees": float(np.count_nonzero(~gaming_flagged)),
-        "flagged_scripters": float(np.count_nonzero(scripts_flagged)),
-        "flagged_manual_gamers": float(np.count_nonzero(manual[flagged] & ~scripts_flagged)),
-        "audit_flags": float(flags.audit_flags.sum()),
-        "detector_flags": float(flags.detector_flags.sum()),
+        "manual_gamers": engine.org_count(manual),
+        "misreporting_employees": engine.org_count(gaming & ~manual & ~scripts),
+        "active_users": engine.org_count(queries >= stacked.active_at),
+        "honest_claimed_hours_saved": engine.org_sum(np.maximum(state.belief, 0.0) * g * honest_users),
+        "honest_true_hours_saved": engine.org_sum(engine.traits.speedup * g * honest_users),
+        "mean_perception_gap": engine.mean_perception_gap(),
+        "flagged_employees": engine.org_count_at(flagged),
+        "flagged_honest_employees": engine.org_count_at(flagged[~gaming_flagged]),
+        "flagged_scripters": engine.org_count_at(flagged[scripts_flagged]),
+        "flagged_manual_gamers": engine.org_count_at(flagged[manual[flagged] & ~scripts_flagged]),
+        "audit_flags": engine.org_sum(flags.audit_flags),
+        "detector_flags": engine.org_sum(flags.detector_flags),
         # flags are whole numbers, so adding only the flagged honest employees' gives the same total
-        "flags_on_honest": float(all_flags[flagged][~gaming_flagged].sum()),
-        "claims_caught": float(flags.claims_caught.sum()),
-        "data_exposure_incidents": float(model.rng.poisson(expected_exposures)),
-        "mean_payoff": float(state.payoff.mean()),
+        "flags_on_honest": engine.org_count_at(flagged[~gaming_flagged], flags.total[flagged][~gaming_flagged]),
+        "claims_caught": engine.org_sum(flags.claims_caught),
+        "data_exposure_incidents": np.array([float(rng.poisson(x)) for rng, x in zip(engine.rngs, expected_exposures, strict=True)]),
+        "mean_payoff": engine.org_sum(state.payoff) / size,
     }
     ai_hours = totals["genuine_hours"] + totals["performative_hours"]
-    row["performative_share"] = totals["performative_hours"] / ai_hours if ai_hours > 0 else 0.0
-    row["roi_reported"] = roi(reported_value, totals["ai_spend_usd"])
-    row["roi_true"] = roi(totals["true_value_usd"], totals["ai_spend_usd"])
+    spend = totals["ai_spend_usd"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        row["performative_share"] = np.where(ai_hours > 0, totals["performative_hours"] / ai_hours, 0.0)
+        row["roi_reported"] = np.where(spend > 0, (reported_value - spend) / spend, np.nan)
+        row["roi_true"] = np.where(spend > 0, (totals["true_value_usd"] - spend) / spend, np.nan)
     return row

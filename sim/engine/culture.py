@@ -20,18 +20,18 @@ def effective_integrity(integrity: np.ndarray, norm_erosion: float, peer_gaming_
     return integrity * (1.0 - norm_erosion * peer_gaming_share)
 
 
-def learn(belief: np.ndarray, speedup: np.ndarray, genuine_hours: np.ndarray, rate: float) -> np.ndarray:
+def learn(belief: np.ndarray, speedup: np.ndarray, genuine_hours: np.ndarray, rate: np.ndarray | float) -> np.ndarray:
     """Employees who used AI genuinely this week see what it really saved them and close a share
     `rate` of the gap between belief and truth."""
-    if rate == 0:
+    if np.ndim(rate) == 0 and rate == 0:
         return belief
     return np.where(genuine_hours > 0, belief + rate * (speedup - belief), belief)
 
 
-def remember_flags(factor: np.ndarray | float, flagged: np.ndarray, memory: float) -> np.ndarray | float:
+def remember_flags(factor: np.ndarray | float, flagged: np.ndarray, memory: np.ndarray | float) -> np.ndarray | float:
     """Subjective enforcement factor on expected penalties: +`memory` per week flagged, decaying
     back towards 1 with a half-life of FLAG_MEMORY_HALF_LIFE_WEEKS."""
-    if memory == 0:
+    if np.ndim(memory) == 0 and memory == 0:
         return factor
     keep = 0.5 ** (1.0 / FLAG_MEMORY_HALF_LIFE_WEEKS)
     return 1.0 + (np.asarray(factor, dtype=float) - 1.0) * keep + memory * flagged

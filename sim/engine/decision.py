@@ -51,12 +51,12 @@ class Problem:
 
     a_genuine: np.ndarray  # utility per genuine hour (linear term)
     a_performative: np.ndarray  # utility per performative hour, conformity pull included
-    effort_cost: float  # c
-    substitutability: float  # delta
-    conformity: float  # kappa
-    hours_cap: float  # H
+    effort_cost: np.ndarray | float  # c (one number, or one per employee when organisations differ)
+    substitutability: np.ndarray | float  # delta
+    conformity: np.ndarray | float  # kappa
+    hours_cap: np.ndarray | float  # H
     step: Step | None = None
-    adjustment: float = 0.0  # lam, cost lam/2 per squared hour of change from last week
+    adjustment: np.ndarray | float = 0.0  # lam, cost lam/2 per squared hour of change from last week
 
     @property
     def hessian(self) -> tuple[float, float, float]:
@@ -79,8 +79,8 @@ class Problem:
             s = self.step
             step = Step(pick(s.height), pick(s.per_genuine_hour), pick(s.per_performative_hour), pick(s.threshold))
         return Problem(
-            self.a_genuine[rows], self.a_performative[rows], self.effort_cost, self.substitutability,
-            self.conformity, self.hours_cap, step, self.adjustment,
+            self.a_genuine[rows], self.a_performative[rows], pick(self.effort_cost), pick(self.substitutability),
+            pick(self.conformity), pick(self.hours_cap), step, pick(self.adjustment),
         )
 
     def value(self, g: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -147,7 +147,7 @@ def best_response_by_candidates(
     return g_all[best, cols], p_all[best, cols]
 
 
-def _clipped(hours: np.ndarray, cap: float) -> np.ndarray:
+def _clipped(hours: np.ndarray, cap: np.ndarray | float) -> np.ndarray:
     """`np.clip(np.nan_to_num(hours), 0, cap)` (NaN to 0, infinities to the bounds), in place."""
     np.clip(hours, 0.0, cap, out=hours)
     hours[np.isnan(hours)] = 0.0

@@ -14,41 +14,38 @@ import numpy as np
 
 from sim.engine.decision import Step
 from sim.engine.observables import Rate
-from sim.scenario.schema import DEFAULT_TARGETS, REGIMES, Behavior, Kpi, Usage
+from sim.scenario.regimes import REGISTRY, Regime
+from sim.scenario.schema import Behavior, Kpi, Usage
 
-REGIME_CODES: dict[str, int] = {regime: i for i, regime in enumerate(REGIMES)}
-"""The regime in force as a number, for the weekly time series (index into REGIMES)."""
-
-REGIME_OBSERVABLE = {
-    "tokens": "tokens",
-    "queries": "queries",
-    "active_user": "queries",  # counted as an indicator: queries >= active_threshold_queries
-    "completions": "completions",
-    "time_saved": "claimed_hours_saved",
-    "action_linked": "actions",
-    "error_reduction": "true_hours_saved",
-}
+REGIME_CODES: dict[str, int] = {name: regime.code for name, regime in REGISTRY.items()}
+"""The regime in force as a number, for the weekly time series (its registry code)."""
 
 
-def _components(kpi: Kpi) -> list[tuple[str, float]]:
+def _components(kpi: Kpi) -> list[tuple[Regime, float]]:
     """(regime, weight) pairs the KPI adds up: one with weight 1, or the composite's weighted and
     normalised parts."""
-    if kpi.regime != "composite":
-        return [(kpi.regime, 1.0)]
-    return [(regime, weight / DEFAULT_TARGETS[regime]) for regime, weight in kpi.weights.items()]
+    regime = REGISTRY[kpi.regime]
+    if regime.observable is not None:
+        return [(regime, 1.0)]
+    return [(REGISTRY[name], weight / REGISTRY[name].default_target) for name, weight in kpi.weights.items()]
+
+
+def is_indicator(kpi: Kpi) -> bool:
+    """Whether the KPI is counted 0/1 per employee-week (active users)."""
+    return REGISTRY[kpi.regime].indicator
 
 
 def kpi_rate(kpi: Kpi, rates: dict[str, Rate]) -> Rate:
     """KPI units per genuine and per performative hour (for active_user: queries per hour)."""
     total = Rate(0.0, 0.0)
     for regime, weight in _components(kpi):
-        total = total + rates[REGIME_OBSERVABLE[regime]].scaled(weight)
+        total = total + rates[regime.observable].scaled(weight)
     return total
 
 
 def script_kpi(kpi: Kpi, script: dict[str, float]) -> float:
     """KPI units one week of running the script adds (for active_user: its queries)."""
-    return float(sum(weight * script[REGIME_OBSERVABLE[regime]] for regime, weight in _components(kpi)))
+    return float(sum(weight * script[regime.observable] for regime, weight in _components(kpi)))
 
 
 @dataclass(frozen=True)
@@ -62,6 +59,14 @@ class Misreport:
     output_per_unit: float  # units of the output column per unit (completions per hour of work)
     integrity_weight: float = 1.0  # integrity cost per unit, as a multiple of iota_i
 
+    def subset(self, rows: np.ndarray) -> Misreport:
+        """The channel for some employees only (its numbers may be one per employee)."""
+        def pick(x):
+            return x[rows] if np.ndim(x) else x
+
+        return Misreport(self.name, pick(self.kpi_per_unit), pick(self.quadratic_cost), pick(self.output_per_unit),
+                         pick(self.integrity_weight))
+
 
 MISREPORT_COLUMNS = ("misreported_hours", "misreported_completions", "manipulated_hours")
 """Weekly totals of deliberate misreporting, next to the honest claims they inflate."""
@@ -73,23 +78,25 @@ def misreport_channels(kpi: Kpi, behavior: Behavior, usage: Usage) -> tuple[Misr
     completions_per_hour = usage.genuine.queries_per_hour * usage.genuine.done_rate
     channels = []
     for regime, weight in _components(kpi):
-        if regime == "time_saved":
-            channels.append(Misreport("misreported_hours", weight, behavior.misreport_cost, 1.0))
-        elif regime == "completions":
-            channels.append(Misreport("misreported_completions", weight * completions_per_hour,
-                                      behavior.misreport_cost, completions_per_hour))
-        elif regime == "error_reduction":
-            channels.append(Misreport("manipulated_hours", weight, behavior.outcome_manipulation_cost, 1.0,
-                                      behavior.outcome_manipulation_integrity))
+        spec = regime.misreport
+        if spec is None:
+            continue
+        integrity = 1.0 if spec.integrity is None else getattr(behavior, spec.integrity)
+        if spec.per_hour_of_work:  # a unit is an hour of work marked done: completions per hour of it
+            channels.append(Misreport(spec.column, weight * completions_per_hour, getattr(behavior, spec.cost),
+                                      completions_per_hour, integrity))
+        else:
+            channels.append(Misreport(spec.column, weight, getattr(behavior, spec.cost), 1.0, integrity))
     return tuple(channels)
 
 
 def measurement_noise_sd(kpi: Kpi, target: float) -> float:
     """Sd of the noise on the measured KPI: only outcome measurement (error_reduction) is noisy."""
-    if kpi.regime == "error_reduction":
+    regime = REGISTRY[kpi.regime]
+    if regime.noisy:
         return kpi.measurement_noise * target
-    if kpi.regime == "composite":
-        return kpi.measurement_noise * kpi.weights.get("error_reduction", 0.0)
+    if regime.observable is None:  # a composite: its noisy parts, in its own (normalised) units
+        return kpi.measurement_noise * sum(w for name, w in kpi.weights.items() if REGISTRY[name].noisy)
     return 0.0
 
 
@@ -100,7 +107,7 @@ def measured_kpi(
     """The KPI value the dashboard records for each employee this week; `extra` is what scripts and
     misreports add (for active_user: scripted queries)."""
     amount = rate.of(genuine, performative) + extra
-    if kpi.regime == "active_user":
+    if is_indicator(kpi):
         return (amount >= kpi.active_threshold_queries * (1 - 1e-9)).astype(float)
     return amount + noise
 
@@ -114,33 +121,63 @@ class Incentive:
     per_kpi_unit: float = 0.0  # linear reward per KPI unit (strength / target; 0 under a step reward)
 
 
+@dataclass(frozen=True)
+class Scheme:
+    """An incentive scheme: what reaching (or approaching) the KPI target earns.
+
+    `proportional`: the reward is strength x KPI / target (linear); otherwise a lump sum of
+    `strength` for reaching a threshold (a step reward). `uses_team_cutoff`: the threshold is a rank
+    in the team (last week's top-share cut-off), not the target."""
+
+    name: str
+    proportional: bool
+    uses_team_cutoff: bool = False
+
+    def threshold(self, kpi: Kpi, target: float, cutoff: np.ndarray | None) -> np.ndarray | float:
+        """The KPI a step reward asks for this week."""
+        return cutoff * (1 + kpi.rank_margin) if self.uses_team_cutoff else target
+
+    def reached(self, kpi: Kpi, value: np.ndarray, target: float, team: np.ndarray) -> np.ndarray:
+        """Who earns the step reward for the KPI measured this week."""
+        if self.uses_team_cutoff:
+            return value >= team_cutoff(value, team, kpi.rank_top_share)
+        return value >= target * (1 - 1e-9)
+
+    def indicator_goal(self, target: float) -> float:
+        """The 0/1 indicator KPI an employee must reach: the target under a quota, 1 otherwise
+        (being active is all that can be ranked)."""
+        return target if not (self.proportional or self.uses_team_cutoff) else 1.0
+
+
+SCHEMES: dict[str, Scheme] = {s.name: s for s in (
+    Scheme("linear", proportional=True),
+    Scheme("quota", proportional=False),
+    Scheme("rank", proportional=False, uses_team_cutoff=True),
+)}
+"""Every incentive scheme by name (`kpi.scheme`)."""
+
+
 def incentive(kpi: Kpi, rate: Rate, strength: float, target: float, rank_cutoff: np.ndarray | None) -> Incentive:
     """Linear and step parts of the reward for the regime-scheme pair."""
     none = Rate(0.0, 0.0)
-    if kpi.regime == "active_user":  # the KPI is 0 or 1: a quota above 1 can never be met
-        height = strength / target if kpi.scheme == "linear" else strength * (active_user_goal(kpi, target) <= 1.0)
+    scheme = SCHEMES[kpi.scheme]
+    if is_indicator(kpi):  # the KPI is 0 or 1: a quota above 1 can never be met
+        height = strength / target if scheme.proportional else strength * (scheme.indicator_goal(target) <= 1.0)
         return Incentive(none, Step(height, rate.per_genuine_hour, rate.per_performative_hour, kpi.active_threshold_queries))
-    if kpi.scheme == "linear":
+    if scheme.proportional:
         return Incentive(rate.scaled(strength / target), None, strength / target)
-    threshold = target if kpi.scheme == "quota" else rank_cutoff * (1 + kpi.rank_margin)
+    threshold = scheme.threshold(kpi, target, rank_cutoff)
     return Incentive(none, Step(strength, rate.per_genuine_hour, rate.per_performative_hour, threshold))
 
 
 def realised_reward(kpi: Kpi, value: np.ndarray, strength: float, target: float, team: np.ndarray) -> np.ndarray:
     """Reward (utility) each employee earns for the KPI value measured this week."""
-    if kpi.scheme == "linear":
+    scheme = SCHEMES[kpi.scheme]
+    if scheme.proportional:
         return strength * value / target
-    if kpi.regime == "active_user":
-        return strength * (value >= active_user_goal(kpi, target) * (1 - 1e-9))
-    if kpi.scheme == "quota":
-        return strength * (value >= target * (1 - 1e-9))
-    return strength * (value >= team_cutoff(value, team, kpi.rank_top_share))
-
-
-def active_user_goal(kpi: Kpi, target: float) -> float:
-    """The 0/1 active-user KPI an employee must reach: the target under quota, 1 under rank
-    (being active is all that can be ranked)."""
-    return target if kpi.scheme == "quota" else 1.0
+    if is_indicator(kpi):
+        return strength * (value >= scheme.indicator_goal(target) * (1 - 1e-9))
+    return strength * scheme.reached(kpi, value, target, team)
 
 
 def team_cutoff(value: np.ndarray, team: np.ndarray, top_share: float) -> np.ndarray:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from sim.engine.economics import WEEKS_PER_MONTH, roi
+from sim.engine.kpi import SCHEMES
 from sim.scenario.io import apply_changes
 from sim.scenario.schema import Scenario
 
@@ -118,7 +119,8 @@ class ManagementState:
         """After a week: the target ratchet on attainment, the budget review on reported ROI."""
         policy = self.policy
         ratchet = policy.management.target_ratchet
-        if ratchet.enabled and policy.kpi.scheme != "rank" and row["target_reached_share"] >= ratchet.attainment_share:
+        ranked = SCHEMES[policy.kpi.scheme].uses_team_cutoff  # a rank has no target to ratchet
+        if ratchet.enabled and not ranked and row["target_reached_share"] >= ratchet.attainment_share:
             self.target *= 1 + ratchet.step
         failed = self._audit_true_roi(week, row)
         budget = policy.management.budget

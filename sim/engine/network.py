@@ -52,11 +52,14 @@ class ColleagueNetwork:
         degree = self.degree
         return np.divide(self.neighbour_sum(values), degree, out=np.zeros(self.size), where=degree > 0)
 
-    def random_colleague(self, rng: np.random.Generator) -> np.ndarray:
-        """One uniformly random colleague per employee (self where there is none)."""
+    def random_colleague(self, uniform: np.ndarray | np.random.Generator) -> np.ndarray:
+        """One uniformly random colleague per employee (self where there is none), from one uniform
+        draw per employee (or a generator to draw them from)."""
         n = self.size
+        if isinstance(uniform, np.random.Generator):
+            uniform = uniform.random(n)
         in_team = self.team_sizes[self.team] - 1
-        pick = np.floor(rng.random(n) * self.degree).astype(np.int64)
+        pick = np.floor(uniform * self.degree).astype(np.int64)
         # a pick below in_team is a team-mate: skip over oneself within the team block
         own = np.arange(n) - self._team_start[self.team]
         mate = self._team_start[self.team] + pick + (pick >= own)

@@ -36,11 +36,11 @@ MAX_DOUBLINGS = 60
 class ScriptOption:
     """Running the script for a week, as the decision sees it."""
 
-    kpi: float  # KPI units the script adds
-    upkeep_hours: float  # u
+    kpi: np.ndarray | float  # KPI units the script adds
+    upkeep_hours: np.ndarray | float  # u
     constant: np.ndarray  # per employee: r K_s - iota_i h_s - pi_s h_s - c/2 u^2
-    shift_genuine: float  # change of a_g: -delta c u
-    shift_performative: float  # change of a_p: -c u
+    shift_genuine: np.ndarray | float  # change of a_g: -delta c u
+    shift_performative: np.ndarray | float  # change of a_p: -c u
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,8 @@ class WeekProblem:
     hours: Problem
     misreports: tuple[Misreport, ...] = ()
     integrity: np.ndarray | float = 0.0  # iota_i
-    claim_check_penalty: float = 0.0  # expected penalty per unit of misreport
-    per_kpi_unit: float = 0.0  # linear reward per KPI unit (0 under a step reward)
+    claim_check_penalty: np.ndarray | float = 0.0  # expected penalty per unit of misreport
+    per_kpi_unit: np.ndarray | float = 0.0  # linear reward per KPI unit (0 under a step reward)
     script: ScriptOption | None = None
 
     def base(self, channel: Misreport) -> np.ndarray | float:
@@ -90,12 +90,33 @@ class Choice:
             None if self.script is None else self.script & allowed,
         )
 
+    def subset(self, rows: np.ndarray) -> Choice:
+        """The choice of some employees only."""
+        return Choice(self.genuine[rows], self.performative[rows],
+                      {name: units[rows] for name, units in self.misreport.items()},
+                      None if self.script is None else self.script[rows])
+
     def gaming(self) -> np.ndarray:
         """Any KPI-inflating activity: manual performative use, a misreport or a script."""
         out = (self.performative > 0) | self.scripts()
         for units in self.misreport.values():
             out = out | (units > 0)
         return out
+
+
+def merge_choices(parts: list[tuple[np.ndarray, Choice]], n: int) -> Choice:
+    """One choice over n employees from the choices of disjoint sets of rows (a misreport or script
+    one set lacks is zero there)."""
+    names = list(dict.fromkeys(name for _, c in parts for name in c.misreport))
+    merged = Choice(np.zeros(n), np.zeros(n), {name: np.zeros(n) for name in names},
+                    np.zeros(n, dtype=bool) if any(c.script is not None for _, c in parts) else None)
+    for rows, c in parts:
+        merged.genuine[rows], merged.performative[rows] = c.genuine, c.performative
+        for name, units in c.misreport.items():
+            merged.misreport[name][rows] = units
+        if c.script is not None:
+            merged.script[rows] = c.script
+    return merged
 
 
 def best_choice(problem: WeekProblem, may_game: np.ndarray | None = None) -> Choice:
@@ -129,7 +150,7 @@ def _linear(problem: WeekProblem, may_game: np.ndarray | None) -> Choice:
 def _shifted(hours: Problem, script: ScriptOption, threshold_shift: float = 0.0) -> Problem:
     """The hours problem of a week with the script running."""
     step = hours.step
-    if step is not None and threshold_shift:
+    if step is not None and np.any(threshold_shift):
         step = replace(step, threshold=step.threshold - threshold_shift)
     return replace(
         hours,
@@ -187,7 +208,8 @@ def _step_option(problem: WeekProblem, hours: Problem, may_game: np.ndarray | No
     if rows.size == 0:
         return Choice(g, p, misreport), value
     base = {c.name: np.broadcast_to(np.asarray(problem.base(c), dtype=float), g.shape)[rows] for c in channels}
-    g1, p1, m1, value1 = _reach_at_least_cost(free.subset(rows), _subset_step(step, rows), channels, base)
+    g1, p1, m1, value1 = _reach_at_least_cost(free.subset(rows), _subset_step(step, rows),
+                                              tuple(c.subset(rows) for c in channels), base)
     better = value1 > value[rows]
     take = rows[better]
     g, p, value = g.copy(), p.copy(), value.copy()

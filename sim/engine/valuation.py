@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.engine.kpi import measured_kpi
 from sim.engine.observables import Rate
+from sim.scenario.regimes import REGISTRY
 from sim.scenario.schema import Scenario
 
 
@@ -52,7 +53,7 @@ def valuation_method(policy: Scenario) -> str:
     chosen = policy.management.valuation
     if chosen is not None:
         return chosen
-    return "claimed_hours" if policy.kpi.regime == "time_saved" else "kpi_benchmark"
+    return REGISTRY[policy.kpi.regime].valuation
 
 
 def reported_value_usd(

@@ -3,7 +3,8 @@
 Each week (model brief 10.8):
 1. the vendor's pricing in force (it may move to value-based pricing this week);
 2. every firm's organisation runs one week under its KPI policy (employees choose genuine and
-   performative use; management reviews its budget on reported ROI);
+   performative use; management reviews its budget on reported ROI): all firms are the
+   organisations of one :class:`sim.engine.engine.Engine`, stepped together;
 3. the vendor books its revenue; investors credit each firm with a mix of its reported and true
    AI gains ($ per employee-week, net of AI spend and the KPI's measurement cost);
 4. at each review (quarterly by default): outside audits reveal some firms' true ROI (scandals
@@ -20,7 +21,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim.engine.model import OrganisationModel
+from sim.engine.engine import Engine
 from sim.market import correction as corrections
 from sim.market import imitation, investors, vendor
 from sim.market.io import LoadedMarket
@@ -35,18 +36,20 @@ WEEKS_PER_MONTH = 52.0 / 12.0
 
 
 class Firm(mesa.Agent):
-    """One organisation in the market: its own organisation model and the policy it runs."""
+    """One organisation in the market: organisation `index` of the market's engine, and the policy it runs."""
 
-    def __init__(self, model: MarketModel, organisation: OrganisationModel, policy: int) -> None:
+    def __init__(self, model: MarketModel, index: int, policy: int) -> None:
         super().__init__(model)
-        self.organisation = organisation
+        self.index = index
         self.policy = policy
 
-    def step(self) -> None:
-        self.organisation.step()
-
     def latest(self) -> dict[str, float]:
-        return self.organisation.records[-1]
+        """The firm's totals of the latest week."""
+        return self.model.engine.record(self.index, -1)
+
+    def change_policy(self, changes: dict[str, Any], origin: str) -> None:
+        """Change the firm's policy from next week (see OrganisationModel.change_policy)."""
+        self.model.engine.change_policy(self.index, changes, origin)
 
 
 @dataclass
@@ -76,11 +79,11 @@ class MarketModel(mesa.Model):
         self.measurement_usd_per_employee_week = np.array(
             [p.measurement_usd_per_employee_month / WEEKS_PER_MONTH for p in market.policies])
         start = initial_policies(np.array([p.share for p in market.policies]), market.firms, self.rng)
-        self.firms = [
-            Firm(self, OrganisationModel(loaded.scenarios[self.policy_names[k]],
-                                         rng=int(child.generate_state(1, dtype=np.uint64)[0] >> 1), agents=False), int(k))
-            for child, k in zip(children[:-1], start)
-        ]
+        seeds = [int(child.generate_state(1, dtype=np.uint64)[0] >> 1) for child in children[:-1]]
+        scenarios = [loaded.scenarios[self.policy_names[k]] for k in start]
+        self.engine = Engine([s.model_copy(update={"seed": seed}) for s, seed in zip(scenarios, seeds, strict=True)],
+                             [np.random.default_rng(seed) for seed in seeds])
+        self.firms = [Firm(self, i, int(k)) for i, k in enumerate(start)]
         n = market.firms
         self.credited: np.ndarray | None = None
         self.revealed = np.zeros(n, dtype=bool)
@@ -104,9 +107,8 @@ class MarketModel(mesa.Model):
         market = self.market
         if market.vendor.value_based_from_week == week:
             self._switch_to_value_pricing(week)
-        for firm in self.firms:
-            firm.step()
-        rows = {c: np.array([f.latest()[c] for f in self.firms], dtype=float) for c in FIRM_COLUMNS}
+        self.engine.step()
+        rows = {c: np.asarray(self.engine.weeks[-1][c], dtype=float) for c in FIRM_COLUMNS}
         policy = self.policy
         employees = rows["employees"]
         measurement = self.measurement_usd_per_employee_week[policy] * employees
@@ -155,7 +157,7 @@ class MarketModel(mesa.Model):
         after = imitation.review(before, self.credited, self.recommended, market.imitation, self.rng)
         for i in np.flatnonzero(after != before):
             self.firms[i].policy = int(after[i])
-            self.firms[i].organisation.change_policy(self.loaded.changes_for(self.policy_names[after[i]]), origin="market")
+            self.firms[i].change_policy(self.loaded.changes_for(self.policy_names[after[i]]), origin="market")
         moved = int((after != before).sum())
         if moved:
             gains = np.bincount(after, minlength=len(self.policy_names)) - np.bincount(before, minlength=len(self.policy_names))
@@ -169,7 +171,7 @@ class MarketModel(mesa.Model):
                                   f"every {self.market.correction.firm_audit_every_weeks} weeks"))
         change = corrections.firm_audit(self.market.correction)
         for firm in self.firms:
-            firm.organisation.change_policy(change, origin="market correction")
+            firm.change_policy(change, origin="market correction")
 
     def _switch_to_value_pricing(self, week: int) -> None:
         price = self.market.vendor.usd_per_action
@@ -184,7 +186,7 @@ class MarketModel(mesa.Model):
             price = vendor.neutral_price_usd_per_action(usage, actions)
         self.price_usd_per_action = price
         for firm in self.firms:
-            firm.organisation.change_policy({"pricing.usd_per_action": price}, origin="vendor")
+            firm.change_policy({"pricing.usd_per_action": price}, origin="vendor")
         self.events.append((week, f"the vendor bills ${price:.4f} per downstream action instead of per token"))
 
     # --- industry totals ------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sim.market.run import INFLATING_ROI_GAP, MarketResult, credited_by_class, p
 from sim.output import atomic_write, atomic_write_text
 from sim.report.figures import COLOURS, new_axes, usd_axis
 from sim.report.html import figure_html, list_html, page, png_bytes, table_html
+from sim.report.style import styled, subplots
 
 REPORT_NAME = "report.html"
 FIGURE_DIR = "figures"
@@ -55,6 +56,7 @@ def _finish(ax: Axes, title: str, ylabel: str) -> None:
     ax.spines[["top", "right"]].set_visible(False)
 
 
+@styled
 def plot_policy_shares(industry: pd.DataFrame, summary: dict[str, Any], ax: Axes | None = None) -> Figure:
     fig, ax = new_axes(ax, figsize=(8.0, 4.0))
     names = [c[len("firms_on_"):] for c in industry if c.startswith("firms_on_")]
@@ -70,6 +72,7 @@ def plot_policy_shares(industry: pd.DataFrame, summary: dict[str, Any], ax: Axes
     return fig
 
 
+@styled
 def plot_credited(firms: pd.DataFrame, industry: pd.DataFrame, summary: dict[str, Any], ax: Axes | None = None) -> Figure:
     fig, ax = new_axes(ax)
     table = credited_by_class(firms)
@@ -92,6 +95,7 @@ def rolling_roi(industry: pd.DataFrame, weeks: int = ROLLING_WEEKS) -> pd.DataFr
     return pd.DataFrame({"week": industry["week"], "reported": (reported - spend) / spend, "true": (true - spend) / spend})
 
 
+@styled
 def plot_industry_roi(industry: pd.DataFrame, summary: dict[str, Any], ax: Axes | None = None) -> Figure:
     fig, ax = new_axes(ax)
     roi = rolling_roi(industry)
@@ -105,6 +109,7 @@ def plot_industry_roi(industry: pd.DataFrame, summary: dict[str, Any], ax: Axes 
     return fig
 
 
+@styled
 def plot_vendor_revenue(industry: pd.DataFrame, summary: dict[str, Any], ax: Axes | None = None) -> Figure:
     fig, ax = new_axes(ax)
     lines = [("seats", COLOURS["seats"], "seat licences"), ("productive_usage", COLOURS["genuine"], "usage: genuine work"),
@@ -120,6 +125,7 @@ def plot_vendor_revenue(industry: pd.DataFrame, summary: dict[str, Any], ax: Axe
     return fig
 
 
+@styled
 def plot_waste(industry: pd.DataFrame, summary: dict[str, Any], ax: Axes | None = None) -> Figure:
     fig = Figure(figsize=(8.0, 3.6), layout="constrained")
     left, right = fig.subplots(1, 2)

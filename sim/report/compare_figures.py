@@ -15,6 +15,7 @@ from matplotlib.ticker import PercentFormatter
 
 from sim.compare import interval
 from sim.report.figures import COLOURS, new_axes, percent_axis, usd_axis
+from sim.report.style import styled
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#ff7f0e")
 
@@ -47,6 +48,7 @@ def _scenario_axis(ax: Axes, labels: list[str]) -> None:
     ax.spines[["top", "right"]].set_visible(False)
 
 
+@styled
 def plot_roi_comparison(summaries: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """ROI as reported and in truth, per scenario."""
     fig, ax = new_axes(ax)
@@ -62,6 +64,7 @@ def plot_roi_comparison(summaries: pd.DataFrame, ax: Axes | None = None) -> Figu
     return fig
 
 
+@styled
 def plot_spend_comparison(summaries: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Mean AI spend per scenario, split into genuine use, performative use and seats."""
     fig, ax = new_axes(ax)
@@ -86,6 +89,7 @@ def plot_spend_comparison(summaries: pd.DataFrame, ax: Axes | None = None) -> Fi
     return fig
 
 
+@styled
 def plot_metric_comparison(summaries: pd.DataFrame, metric: str, title: str, ylabel: str, ax: Axes | None = None) -> Figure:
     """One summary metric per scenario: mean with its 95% interval."""
     fig, ax = new_axes(ax)
@@ -97,6 +101,7 @@ def plot_metric_comparison(summaries: pd.DataFrame, metric: str, title: str, yla
     return fig
 
 
+@styled
 def plot_weekly_comparison(timeseries: pd.DataFrame, column: str, title: str, ylabel: str, share: bool = False,
                            percent: bool = False, ax: Axes | None = None) -> Figure:
     """A weekly column per scenario: mean line with a 95% interval band (`share`: a 0-100% axis)."""
@@ -119,6 +124,7 @@ def plot_weekly_comparison(timeseries: pd.DataFrame, column: str, title: str, yl
     return fig
 
 
+@styled
 def plot_flags_comparison(summaries: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Flagged employee-weeks and honest employees flagged, per scenario."""
     fig, ax = new_axes(ax)
@@ -142,6 +148,7 @@ def adoption_index(timeseries: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@styled
 def comparison_figures(summaries: pd.DataFrame, timeseries: pd.DataFrame) -> dict[str, tuple[Figure, str]]:
     """Name -> (figure, caption) for the comparison report, in reading order."""
     ts = adoption_index(timeseries)

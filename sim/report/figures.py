@@ -11,8 +11,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from sim.report.style import styled, subplots
 
-matplotlib.rcParams["text.parse_math"] = False  # labels carry user text (scenario names, "$"): never maths
 FIGSIZE_IN = (7.0, 3.6)
 COLOURS = {
     "reported": "#d95f02",
@@ -69,6 +69,7 @@ def adoption_and_productivity(ts: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@styled
 def plot_adoption_vs_productivity(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Reported adoption (KPI as % of target, left) against true hours saved (right) per week."""
     fig, ax = new_axes(ax)
@@ -94,6 +95,7 @@ def percent_axis(ax: Axes, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=0))
 
 
+@styled
 def plot_roi(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Weekly ROI as the dashboard reports it and as it truly is, in %."""
     fig, ax = new_axes(ax)
@@ -121,6 +123,7 @@ def spend_breakdown(ts: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@styled
 def plot_spend(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Where the money went, in dollars: seats, genuine and performative usage, and the working
     hours spent performing (a cost of gaming outside the AI bill); tokens by kind of use."""
@@ -168,6 +171,7 @@ def plot_spend(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
     return fig
 
 
+@styled
 def plot_co2(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Weekly CO2 of AI use, split into genuine and performative tokens."""
     fig, ax = new_axes(ax)
@@ -180,6 +184,7 @@ def plot_co2(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
     return fig
 
 
+@styled
 def plot_gaming(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Share of employees gaming each week, and performative share of AI hours."""
     fig, ax = new_axes(ax)
@@ -194,6 +199,7 @@ def plot_gaming(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
     return fig
 
 
+@styled
 def plot_flags(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Employees flagged by audits or the detector each week: gaming ones and honest ones."""
     fig, ax = new_axes(ax)
@@ -216,6 +222,7 @@ def management_moved(ts: pd.DataFrame) -> bool:
     return any(ts[c].nunique() > 1 for c in ("kpi_target", "budget_index", "seats") if c in ts)
 
 
+@styled
 def plot_management(ts: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """What management changed: the KPI target (relative to its regime's first value), the budget and
     the seats, relative to the start; a dotted line where the KPI regime changed."""

@@ -8,6 +8,8 @@ import io
 
 from matplotlib.figure import Figure
 
+from sim.report.style import save_figure
+
 FIGURE_DPI = 110
 
 STYLE = """
@@ -29,7 +31,7 @@ figcaption { color: #555; font-size: 0.9em; }
 def png_bytes(fig: Figure) -> bytes:
     """The figure as PNG."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=FIGURE_DPI)
+    save_figure(fig, buffer, format="png", dpi=FIGURE_DPI)
     return buffer.getvalue()
 
 

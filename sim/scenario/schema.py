@@ -11,32 +11,15 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sim.scenario import sources as src
+from sim.scenario.regimes import NAMES, REGISTRY
 
-Regime = Literal[
-    "tokens",
-    "queries",
-    "active_user",
-    "completions",
-    "time_saved",
-    "action_linked",
-    "error_reduction",
-    "composite",
-]
+Regime = Literal[NAMES]  # type: ignore[valid-type]  # the registry's regimes (sim.scenario.regimes)
 REGIMES: tuple[str, ...] = get_args(Regime)
 Scheme = Literal["linear", "quota", "rank"]
 Rule = Literal["best_response", "imitation", "threshold"]
 
-# Regime default targets (KPI units per employee per week) when `kpi.target` is not given.
-DEFAULT_TARGETS: dict[str, float] = {
-    "tokens": float(src.AMAZON_TOKENS_PER_ENGINEER_WEEK),
-    "queries": 50.0,  # ASSUMPTION: about what 4 hours of genuine use send
-    "active_user": 1.0,
-    "completions": 50.0,
-    "time_saved": 1.0,  # ASSUMPTION: "an hour saved a week", about what honest claims come to
-    "action_linked": 30.0,
-    "error_reduction": 1.0,
-    "composite": 1.0,
-}
+DEFAULT_TARGETS: dict[str, float] = {name: regime.default_target for name, regime in REGISTRY.items()}
+"""Regime default targets (KPI units per employee per week) when `kpi.target` is not given."""
 
 
 MAX_MAGNITUDE = 1e12

@@ -1,11 +1,12 @@
-"""Sweep runs of the organisation model in batches: many runs stepped together as one set of arrays.
+"""Sweep runs of the organisation model in batches: many runs stepped together on one engine.
 
 Runs of the default evaluation (:func:`sim.sweep.tasks.simulate`) go to the executor in chunks of
 up to :data:`CHUNK_RUNS`, runs of one size and length together; a worker runs a chunk with
-:func:`sim.engine.batch.run_batch` (identical results to one by one) and sends back the records
-:func:`sim.sweep.tasks.execute` would have made. If a chunk raises, its runs are run one by one, so
-the failing run is a failed record and the others succeed. Any other evaluation (a market sweep,
-a user's function) runs one task at a time, as before.
+:func:`sim.runner.run_batch` (the same engine as one run, identical results) and sends back the
+records :func:`sim.sweep.tasks.execute` would have made. If a chunk raises, the error is reported
+(a warning naming it) and its runs are run one by one, so the failing run is a failed record with
+its error and the others succeed. Any other evaluation (a market sweep, a user's function) runs
+one task at a time.
 """
 
 from __future__ import annotations
@@ -58,12 +59,15 @@ def chunks(tasks: Sequence[RunTask], size: int) -> list[list[RunTask]]:
 def run_chunk(tasks: list[RunTask]) -> list[dict[str, Any]]:
     """In a worker: the records of a chunk of default-evaluation tasks, run as one batch (each
     with its task seed, as :func:`sim.sweep.tasks.simulate` sets it); one by one if the batch raises."""
-    from sim.engine.batch import run_batch
-    from sim.runner import with_seed
+    import warnings
+
+    from sim.runner import run_batch, with_seed
 
     try:
         results = run_batch([with_seed(t.scenario, t.seed) for t in tasks])
-    except Exception:  # noqa: BLE001 - which run failed, and why, is found by running them one by one
+    except Exception as error:  # noqa: BLE001 - which run failed, and why, is found by running them one by one
+        warnings.warn(f"a batch of {len(tasks)} runs raised {type(error).__name__}: {error}; running them one by one "
+                      "to find the failing run (its record says why)", RuntimeWarning, stacklevel=1)
         return [execute(t) for t in tasks]
     return [ok_record(t, summary, pd.DataFrame(columns, copy=False) if t.keep_timeseries else None)
             for t, (summary, columns) in zip(tasks, results, strict=True)]

@@ -6,18 +6,11 @@ takes a DataFrame and returns a Figure.
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from scipy import stats  # noqa: E402
-
-plt.rcParams.update({"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "svg.fonttype": "none",
-                     "text.parse_math": False})
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import stats
+from sim.report.style import styled, subplots
 
 CONFIDENCE = 0.95
 MAX_LEVELS = 12
@@ -97,13 +90,14 @@ def tick(value: object) -> str:
     return str(value)
 
 
+@styled
 def heatmap(cells: pd.DataFrame, x: str, y: str, value: str = "mean", title: str = "") -> Figure:
     """A grid of `value` over two parameters (rows: y, columns: x), each cell annotated."""
     grid = cells.pivot(index=y, columns=x, values=value)
     values = grid.to_numpy(dtype=float)
     longest = max((len(tick(c)) for c in grid.columns), default=1)
     width = min(14.0, 2.8 + max(0.75, 0.11 * longest) * grid.shape[1])
-    fig, ax = plt.subplots(figsize=(width, 1.6 + 0.42 * grid.shape[0]), layout="constrained")
+    fig, ax = subplots(figsize=(width, 1.6 + 0.42 * grid.shape[0]), layout="constrained")
     image = ax.imshow(values, aspect="auto", cmap="viridis")
     ax.set_xticks(range(grid.shape[1]), [tick(c) for c in grid.columns], rotation=30 if longest > 6 else 0,
                   ha="right" if longest > 6 else "center")
@@ -123,9 +117,10 @@ def heatmap(cells: pd.DataFrame, x: str, y: str, value: str = "mean", title: str
     return fig
 
 
+@styled
 def lines(cells: pd.DataFrame, x: str, hue: str | None = None, title: str = "") -> Figure:
     """Mean over one parameter with a confidence band, one line per level of `hue`."""
-    fig, ax = plt.subplots(figsize=(8.0, 4.8), layout="constrained")
+    fig, ax = subplots(figsize=(8.0, 4.8), layout="constrained")
     groups = cells.groupby(hue, observed=True) if hue else [(None, cells)]
     for name, group in groups:
         group = group.sort_values(x)
@@ -141,6 +136,7 @@ def lines(cells: pd.DataFrame, x: str, hue: str | None = None, title: str = "") 
     return fig
 
 
+@styled
 def index_bars(indices: pd.DataFrame, title: str = "") -> Figure:
     """Bars of Sobol (S1, ST) or Morris (mu*, sigma) indices per parameter, with confidence."""
     if "S1" in indices:
@@ -149,7 +145,7 @@ def index_bars(indices: pd.DataFrame, title: str = "") -> Figure:
         bars = [("mu_star", "mu_star_conf", "mu*"), ("sigma", None, "sigma")]
     names = indices["parameter"].astype(str).tolist()
     width = 0.8 / len(bars)
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.5 + 1.4 * len(names)), 4.5), layout="constrained")
+    fig, ax = subplots(figsize=(max(6.0, 1.5 + 1.4 * len(names)), 4.5), layout="constrained")
     for k, (col, conf, name) in enumerate(bars):
         positions = np.arange(len(names)) + (k - (len(bars) - 1) / 2) * width
         err = indices[conf] if conf else None
@@ -162,11 +158,12 @@ def index_bars(indices: pd.DataFrame, title: str = "") -> Figure:
     return fig
 
 
+@styled
 def point_bars(cells: pd.DataFrame, names: dict[int, str], title: str = "") -> Figure:
     """One bar per listed point (mean) with its confidence interval as whiskers."""
     cells = cells.sort_values("point")
     points = [int(p) for p in cells["point"].astype(int)]
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.0 + 1.3 * len(points)), 5.0), layout="constrained")
+    fig, ax = subplots(figsize=(max(6.0, 1.0 + 1.3 * len(points)), 5.0), layout="constrained")
     err = np.vstack([cells["mean"] - cells["low"], cells["high"] - cells["mean"]])
     ax.bar(range(len(points)), cells["mean"], yerr=err, capsize=4, color="#4c72b0")
     ax.set_xticks(range(len(points)), [names.get(p, str(p)) for p in points], fontsize=8)
@@ -177,13 +174,14 @@ def point_bars(cells: pd.DataFrame, names: dict[int, str], title: str = "") -> F
     return fig
 
 
+@styled
 def partial_dependence(table: pd.DataFrame, params: list[str], metric: str, title: str = "") -> Figure:
     """For a sampled design: every run as a dot against each parameter, and the mean of the metric
     in quantile bins of that parameter with a confidence band (one panel per parameter)."""
     scale = 100.0 if metric in PERCENT_METRICS else 1.0
     columns = min(3, len(params))
     rows = -(-len(params) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows), layout="constrained",
+    fig, axes = subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows), layout="constrained",
                              sharey=True, squeeze=False)
     y = table[metric].astype(float) * scale
     for ax, param in zip(axes.flat, params):

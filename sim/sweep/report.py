@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.dictionary import design_column
+from sim.report.style import save_figure
 from sim.output import atomic_write, atomic_write_text
 from sim.sweep.results import read_sweep
 from sim.sweep.spec import SweepError, SweepSpec
@@ -81,10 +82,9 @@ def write_report(sweep_dir: str | Path, out: Path | None = None) -> list[Path]:
         png = png_bytes(chart.figure)
         for fmt in FIGURE_FORMATS:
             path = out / FIGURE_DIR / f"{chart.name}.{fmt}"
-            atomic_write(path, lambda p, fig=chart.figure, f=fmt: fig.savefig(p, format=f, dpi=SAVED_DPI))
+            atomic_write(path, lambda p, fig=chart.figure, f=fmt: save_figure(fig, p, format=f, dpi=SAVED_DPI))
             written.append(path)
         figures_html.append(figure_html(chart.name, png, chart.caption, formats=FIGURE_FORMATS))
-        charts.plt.close(chart.figure)
 
     if params:
         per_point = pd.concat([charts.aggregate(ok, params, m).assign(metric=m) for m in metrics], ignore_index=True)

@@ -6,18 +6,16 @@ from collections.abc import Callable
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
+from sim.report.style import styled, subplots
 
 FIGSIZE = (6.4, 4.0)
 SIMULATED = dict(marker="o", linestyle="none", markersize=5)
 
 
+@styled
 def holmstrom_milgrom(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=FIGSIZE)
+    fig, ax = subplots(figsize=FIGSIZE)
     ax.plot(data["strength"], data["g_analytic"], color="tab:blue", label="genuine g, analytic")
     ax.plot(data["strength"], data["p_analytic"], color="tab:red", label="performative p, analytic")
     ax.plot(data["strength"], data["g_sim"], color="tab:blue", label="g, simulated", **SIMULATED)
@@ -29,8 +27,9 @@ def holmstrom_milgrom(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def becker(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=FIGSIZE)
+    fig, ax = subplots(figsize=FIGSIZE)
     ax.plot(data["fine_grid"], data["p_analytic"], color="black", label="p* analytic")
     ax.plot(data["expected_fine"], data["p_sim"], color="tab:red", label="simulated (q, F) pairs", **SIMULATED)
     ax.set(xlabel="expected fine q*F", ylabel="performative hours per week",
@@ -39,8 +38,9 @@ def becker(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def granovetter(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=FIGSIZE)
+    fig, ax = subplots(figsize=FIGSIZE)
     ax.step(data["week"], data["total"], where="post", label="thresholds 0, 1, ..., N-1")
     ax.step(data["week"], data["stopped"], where="post", label="second-lowest threshold + 1")
     ax.set(xlabel="week", ylabel="employees gaming", ylim=(0, data["employees"] + 0.5),
@@ -49,8 +49,9 @@ def granovetter(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def replicator(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=FIGSIZE)
+    fig, ax = subplots(figsize=FIGSIZE)
     ax.plot(data["week"], data["simulated"], color="tab:red", label="imitation (simulated)")
     ax.plot(data["week"], data["logistic"], color="black", linestyle="--", label="replicator (logistic)")
     ax.set(xlabel="week", ylabel="share of employees gaming", ylim=(0, 1),
@@ -59,8 +60,9 @@ def replicator(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def goodhart(data: dict[str, Any]) -> Figure:
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 4.0))
+    fig, (left, right) = subplots(1, 2, figsize=(9.6, 4.0))
     for ax, regime, label in ((left, "tokens", "tokens (gameable)"), (right, "outcome", "error_reduction (outcome)")):
         reported = data[f"{regime}_reported"]
         ax.plot(data["strength"], reported / max(abs(reported).max(), 1e-300), color="tab:orange",
@@ -77,8 +79,9 @@ def goodhart(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def detector(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=(4.8, 4.4))
+    fig, ax = subplots(figsize=(4.8, 4.4))
     ax.plot(data["fpr"], data["tpr"], color="black", label=f"ROC, d' = {data['separation']:.2f}")
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":")
     ax.plot(data["balanced_fpr"], data["balanced_tpr"], "o", color="tab:blue", label="balanced point")
@@ -89,15 +92,17 @@ def detector(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def prices(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=(4.8, 3.6))
+    fig, ax = subplots(figsize=(4.8, 3.6))
     ax.bar(data["labels"], data["usd_per_mtok"], color=["tab:blue", "tab:orange", "tab:grey"])
     ax.set(ylabel="USD per million tokens", title="Default prices")
     return fig
 
 
+@styled
 def energy(data: dict[str, Any]) -> Figure:
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.6))
+    fig, (left, right) = subplots(1, 2, figsize=(9.6, 3.6))
     low, high = data["range_j"]
     left.axhspan(low, high, color="tab:green", alpha=0.2, label="measured range")
     left.bar(["default (blended)", "implied by seed claim"], [data["per_token_j"], data["implied_j"]],
@@ -110,8 +115,9 @@ def energy(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def self_reported_savings(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=(4.8, 3.6))
+    fig, ax = subplots(figsize=(4.8, 3.6))
     low, high = data["range"]
     ax.axhspan(low, high, color="tab:green", alpha=0.15, label="accepted range")
     ax.axhline(data["evidence"], color="tab:green", linestyle="--", label="Humlum & Vestergaard: 1.1 h")
@@ -121,8 +127,9 @@ def self_reported_savings(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def perception_gap(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    fig, ax = subplots(figsize=(6.4, 3.6))
     labels = ["experts: measured", "experts: believed (model)", "experts: believed (METR)",
               "workforce: true", "workforce: believed"]
     values = [data["measured"], data["believed_model"], data["believed_metr"], data["workforce_true"],
@@ -134,8 +141,9 @@ def perception_gap(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def salesforce_actions(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=(6.4, 2.6))
+    fig, ax = subplots(figsize=(6.4, 2.6))
     parts = [("followed by an action", data["action"], "tab:green"),
              ("genuine, no action", data["genuine_no_action"], "tab:blue"),
              ("scripted", data["scripted"], "tab:purple"),
@@ -150,8 +158,9 @@ def salesforce_actions(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def no_gaming_without_incentive(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    fig, ax = subplots(figsize=(6.4, 3.4))
     ax.bar(data["regimes"], data["gaming"], color="tab:red")
     ax.axhline(data["limit"], color="black", linestyle="--", label="limit: 1% of employee-weeks")
     ax.set(ylabel="share of employee-weeks gaming", title="kpi.strength = 0: gaming per regime")
@@ -160,8 +169,9 @@ def no_gaming_without_incentive(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def organic_roi(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=(4.8, 3.6))
+    fig, ax = subplots(figsize=(4.8, 3.6))
     low, high = data["range"]
     ax.axhspan(100 * low, 100 * high, color="tab:green", alpha=0.15, label="accepted: 0% to 300%")
     ax.bar(["true ROI", "as a claimed-hours\ndashboard reports it"], [100 * data["true"], 100 * data["claimed_hours"]],
@@ -171,8 +181,9 @@ def organic_roi(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def valuation(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=FIGSIZE)
+    fig, ax = subplots(figsize=FIGSIZE)
     ax.plot(data["strength"], data["tokens"], marker="o", color="tab:red", label="tokens KPI")
     ax.plot(data["strength"], data["outcome"], marker="s", color="tab:green", label="error_reduction KPI")
     ax.axhline(1.0, color="grey", linestyle=":")
@@ -182,8 +193,9 @@ def valuation(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def adoption_inflation(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=(4.8, 3.4))
+    fig, ax = subplots(figsize=(4.8, 3.4))
     low, high = data["range"]
     ax.axhspan(100 * (low - 1), 100 * (high - 1), color="tab:green", alpha=0.15, label="seed: 20-40%")
     ax.bar(["default.yaml (tokens KPI)"], [100 * (data["inflation"] - 1)], color="tab:red")
@@ -192,10 +204,11 @@ def adoption_inflation(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def over_claiming(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=FIGSIZE)
+    fig, ax = subplots(figsize=FIGSIZE)
     for i, (key, simulated) in enumerate(data["simulated"].items()):
-        colour = plt.cm.tab10(i)
+        colour = matplotlib.colormaps["tab10"](i)
         q, f = key
         ax.plot(data["strength"], data["analytic"][key], color=colour, label=f"analytic, q_c = {q:g}, F = {f:g}")
         ax.plot(data["strength"], simulated, color=colour, **SIMULATED)
@@ -205,8 +218,9 @@ def over_claiming(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def script_threshold(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=FIGSIZE)
+    fig, ax = subplots(figsize=FIGSIZE)
     ax.step(data["strength"], data["share"], where="post", color="tab:red", label="share running a script")
     ax.axvline(data["threshold"], color="black", linestyle=":", label="alpha* = T (iota h_s + c u^2/2) / K_s")
     ax.set(xlabel="kpi.strength", ylabel="share of employees", ylim=(-0.05, 1.05), title="Scripts: all at once, at alpha*")
@@ -214,8 +228,9 @@ def script_threshold(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def seed_metric_table(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=(7.2, 3.8))
+    fig, ax = subplots(figsize=(7.2, 3.8))
     table, seed = data["table"], data["seed"]
     regimes = list(table)
     values = [100 * (table[r]["kpi_inflation"] - 1) for r in regimes]
@@ -230,8 +245,9 @@ def seed_metric_table(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def hysteresis(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=FIGSIZE)
+    fig, ax = subplots(figsize=FIGSIZE)
     for i, series in enumerate(data["low"]):
         ax.plot(range(1, len(series) + 1), series, color="tab:blue", alpha=0.7, label="5% start gaming" if i == 0 else None)
     for i, series in enumerate(data["high"]):
@@ -245,8 +261,9 @@ def hysteresis(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def persistence(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=FIGSIZE)
+    fig, ax = subplots(figsize=FIGSIZE)
     for i, series in enumerate(data["eroded"]):
         ax.plot(data["week"], series, color="tab:red", alpha=0.7, label="stigma erodes" if i == 0 else None)
     for i, series in enumerate(data["fixed"]):
@@ -258,8 +275,9 @@ def persistence(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def bubble(data: dict[str, Any]) -> Figure:
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 5.6), sharex=True)
+    fig, (top, bottom) = subplots(2, 1, figsize=(6.4, 5.6), sharex=True)
     for i, ts in enumerate(data["runs"]):
         top.plot(ts["week"], 100 * ts["roi_reported"], color="tab:orange", alpha=0.7, label="ROI reported" if i == 0 else None)
         top.plot(ts["week"], 100 * ts["roi_true"], color="tab:green", alpha=0.7, ls="--", label="ROI true" if i == 0 else None)
@@ -275,8 +293,9 @@ def bubble(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
 def learning(data: dict[str, Any]) -> Figure:
-    fig, ax = plt.subplots(figsize=FIGSIZE)
+    fig, ax = subplots(figsize=FIGSIZE)
     weeks = range(1, len(data["learned"]) + 1)
     ax.plot(weeks, data["learned"], color="tab:blue", label="learning_rate 0.05")
     ax.plot(weeks, data["fixed"], color="tab:grey", ls="--", label="no learning")

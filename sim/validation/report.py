@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 
 from sim.output import atomic_write, atomic_write_text
+from sim.report.style import save_figure
 from sim.validation.charts import CHARTS
 from sim.validation.checks import Check, CheckGroup
 
@@ -37,8 +37,7 @@ def render_png(group: CheckGroup) -> bytes:
     """The group's chart as PNG bytes."""
     figure = CHARTS[group.key](group.chart_data)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(figure)
+    save_figure(figure, buffer, format="png", dpi=110, bbox_inches="tight")
     return buffer.getvalue()
 
 
