@@ -46,15 +46,7 @@ def imitation_rule(engine: Engine, orgs: list[int]) -> Choice:
     copy_probability = 0.5 * (1.0 + np.tanh(0.5 * beta * gap))  # = Fermi, overflow-safe
     copies = (considers > 0) & (uniform < copy_probability)
 
-    def copied(values: np.ndarray) -> np.ndarray:
-        return np.where(copies, values[colleague], values)
-
-    return Choice(
-        copied(state.genuine_hours),
-        copied(state.performative_hours),
-        {name: copied(units) for name, units in state.misreport.items()},
-        copied(state.script),
-    )
+    return state.as_choice().map(lambda values, _: np.where(copies, values[colleague], values))
 
 
 def threshold_rule(engine: Engine, orgs: list[int]) -> Choice:

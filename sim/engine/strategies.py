@@ -19,6 +19,7 @@ continuous and increasing in it), then compared with not reaching.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -79,29 +80,58 @@ class Choice:
                 total = total + channel.kpi_per_unit * self.misreport[channel.name]
         return total
 
+    def map(self, per_field: Callable[[np.ndarray, bool], np.ndarray]) -> Choice:
+        """The choice with `per_field(values, is_flag)` applied to each per-employee part of it
+        (hours, each misreport, the script flag): how seats, subsets and imitation treat a choice
+        whatever strategies it holds."""
+        return Choice(per_field(self.genuine, False), per_field(self.performative, False),
+                      {name: per_field(units, False) for name, units in self.misreport.items()},
+                      None if self.script is None else per_field(self.script, True))
+
     def restricted(self, allowed: np.ndarray | None) -> Choice:
         """The choice with every employee not `allowed` (no AI seat) doing nothing at all."""
         if allowed is None:
             return self
-        return Choice(
-            np.where(allowed, self.genuine, 0.0),
-            np.where(allowed, self.performative, 0.0),
-            {name: np.where(allowed, units, 0.0) for name, units in self.misreport.items()},
-            None if self.script is None else self.script & allowed,
-        )
+        return self.map(lambda values, flag: values & allowed if flag else np.where(allowed, values, 0.0))
 
     def subset(self, rows: np.ndarray) -> Choice:
         """The choice of some employees only."""
-        return Choice(self.genuine[rows], self.performative[rows],
-                      {name: units[rows] for name, units in self.misreport.items()},
-                      None if self.script is None else self.script[rows])
+        return self.map(lambda values, _: values[rows])
 
-    def gaming(self) -> np.ndarray:
-        """Any KPI-inflating activity: manual performative use, a misreport or a script."""
-        out = (self.performative > 0) | self.scripts()
+    def misreporting(self) -> np.ndarray:
+        """Employees who misreport through any channel."""
+        out = np.zeros(self.genuine.shape[0], dtype=bool)
         for units in self.misreport.values():
             out = out | (units > 0)
         return out
+
+    def gaming(self) -> np.ndarray:
+        """Any KPI-inflating activity: any gaming strategy in use (:data:`STRATEGIES`)."""
+        strategies = iter(STRATEGIES.values())
+        out = next(strategies).used(self)
+        for strategy in strategies:
+            out = out | strategy.used(self)
+        return out
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A way to game the KPI, as the week's books and the dashboard see it: who uses it in a choice.
+    What it adds to the KPI and what enforcement sees of it are in the engine's measure and flags
+    (manual hours through the hours' rates, misreports through their channels, a script through
+    its week of observables and equivalent hours)."""
+
+    name: str
+    description: str
+    used: Callable[[Choice], np.ndarray]
+
+
+STRATEGIES: dict[str, Strategy] = {s.name: s for s in (
+    Strategy("manual", "performative AI hours: prompts that only inflate the count", lambda c: c.performative > 0),
+    Strategy("script", "a script that loops prompts all week", lambda c: c.scripts()),
+    Strategy("misreport", "over-claiming a self-reported or measured KPI", lambda c: c.misreporting()),
+)}
+"""Every gaming strategy by name (model brief 10.3)."""
 
 
 def merge_choices(parts: list[tuple[np.ndarray, Choice]], n: int) -> Choice:
