@@ -42,7 +42,7 @@ from sim.engine.management import ManagementState, PolicyChange
 from sim.engine.network import ColleagueNetwork, build_network
 from sim.engine.observables import Rate, hourly_rates, script_observables
 from sim.engine.state import Traits, WorkforceState
-from sim.engine.strategies import Choice, ScriptOption, WeekProblem, best_choice, merge_choices, misreport_value
+from sim.engine.strategies import Choice, ScriptOption, WeekProblem, best_choice, choice_value, merge_choices
 from sim.engine.valuation import Benchmark, honest_pilot, valuation_method
 from sim.scenario.schema import Scenario
 
@@ -387,8 +387,9 @@ class Engine:
                 step = Step(*(per_row([getattr(x, f) for x in steps], sizes)
                               for f in ("height", "per_genuine_hour", "per_performative_hour", "threshold")))
                 sub_hours = replace(sub_hours, step=step)
+            cap_kpi = None if group.reward_cap is None else group.reward_cap * pick(week.target_rows)
             problem = WeekProblem(sub_hours, group.channels, sub_integrity, enforcement * group.claim_penalty,
-                                  per_kpi_unit, script)
+                                  per_kpi_unit, script, cap_kpi, group.kpi_per_hour)
             problems.append((group.members, rows, problem))
         if frictions and self.keep_decision_terms and len(problems) == 1:
             self.decision_terms = DecisionTerms(**parts, problem=problems[0][2])
@@ -484,12 +485,7 @@ class Engine:
         self.state.choose(choice)
         value = np.empty(self.rows) if len(problems) > 1 or problems[0][1] is not None else None
         for _, rows, problem in problems:
-            sub = choice if rows is None else choice.subset(rows)
-            v = problem.hours.value(sub.genuine, sub.performative) + misreport_value(problem, sub)
-            if problem.script is not None:  # the script-week's hours problem is the shifted one
-                script = problem.script
-                v = v + sub.scripts() * (script.constant + script.shift_genuine * sub.genuine
-                                         + script.shift_performative * sub.performative)
+            v = choice_value(problem, choice if rows is None else choice.subset(rows))
             if value is None:
                 value = v
             else:
@@ -578,6 +574,11 @@ class Engine:
         strength = self.rows_of([m.kpi_strength for m in self.management])
         target = self.rows_of([m.target for m in self.management])
         reward = strength * measured / target if any(linear) else np.zeros(self.rows)
+        caps = [self.policy(k).kpi.reward_cap if linear[k] and not kpis.is_indicator(self.policy(k).kpi) else None
+                for k in range(self.k)]
+        if any(c is not None for c in caps):  # capped linear rewards: strength x min(KPI, cap x target) / target
+            cap = self.rows_of([np.inf if c is None else c for c in caps])
+            reward = np.where(np.isfinite(cap), strength * np.minimum(measured, cap * target) / target, reward)
         for k in range(self.k):
             if not linear[k]:
                 s = self._rows_slice(k)
@@ -702,6 +703,8 @@ class Group:
     channels: tuple[kpis.Misreport, ...]
     claim_penalty: Any  # expected penalty per misreport unit at face value
     script: tuple | None  # (c, delta, upkeep hours, equivalent hours, KPI per script-week, penalty per script hour)
+    reward_cap: Any  # multiple of the target at which a linear reward stops growing (None: no cap)
+    kpi_per_hour: tuple[Any, Any]  # KPI units per genuine and per performative hour
 
 
 @dataclass(frozen=True)
@@ -758,9 +761,10 @@ class StackedTerms:
         linear = np.array([kpis.SCHEMES[p.kpi.scheme].proportional and not kpis.is_indicator(p.kpi) for p in policies])
         by_form: dict[tuple, list[int]] = {}
         for k, t in enumerate(terms):
-            by_form.setdefault((not linear[k], tuple(c.name for c in t.misreports), t.script_kpi > 0), []).append(k)
+            capped = bool(linear[k]) and policies[k].kpi.reward_cap is not None
+            by_form.setdefault((not linear[k], tuple(c.name for c in t.misreports), t.script_kpi > 0, capped), []).append(k)
         groups = []
-        for (has_step, channel_names, has_script), members in by_form.items():
+        for (has_step, channel_names, has_script, capped), members in by_form.items():
             sizes = [engine.sizes[k] for k in members]
             group_rows = None if len(members) == engine.k else np.concatenate(
                 [np.arange(engine.slices[k].start, engine.slices[k].stop) for k in members])
@@ -778,7 +782,10 @@ class StackedTerms:
                           of([u.upkeep_hours_per_week for u in usage]), of([u.equivalent_hours for u in usage]),
                           of([terms[k].script_kpi for k in members]), of([terms[k].penalty.per_script_hour for k in members]))
             groups.append(Group(members, group_rows, has_step, group_channels,
-                                of([terms[k].penalty.per_misreport_unit for k in members]), script))
+                                of([terms[k].penalty.per_misreport_unit for k in members]), script,
+                                of([policies[k].kpi.reward_cap for k in members]) if capped else None,
+                                (of([terms[k].kpi_rate.per_genuine_hour for k in members]),
+                                 of([terms[k].kpi_rate.per_performative_hour for k in members]))))
         security = [p.security for p in policies]
         return cls(
             terms=terms,
@@ -833,6 +840,7 @@ class WeekTerms:
     reward_genuine: Any  # per row: linear reward per genuine hour
     reward_performative: Any
     steps: dict[int, Step]  # step reward of each organisation that has one
+    target_rows: Any  # per row
 
     @classmethod
     def of(cls, engine: Engine, stacked: StackedTerms) -> WeekTerms:
@@ -851,7 +859,7 @@ class WeekTerms:
             reward_g = np.where(on, rate.per_genuine_hour * per_unit, 0.0)
             reward_p = np.where(on, rate.per_performative_hour * per_unit, 0.0)
         steps = {k: engine.incentive(k).step for k in np.flatnonzero(~linear)}
-        return cls(strength, target, per_unit, reward_g, reward_p, steps)
+        return cls(strength, target, per_unit, reward_g, reward_p, steps, engine.rows_of(target.tolist()))
 
 
 def _draw_seat_order(config: Scenario, rng: np.random.Generator) -> np.ndarray | None:

@@ -173,6 +173,8 @@ def incentive(kpi: Kpi, rate: Rate, strength: float, target: float, rank_cutoff:
 def realised_reward(kpi: Kpi, value: np.ndarray, strength: float, target: float, team: np.ndarray) -> np.ndarray:
     """Reward (utility) each employee earns for the KPI value measured this week."""
     scheme = SCHEMES[kpi.scheme]
+    if scheme.proportional and kpi.reward_cap is not None and not is_indicator(kpi):
+        return strength * np.minimum(value, kpi.reward_cap * target) / target
     if scheme.proportional:
         return strength * value / target
     if is_indicator(kpi):

@@ -54,6 +54,8 @@ class WeekProblem:
     claim_check_penalty: np.ndarray | float = 0.0  # expected penalty per unit of misreport
     per_kpi_unit: np.ndarray | float = 0.0  # linear reward per KPI unit (0 under a step reward)
     script: ScriptOption | None = None
+    cap_kpi: np.ndarray | float | None = None  # KPI at which a linear reward stops growing (None: never)
+    kpi_per_hour: tuple[np.ndarray | float, np.ndarray | float] = (0.0, 0.0)  # KPI per genuine, performative hour
 
     def base(self, channel: Misreport) -> np.ndarray | float:
         """Utility per unit of a misreport before any reward: -(w iota_i + expected checks)."""
@@ -160,6 +162,8 @@ def best_choice(problem: WeekProblem, may_game: np.ndarray | None = None) -> Cho
 
 
 def _linear(problem: WeekProblem, may_game: np.ndarray | None) -> Choice:
+    if problem.cap_kpi is not None:
+        return _capped(problem, may_game)
     hours = problem.hours
     g, p = best_response(hours, may_game)
     misreport = {}
@@ -175,6 +179,113 @@ def _linear(problem: WeekProblem, may_game: np.ndarray | None) -> Choice:
             better &= may_game
         g, p, script = np.where(better, g1, g), np.where(better, p1, p), better
     return Choice(g, p, misreport, script)
+
+
+def _capped(problem: WeekProblem, may_game: np.ndarray | None) -> Choice:
+    """A linear reward up to a cap (model brief 11.4): reward r min(K, C). The objective stays
+    concave; at the optimum the marginal reward of the KPI is some lam in [0, r]: r where the
+    uncapped choice stays under the cap, 0 where even the choice without any reward reaches it,
+    else the lam at which the choice reaches the cap exactly (K(lam) is continuous and
+    non-decreasing, found by bisection). The script is compared exactly: a script-week's KPI
+    starts at the script's own, so the cap left for everything else is C - K_s."""
+    hours = problem.hours
+    option = _capped_option(problem, hours, problem.cap_kpi, may_game)
+    if problem.script is None:
+        return option[0]
+    script = problem.script
+    with_script = _capped_option(problem, _shifted(hours, script), problem.cap_kpi - script.kpi, may_game)
+    better = with_script[1] + script.constant > option[1]
+    if may_game is not None:
+        better &= may_game
+    chosen = Choice(np.where(better, with_script[0].genuine, option[0].genuine),
+                    np.where(better, with_script[0].performative, option[0].performative),
+                    {name: np.where(better, with_script[0].misreport[name], units)
+                     for name, units in option[0].misreport.items()}, better)
+    return chosen
+
+
+def _capped_option(problem: WeekProblem, hours: Problem, cap: np.ndarray | float,
+                   may_game: np.ndarray | None) -> tuple[Choice, np.ndarray]:
+    """The best choice under a capped linear reward (a marginal reward lam in [0, r] found per
+    employee) and its value (the uncapped reward r K replaced by r min(K, cap))."""
+    r = problem.per_kpi_unit
+    size = hours.a_genuine.shape
+    full = np.broadcast_to(np.asarray(r, dtype=float), size)
+    cap = np.broadcast_to(np.asarray(cap, dtype=float), size)
+    g, p, units, kpi = _at_marginal_reward(problem, hours, full, may_game)
+    rows = np.flatnonzero(kpi > cap)
+    if rows.size:
+        def pick(x):
+            return x[rows] if np.ndim(x) else x
+
+        sub_hours = hours.subset(rows)
+        sub = replace(problem, hours=sub_hours, misreports=tuple(c.subset(rows) for c in problem.misreports),
+                      integrity=pick(problem.integrity), claim_check_penalty=pick(problem.claim_check_penalty),
+                      per_kpi_unit=full[rows], kpi_per_hour=tuple(pick(b) for b in problem.kpi_per_hour))
+        sub_may_game = None if may_game is None else may_game[rows]
+        sub_cap = cap[rows]
+        low, high = np.zeros(rows.size), full[rows].copy()
+        met = _at_marginal_reward(sub, sub_hours, low, sub_may_game)[3] < sub_cap  # else no marginal reward at all
+        for _ in range(BISECTION_STEPS):
+            mid = 0.5 * (low + high)
+            short = _at_marginal_reward(sub, sub_hours, mid, sub_may_game)[3] < sub_cap
+            low, high = np.where(short, mid, low), np.where(short, high, mid)
+        g1, p1, units1, kpi1 = _at_marginal_reward(sub, sub_hours, np.where(met, high, 0.0), sub_may_game)
+        g, p, kpi = g.copy(), p.copy(), kpi.copy()
+        g[rows], p[rows], kpi[rows] = g1, p1, kpi1
+        units = {name: m.copy() for name, m in units.items()}
+        for name, m in units.items():
+            m[rows] = units1[name]
+    b_g, b_p = problem.kpi_per_hour
+    free = replace(hours, a_genuine=hours.a_genuine - full * b_g, a_performative=hours.a_performative - full * b_p)
+    value = free.value(g, p) + full * np.minimum(kpi, cap)
+    for channel in problem.misreports:
+        m = units[channel.name]
+        value = value + problem.base(channel) * m - 0.5 * channel.quadratic_cost * m**2
+    return Choice(g, p, units), value
+
+
+def _at_marginal_reward(problem: WeekProblem, hours: Problem, lam: np.ndarray, may_game: np.ndarray | None):
+    """(g, p, misreports, KPI) with a marginal reward lam per KPI unit in place of the full r
+    (`hours` holds the full reward r b in its linear terms)."""
+    b_g, b_p = problem.kpi_per_hour
+    shift = lam - problem.per_kpi_unit
+    g, p = best_response(replace(hours, a_genuine=hours.a_genuine + shift * b_g,
+                                 a_performative=hours.a_performative + shift * b_p), may_game)
+    units = {}
+    for channel in problem.misreports:
+        m = np.maximum((lam * channel.kpi_per_unit + problem.base(channel)) / channel.quadratic_cost, 0.0)
+        units[channel.name] = m if may_game is None else np.where(may_game, m, 0.0)
+    kpi = b_g * g + b_p * p + sum(c.kpi_per_unit * units[c.name] for c in problem.misreports)
+    return g, p, units, kpi
+
+
+def choice_value(problem: WeekProblem, choice: Choice) -> np.ndarray:
+    """What the week's choice is worth to each employee under the problem (expected, before flags)."""
+    scripts = choice.scripts()
+    if problem.cap_kpi is None:
+        value = problem.hours.value(choice.genuine, choice.performative) + misreport_value(problem, choice)
+        if problem.script is not None:  # the script-week's hours problem is the shifted one
+            script = problem.script
+            value = value + scripts * (script.constant + script.shift_genuine * choice.genuine
+                                       + script.shift_performative * choice.performative)
+        return value
+    r = np.broadcast_to(np.asarray(problem.per_kpi_unit, dtype=float), choice.genuine.shape)
+    b_g, b_p = problem.kpi_per_hour
+    hours = problem.hours
+    free = replace(hours, a_genuine=hours.a_genuine - r * b_g, a_performative=hours.a_performative - r * b_p)
+    kpi = b_g * choice.genuine + b_p * choice.performative
+    value = free.value(choice.genuine, choice.performative)
+    for channel in problem.misreports:
+        m = choice.misreport.get(channel.name, 0.0)
+        kpi = kpi + channel.kpi_per_unit * m
+        value = value + problem.base(channel) * m - 0.5 * channel.quadratic_cost * m**2
+    if problem.script is not None:
+        script = problem.script
+        kpi = kpi + scripts * script.kpi
+        value = value + scripts * (script.constant - r * script.kpi + script.shift_genuine * choice.genuine
+                                   + script.shift_performative * choice.performative)
+    return value + r * np.minimum(kpi, problem.cap_kpi)
 
 
 def _shifted(hours: Problem, script: ScriptOption, threshold_shift: float = 0.0) -> Problem:

@@ -293,6 +293,9 @@ class Kpi(Strict):
     """rank: share of each team rewarded."""
     rank_margin: float = Field(0.05, ge=0)
     """rank: employees aim this far (relative) above last week's cut-off: the arms race."""
+    reward_cap: float | None = Field(None, gt=0)
+    """linear: the reward stops growing at this multiple of the target (1.5: at 150% attainment, as
+    incentive plans cap payouts; ASSUMPTION, no source for the level); none: it grows without bound."""
 
     @model_validator(mode="after")
     def _composite_needs_weights(self) -> Kpi:
