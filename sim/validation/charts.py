@@ -229,6 +229,25 @@ def script_threshold(data: dict[str, Any]) -> Figure:
 
 
 @styled
+def bounded_stakes(data: dict[str, Any]) -> Figure:
+    fig, (left, right) = subplots(1, 2, figsize=(9.6, 3.6), layout="constrained")
+    for label, series in data["series"].items():
+        style = "-" if label.startswith("capped") else "--"
+        for ax, name in ((left, "performative_hours"), (right, "performative_tokens")):
+            values = series[name]
+            ax.plot(data["upkeep"], [100 * v / values[0] for v in values], style, marker="o",
+                    label=f"{label} ({values[0]:,.0f} at 1 h)" if name == "performative_hours" else label)
+    left.set(xlabel="script upkeep (h a week)", ylabel="% of the hours at 1 h upkeep",
+             title="Manual performative hours as scripts get cheaper")
+    right.set(xlabel="script upkeep (h a week)", ylabel="% of the tokens at 1 h upkeep", title="Wasted tokens")
+    for ax in (left, right):
+        ax.axhline(100, color="grey", linewidth=0.8)
+        ax.invert_xaxis()
+        ax.legend(fontsize=8)
+    return fig
+
+
+@styled
 def seed_metric_table(data: dict[str, Any]) -> Figure:
     fig, ax = subplots(figsize=(7.2, 3.8))
     table, seed = data["table"], data["seed"]
@@ -314,6 +333,7 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "goodhart": goodhart,
     "over_claiming": over_claiming,
     "script_threshold": script_threshold,
+    "bounded_stakes": bounded_stakes,
     "detector": detector,
     "prices": prices,
     "energy": energy,

@@ -345,6 +345,51 @@ def script_threshold() -> CheckGroup:
     )
 
 
+SUBSTITUTION_UPKEEP = (1.0, 0.5, 0.25, 0.1)
+"""Script upkeep (hours a week) from dear to cheap, for the substitution check."""
+SUBSTITUTION_RUN = ["organization.employees=200", "weeks=26", "kpi.strength=3", "usage.script.equivalent_hours=1"]
+SUBSTITUTION_SEEDS = (1, 2)
+
+
+def bounded_stakes() -> CheckGroup:
+    """A capped linear reward (brief 11.4): the kink solution, and scripts as substitutes for
+    manual gaming once a script can reach the cap (brief 10.3), against the uncapped reward."""
+    data = sc.capped_scenario()
+    state = _first_week(data).state
+    g, p = sc.capped_expected(data)
+    error = max(float(np.abs(state.genuine_hours - g).max()), float(np.abs(state.performative_hours - p).max()))
+    series: dict[str, dict[str, list[float]]] = {}
+    for label, cap in (("capped at 150%", "1.5"), ("uncapped", "null")):
+        hours, tokens = [], []
+        for upkeep in SUBSTITUTION_UPKEEP:
+            runs = [sim.run("scenarios/default.yaml", seed=seed, overrides=SUBSTITUTION_RUN + [
+                f"kpi.reward_cap={cap}", f"usage.script.upkeep_hours_per_week={upkeep}"]).summary
+                for seed in SUBSTITUTION_SEEDS]
+            hours.append(float(np.mean([r["performative_hours"] for r in runs])))
+            tokens.append(float(np.mean([r["performative_tokens"] for r in runs])))
+        series[label] = {"performative_hours": hours, "performative_tokens": tokens}
+    capped, uncapped = series["capped at 150%"], series["uncapped"]
+    return CheckGroup(
+        "bounded_stakes",
+        "Bounded stakes: a capped reward, and scripts that substitute for manual gaming",
+        "model brief 11.4 and 10.3 (the cap's level is an ASSUMPTION)",
+        [
+            Check("capped_kink_error", f"largest |hours - closed form| on the cap (strength {sc.CAP_STRENGTH:g}, "
+                  f"cap {sc.CAP_MULTIPLE:.0%} of target)", 0.0, error, EXACT_HOURS, unit="hours"),
+            Check("cheaper_scripts_fewer_manual_hours", "capped: manual performative hours with 0.1 h of script "
+                  "upkeep over those with 1.0 h (below 1: substitutes)", 1.0,
+                  capped["performative_hours"][-1] / capped["performative_hours"][0], 0.0, "at_most", unit="ratio"),
+            Check("cheaper_scripts_more_wasted_tokens", "capped: wasted tokens with 0.1 h of upkeep over those with 1.0 h",
+                  1.0, capped["performative_tokens"][-1] / capped["performative_tokens"][0], 0.0, "at_least",
+                  unit="ratio"),
+            Check("uncapped_scripts_no_substitutes", "uncapped: manual hours with 0.1 h of upkeep over those with 1.0 h "
+                  "(no substitution without a cap)", 1.0,
+                  uncapped["performative_hours"][-1] / uncapped["performative_hours"][0], 0.0, "info", unit="ratio"),
+        ],
+        {"upkeep": list(SUBSTITUTION_UPKEEP), "series": series},
+    )
+
+
 GROUPS: dict[str, Callable[[], CheckGroup]] = {
     "holmstrom_milgrom": holmstrom_milgrom,
     "becker": becker,
@@ -353,6 +398,7 @@ GROUPS: dict[str, Callable[[], CheckGroup]] = {
     "goodhart": goodhart,
     "over_claiming": over_claiming,
     "script_threshold": script_threshold,
+    "bounded_stakes": bounded_stakes,
     "detector": detector,
     "prices": prices_and_targets,
     "energy": energy_and_carbon,

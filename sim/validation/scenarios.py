@@ -222,6 +222,34 @@ def script_scenario(strength: float) -> dict[str, Any]:
     )
 
 
+CAP_STRENGTH = 6.0
+CAP_MULTIPLE = 1.5
+"""A strong token KPI capped at 150% of target (brief 11.4: ASSUMPTION for the level)."""
+
+
+def capped_scenario() -> dict[str, Any]:
+    """tokens, linear with a cap, identical employees, delta = kappa = 0, no script: the capped
+    optimum sits on the kink, with a closed form (:func:`capped_expected`)."""
+    return homogeneous(
+        kpi__regime="tokens", kpi__scheme="linear", kpi__strength=CAP_STRENGTH, kpi__reward_cap=CAP_MULTIPLE,
+        behavior__substitutability=0.0, behavior__integrity_cost=SCRIPT_INTEGRITY, usage__script__enabled=False,
+    )
+
+
+def capped_expected(data: dict[str, Any]) -> tuple[float, float]:
+    """(g, p) on the kink b_g g + b_p p = C: lam = (c C - b_g m s + b_p iota) / (b_g^2 + b_p^2),
+    g = (m s + lam b_g) / c, p = (lam b_p - iota) / c (valid while both are positive)."""
+    from sim.scenario.io import load_scenario
+
+    scenario = load_scenario(data)
+    b, usage = scenario.behavior, scenario.usage
+    c, ms, iota = b.effort_cost, float(b.intrinsic_motivation) * float(b.speedup), float(b.integrity_cost)
+    b_g, b_p = usage.genuine.tokens_per_hour, usage.performative.tokens_per_hour
+    cap = CAP_MULTIPLE * scenario.kpi.resolved_target
+    lam = (c * cap - b_g * ms + b_p * iota) / (b_g**2 + b_p**2)
+    return (ms + lam * b_g) / c, (lam * b_p - iota) / c
+
+
 def script_threshold_strength(effort_cost: float) -> float:
     """alpha* = T (iota h_s + c u^2 / 2) / K_s: below it nobody scripts, above it everybody does
     (with delta = 0 the script leaves the hours problem unchanged but for the upkeep's own cost)."""
