@@ -127,7 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         check_seed(args.seed)
     out_dir = args.out or Path("results") / folder_name(scenario.name, "scenario")
-    check_out_dir(out_dir)  # before the run, not after it
+    check_out_dir(out_dir, "run")  # before the run, not after it
     started = time.perf_counter()
     result = run(scenario, seed=args.seed)
     wall = time.perf_counter() - started
@@ -136,7 +136,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         write_run(result, folder, wall)
         write_run_report(result, folder)
 
-    publish_folder(out_dir, write)
+    publish_folder(out_dir, write, "run")
     print(format_summary(result.summary, result.scenario))
     print(f"\nwall time {wall:.2f} s; results in {out_dir}/; report: {out_dir / 'report.html'}")
     return 0

@@ -212,7 +212,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ScenarioError(f"--seed {args.seed}: expected a whole number from 0 to {2**63 - 1}")
     names = [load_scenario(path, args.overrides).name for path in args.scenarios]  # every file checked first
     out_dir = args.out or Path("results") / folder_name("compare-" + "-".join(folder_name(n, "scenario") for n in names))
-    check_out_dir(out_dir)
+    check_out_dir(out_dir, "compare")
     started = time.perf_counter()
     comparison = compare(args.scenarios, args.replicates, args.seed, args.overrides)
 
@@ -220,7 +220,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         atomic_write(folder / "summaries.csv", lambda p: comparison.summaries.to_csv(p, index=False))
         write_comparison_report(comparison, folder)
 
-    publish_folder(out_dir, write)
+    publish_folder(out_dir, write, "compare")
     wall = time.perf_counter() - started
     print(f"{args.replicates} replicates per scenario, mean [95% interval]\n")
     print(format_table(comparison))

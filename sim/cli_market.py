@@ -31,11 +31,11 @@ def cmd_market(args: argparse.Namespace) -> int:
     if args.seed is not None:
         check_seed(args.seed)
     out_dir = args.out or Path("results") / "market" / folder_name(loaded.market.name, "market")
-    check_out_dir(out_dir)
+    check_out_dir(out_dir, "market")
     started = time.perf_counter()
     result = run_market(loaded, seed=args.seed)
     wall = time.perf_counter() - started
-    publish_folder(out_dir, lambda folder: write_market(result, folder, wall))
+    publish_folder(out_dir, lambda folder: write_market(result, folder, wall), "market")
     s = result.summary
     print(f"market: {s['name']} ({s['firms']} firms of {s['employees_per_firm_mean']:,.0f} employees, {s['weeks']} weeks, "
           f"seed {s['seed']})")

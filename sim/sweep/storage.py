@@ -21,7 +21,9 @@ read back, more than a batched run, so a part per run would make storage the swe
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -116,7 +118,16 @@ class SweepStore:
     def lock(self) -> Iterator[None]:
         """Hold the folder for one sweep process at a time (released when the process dies)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "w") as handle:
+        self.check_own_folders()
+        path = self.root / ".lock"
+        try:  # never through a link: a `.lock` linked to a file elsewhere must not touch that file
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise SweepError(f"{path}: is a link; a sweep writes only its own files here: remove the link "
+                                 "or choose another folder with --out") from None
+            raise
+        with os.fdopen(fd, "w") as handle:
             try:
                 import fcntl
             except ImportError:  # pragma: no cover - Windows: no advisory lock
@@ -134,6 +145,7 @@ class SweepStore:
         """Start or resume: refuse results made by a different spec unless `fresh` wipes them.
         `metrics` declares the evaluation's columns (one schema for every part, failed runs too)."""
         self.schema = table_schema(loaded, design, metrics) if metrics is not None else None
+        self.check_own_folders()
         if fresh:
             self.clear()
         previous = self.read_metadata()
@@ -155,6 +167,13 @@ class SweepStore:
         else:
             atomic_write_text(self.root / "base_scenario.yaml", dump_yaml(loaded.base))
         atomic_write(self.root / "design.csv", lambda p: design.to_csv(p))
+
+    def check_own_folders(self) -> None:
+        """Refuse `runs/` or `timeseries/` as a link or a file: parts are written only inside the folder."""
+        for folder in (self.runs_dir, self.timeseries_dir):
+            if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+                raise SweepError(f"{folder}: is a link or a file, not the folder a sweep writes its runs in; "
+                                 "remove it or choose another folder with --out")
 
     def clear(self) -> None:
         """Remove the files a sweep writes (run parts, tables, metadata), never anything else: other
@@ -196,7 +215,7 @@ class SweepStore:
         """Run indices held by the parts on disk."""
         found: set[int] = set()
         for part in self.parts():
-            found.update(pq.read_table(part, columns=["run_index"]).column("run_index").to_pylist())
+            found.update(read_part(part, columns=["run_index"]).column("run_index").to_pylist())
         return found
 
     def finished(self, retry_failed: bool = False) -> set[int]:
@@ -204,7 +223,7 @@ class SweepStore:
         their parts (each part rewritten atomically), so their new records do not duplicate them."""
         if retry_failed:
             for part in self.parts():
-                table = pq.read_table(part)  # rewritten with its own schema
+                table = read_part(part)  # rewritten with its own schema
                 ok = pc.fill_null(pc.equal(table["status"], "ok"), False)
                 kept = table.filter(ok)
                 if kept.num_rows == 0:
@@ -239,11 +258,14 @@ class SweepStore:
             frame = pd.DataFrame(records)
             atomic_write(path, lambda p: frame.to_parquet(p, index=False))
 
-    def read_parts(self) -> pd.DataFrame:
-        """Every finished run, one row each, sorted by run index."""
-        parts = [pd.read_parquet(p) for p in self.parts()]
+    def read_parts(self, runs_total: int | None = None) -> pd.DataFrame:
+        """Every finished run, one row each, sorted by run index; a part that is not a readable table
+        of runs, a run held twice or (given `runs_total`) a run index outside the design is an error."""
+        paths = self.parts()
+        parts = [read_part(p).to_pandas() for p in paths]
         if not parts:
             return pd.DataFrame(columns=["run_index", "status"])
+        check_run_indices(list(zip(paths, (p["run_index"] for p in parts))), runs_total)
         return _concat(parts).sort_values("run_index").reset_index(drop=True)
 
     def consolidate(self) -> pd.DataFrame:
@@ -265,17 +287,22 @@ class SweepStore:
                 atomic_write(self.root / "timeseries.parquet", lambda p: write_parquet(frame, p))
         return pd.read_parquet(self.root / "runs.parquet")  # exactly what is on disk
 
-    def load_table(self) -> pd.DataFrame:
-        """The tidy table: runs.parquet if the sweep finished, else whatever parts exist."""
+    def load_table(self, runs_total: int | None = None) -> pd.DataFrame:
+        """The tidy table: runs.parquet if the sweep finished, else whatever parts exist (each checked,
+        see :meth:`read_parts`)."""
         path = self.root / "runs.parquet"
-        if path.is_file() and not self._parts_newer_than(path):
-            return pd.read_parquet(path)
+        if path.exists() or path.is_symlink():
+            table = read_part(path)
+            if not self._parts_newer_than(table):
+                frame = table.to_pandas()
+                check_run_indices([(path, frame["run_index"])], runs_total)
+                return frame
         if not self.parts():
             raise SweepError(f"{self.root}: no sweep results here (no runs.parquet, no runs/ parts)")
-        return self.read_parts()
+        return self.read_parts(runs_total)
 
-    def _parts_newer_than(self, path: Path) -> bool:
-        return self.runs_dir.is_dir() and len(self.part_indices()) != len(pd.read_parquet(path, columns=["run_index"]))
+    def _parts_newer_than(self, table: pa.Table) -> bool:
+        return self.runs_dir.is_dir() and len(self.part_indices()) != table.num_rows
 
     # --- metadata ------------------------------------------------------------------------
 
@@ -289,6 +316,48 @@ class SweepStore:
 
     def write_metadata(self, metadata: dict[str, Any]) -> None:
         atomic_write_text(self.metadata_path, json.dumps(metadata, indent=2, default=str) + "\n")
+
+
+def read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """A part (or runs.parquet) as an Arrow table: a regular file of this folder (not a link), a
+    Parquet table with an integer `run_index` (no nulls) and a text `status`; otherwise a SweepError
+    in one line."""
+    def refuse(reason: str) -> SweepError:
+        return SweepError(f"{path}: {reason}; it is not a table a sweep wrote (move it away, or run the sweep "
+                          "again with --fresh)")
+
+    if path.is_symlink():
+        raise refuse("is a link")
+    if not path.is_file():
+        raise refuse("is not a regular file")
+    try:
+        table = pq.read_table(path, columns=columns)
+    except (OSError, ValueError, KeyError, pa.ArrowException) as exc:  # ArrowInvalid is a ValueError
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise refuse(f"cannot be read as Parquet ({reason})") from None
+    names = set(table.column_names)
+    if "run_index" not in names or not pa.types.is_integer(table.schema.field("run_index").type):
+        raise refuse("has no whole-number run_index column")
+    if table.column("run_index").null_count:
+        raise refuse("has runs without a run_index")
+    if columns is None and ("status" not in names or not pa.types.is_string(table.schema.field("status").type)):
+        raise refuse("has no text status column")
+    return table
+
+
+def check_run_indices(held: list[tuple[Path, pd.Series]], runs_total: int | None) -> None:
+    """Each run in at most one part, and (given `runs_total`) every run index within the design."""
+    seen: dict[int, Path] = {}
+    for path, indices in held:
+        for index in indices.astype("int64").tolist():
+            if runs_total is not None and not 0 <= index < runs_total:
+                raise SweepError(f"{path}: holds run {index}, but the design has runs 0 to {runs_total - 1}; "
+                                 "it is not a part of this sweep (move it away)")
+            if index in seen:
+                where = f"{path}: holds run {index} twice" if seen[index] == path else \
+                    f"{path} and {seen[index].name} both hold run {index}"
+                raise SweepError(f"{where}; a copied part? Keep one of them")
+            seen[index] = path
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
