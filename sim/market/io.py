@@ -20,6 +20,7 @@ from sim.scenario.io import (
     file_kind_hint,
     load_scenario,
     parse_override,
+    read_referenced,
     read_scenario_chain,
     set_path,
 )
@@ -89,7 +90,12 @@ def apply_market_changes(loaded: LoadedMarket, changes: dict[str, Any], origin: 
     for path, value in changes.items():
         set_market_path(data, path.replace("__", ".").split("."), value, origin)
     root = Path(loaded.origin).parent if loaded.origin not in ("<dict>", "<market>") else Path.cwd()
-    return resolve(validate_market(data, origin), loaded.origin, root, organisation=loaded.base)
+    market = validate_market(data, origin)
+    try:
+        return resolve(market, loaded.origin, root, organisation=loaded.base)
+    except MarketError as exc:  # the change is the mistake (a sweep's `fixed:` or point), not the market file
+        message = str(exc)
+        raise MarketError(origin + message[len(loaded.origin):] if message.startswith(loaded.origin) else message) from None
 
 
 def set_market_path(data: dict[str, Any], parts: list[str], value: Any, origin: str) -> None:
@@ -118,10 +124,8 @@ def set_market_path(data: dict[str, Any], parts: list[str], value: Any, origin: 
 def resolve(market: Market, origin: str, root: Path, organisation: Scenario | None = None) -> LoadedMarket:
     """The firms' starting scenario and each policy's scenario, every one validated."""
     if organisation is None:
-        path = root / market.organisation
-        if not path.is_file():
-            raise MarketError(f"{origin}: organisation: no scenario file {path} (the path is relative to the market file)")
         try:
+            path = read_referenced(origin, "organisation", market.organisation, root)
             organisation = load_scenario(path)
         except ScenarioError as exc:
             raise MarketError(f"{origin}: organisation: {exc}") from None

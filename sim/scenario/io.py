@@ -105,26 +105,70 @@ def read_scenario_chain(path: Path, what: str = "scenario file", paths: list[Pat
         chain.append((shown(current), data))
         if paths is not None:
             paths.append(current)
+        if len(chain) > 1:  # a file named by `extends:`: of the same kind, or not read further
+            check_kind(data, current, EXTENDS_KEY, what)
         if parent is None:
             break
-        if not isinstance(parent, str) or not parent.strip():
-            raise ScenarioError(f"{shown(current)}: extends: expected the path of another {what}, got {short(parent)}")
-        parent_path = current.parent / parent
-        try:
-            is_file = parent_path.is_file()
-        except (OSError, ValueError) as exc:
-            raise ScenarioError(f"{shown(current)}: extends: cannot read '{short_text(parent)}' "
-                                f"({getattr(exc, 'strerror', None) or exc})") from None
-        if not is_file:
-            raise ScenarioError(f"{shown(current)}: extends: no such {what} '{short_text(parent)}' "
-                                f"(looked for {shown(parent_path)})")
-        current = parent_path
+        current = referenced_file(shown(current), EXTENDS_KEY, parent, current.parent, what)
     merged: dict[str, Any] = {}
     for i, (_, data) in enumerate(reversed(chain)):
         if i:
             merged.pop("name", None)
         merged = deep_merge(merged, data)
     return merged, chain
+
+
+REFERENCE_SUFFIXES = (".yaml", ".yml")
+"""A file named by another (`extends`, a market's `organisation`, a sweep's `base`, a target's
+`scenario`) must be a YAML file of the expected kind: nothing else is read, nothing of it echoed."""
+
+
+def referenced_file(origin: str, key: str, value: Any, base_dir: Path, what: str) -> Path:
+    """The path `key: value` of the file `origin` names (relative to `base_dir`): an existing file
+    whose name, and whose target if it is a link, ends in .yaml or .yml. Otherwise a ScenarioError
+    that names the key and the path, never anything in the file."""
+    if not isinstance(value, str) or not value.strip():
+        raise ScenarioError(f"{origin}: {key}: expected the path of a {what}, got {short(value)}")
+    path = base_dir / value
+    try:
+        is_file = path.is_file()
+        target = path.resolve() if is_file else path
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ScenarioError(f"{origin}: {key}: cannot read '{short_text(value)}' "
+                            f"({getattr(exc, 'strerror', None) or exc})") from None
+    if not is_file:
+        raise ScenarioError(f"{origin}: {key}: no such {what} '{short_text(value)}' (looked for {shown(path)})")
+    if path.suffix.lower() not in REFERENCE_SUFFIXES or target.suffix.lower() not in REFERENCE_SUFFIXES:
+        raise ScenarioError(f"{origin}: {key}: '{short_text(value)}' is not a YAML file; a {what} ends in "
+                            ".yaml or .yml (and so does the file a link points to)")
+    return path
+
+
+def kind_keys(what: str) -> set[str]:
+    """The top-level keys a file of this kind may have ('scenario file', 'market file', or both)."""
+    from sim.market.schema import Market
+
+    keys = {EXTENDS_KEY}
+    if "scenario" in what:
+        keys |= set(Scenario.model_fields)
+    if "market" in what:
+        keys |= set(Market.model_fields)
+    return keys - {"name", "description"}
+
+
+def check_kind(data: dict[str, Any], path: Path, key: str, what: str) -> None:
+    """A referenced file must have at least one top-level key of its kind (an empty file is allowed:
+    it sets nothing); otherwise it is refused without echoing any of it."""
+    if data and not set(data) & kind_keys(what):
+        raise ScenarioError(f"{shown(path)}: named by '{key}:' but not a {what} (none of its top-level keys is "
+                            f"one a {what} has); nothing of it is used")
+
+
+def read_referenced(origin: str, key: str, value: Any, base_dir: Path, what: str = "scenario file") -> Path:
+    """:func:`referenced_file`, then the file's own top-level keys checked with :func:`check_kind`."""
+    path = referenced_file(origin, key, value, base_dir, what)
+    check_kind(read_yaml(path, what), path, key, what)
+    return path
 
 
 def _identity(path: Path) -> str:

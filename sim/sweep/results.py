@@ -73,7 +73,7 @@ def read_design(path: Path, spec: SweepSpec) -> pd.DataFrame:
     missing = [p for p in spec.varied if p not in design.columns]
     if missing:
         raise refuse(f"no column {missing[0]!r}")
-    expected = spec.design_points
+    expected = spec.design_points()
     if len(design) != expected or not pd.api.types.is_integer_dtype(design.index) or \
             sorted(design.index.tolist()) != list(range(expected)):
         raise refuse(f"{len(design):,} rows, but the spec's design has points 0 to {expected - 1}")

@@ -340,9 +340,16 @@ def read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
         raise refuse("has no whole-number run_index column")
     if table.column("run_index").null_count:
         raise refuse("has runs without a run_index")
-    if columns is None and ("status" not in names or not pa.types.is_string(table.schema.field("status").type)):
+    if columns is None and ("status" not in names or not _is_text(table.schema.field("status").type)):
         raise refuse("has no text status column")
     return table
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    """A column of text (as pandas and pyarrow write it: string, large string or string view)."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or getattr(pa.types, "is_string_view", lambda _: False)(kind)
 
 
 def check_run_indices(held: list[tuple[Path, pd.Series]], runs_total: int | None) -> None:
