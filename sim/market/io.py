@@ -23,6 +23,7 @@ from sim.scenario.io import (
     read_referenced,
     read_scenario_chain,
     set_path,
+    short_text,
 )
 from sim.scenario.schema import Scenario
 
@@ -68,7 +69,7 @@ def load_market(source: str | Path | dict[str, Any] | Market, overrides: list[st
         origin, root = str(path), base_dir or setter.parent
     for item in overrides or []:
         keys, value = parse_override(item)
-        set_path(data, keys, value, origin=f"--set {item}")
+        set_path(data, keys, value, origin=f"--set {short_text(item)}")
     market = validate_market(data, origin)
     return resolve(market, origin, root)
 

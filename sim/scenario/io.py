@@ -42,8 +42,8 @@ def load_scenario(
         data.setdefault("name", Path(source).stem)
     for item in overrides or []:
         path, value = parse_override(item)
-        expand_distribution(data, path, Scenario(), origin=f"--set {item}")
-        set_path(data, path, value, origin=f"--set {item}")
+        expand_distribution(data, path, Scenario(), origin=f"--set {short_text(item)}")
+        set_path(data, path, value, origin=f"--set {short_text(item)}")
         chain.insert(0, (f"--set {short_text(item)}", _nested(path, value)))
     return validate(data, origin, chain)
 
@@ -338,8 +338,10 @@ def _validate_model(model: type[BaseModel], data: dict[str, Any], origin: str,
 
 
 FILE_KINDS = {
-    "sweep": (lambda keys: {"base", "design"} <= keys, "tokenmaxx sweep"),
-    "market": (lambda keys: "policies" in keys, "tokenmaxx market"),
+    "calibration": (lambda keys: "targets" in keys, "tokenmaxx calibrate"),
+    "sweep": (lambda keys: bool({"base", "design", "parameters", "replicates", "fixed"} & keys), "tokenmaxx sweep"),
+    "market": (lambda keys: bool({"policies", "firms", "organisation_set", "investors", "imitation", "vendor",
+                                  "correction"} & keys), "tokenmaxx market"),
     "scenario": (lambda keys: bool({"organization", "kpi", "behavior", "management"} & keys), "tokenmaxx run"),
 }
 """Each kind of file, a test of its top-level keys that gives it away, and the command that reads it."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import reprlib
 import stat
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,16 @@ class SafeLoader(yaml.SafeLoader):
 def tag_name(tag: str) -> str:
     """A YAML tag as written in a file: `!!float` for the core tags."""
     return "!!" + tag[len(CORE):] if tag.startswith(CORE) else tag
+
+
+def printable(text: str, keep_newlines: bool = False) -> str:
+    """`text` safe to print to a terminal: control and format characters (escape sequences, carriage
+    returns, bidirectional overrides) written as escapes like `\\x1b`; tabs kept, newlines if asked."""
+    return "".join(
+        char if char == "\t" or (char == "\n" and keep_newlines) or not unicodedata.category(char).startswith("C")
+        else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
 
 
 def short(value: Any) -> str:
