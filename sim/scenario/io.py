@@ -91,7 +91,7 @@ def read_scenario_chain(path: Path, what: str = "scenario file", paths: list[Pat
     given, receives each file's path in the same order (to resolve a path relative to its file)."""
     chain: list[tuple[str, dict[str, Any]]] = []
     seen: list[str] = []
-    current = path
+    current, referrer = path, ""
     while True:
         key = _identity(current)
         if key in seen:
@@ -100,16 +100,18 @@ def read_scenario_chain(path: Path, what: str = "scenario file", paths: list[Pat
         if len(seen) >= MAX_EXTENDS:
             raise ScenarioError(f"{shown(path)}: 'extends' chain longer than {MAX_EXTENDS} files")
         seen.append(key)
-        data = read_yaml(current, what)
+        if referrer:  # a file named by `extends:`: of the same kind, or not read further
+            data = read_kind(current, referrer, EXTENDS_KEY, what)
+        else:
+            data = read_yaml(current, what)
         parent = data.pop(EXTENDS_KEY, None)
         chain.append((shown(current), data))
         if paths is not None:
             paths.append(current)
-        if len(chain) > 1:  # a file named by `extends:`: of the same kind, or not read further
-            check_kind(data, current, EXTENDS_KEY, what)
         if parent is None:
             break
-        current = referenced_file(shown(current), EXTENDS_KEY, parent, current.parent, what)
+        referrer = shown(current)
+        current = referenced_file(referrer, EXTENDS_KEY, parent, current.parent, what)
     merged: dict[str, Any] = {}
     for i, (_, data) in enumerate(reversed(chain)):
         if i:
@@ -156,18 +158,24 @@ def kind_keys(what: str) -> set[str]:
     return keys - {"name", "description"}
 
 
-def check_kind(data: dict[str, Any], path: Path, key: str, what: str) -> None:
-    """A referenced file must have at least one top-level key of its kind (an empty file is allowed:
-    it sets nothing); otherwise it is refused without echoing any of it."""
+def read_kind(path: Path, origin: str, key: str, what: str) -> dict[str, Any]:
+    """The mapping of a file `origin` names by `key`, which must have at least one top-level key of
+    its kind (an empty file sets nothing and passes). Any failure is an error of `origin` and `key`
+    that echoes nothing of the file (it may be anything a path can name)."""
+    try:
+        data = read_yaml(path, what)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{origin}: {key}: {exc}") from None
     if data and not set(data) & kind_keys(what):
-        raise ScenarioError(f"{shown(path)}: named by '{key}:' but not a {what} (none of its top-level keys is "
-                            f"one a {what} has); nothing of it is used")
+        raise ScenarioError(f"{origin}: {key}: {shown(path)} is not a {what} (none of its top-level keys is one "
+                            f"a {what} has); nothing of it is used")
+    return data
 
 
 def read_referenced(origin: str, key: str, value: Any, base_dir: Path, what: str = "scenario file") -> Path:
-    """:func:`referenced_file`, then the file's own top-level keys checked with :func:`check_kind`."""
+    """:func:`referenced_file`, then the file checked by :func:`read_kind`; returns its path."""
     path = referenced_file(origin, key, value, base_dir, what)
-    check_kind(read_yaml(path, what), path, key, what)
+    read_kind(path, origin, key, what)
     return path
 
 

@@ -68,7 +68,8 @@ class SafeLoader(yaml.SafeLoader):
     def construct_object(self, node: Any, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep=deep)
-        except (ValueError, TypeError, OverflowError) as exc:  # `!!float abc`, `!!int 0b2`, `2001-13-45`
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError) as exc:
+            # a value its tag cannot hold: `!!float abc`, `!!bool maybe`, `!!int 0b2`, `2001-13-45`
             value = short(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
             raise RefusedYaml(None, None, f"{value} is not a valid {tag_name(node.tag)} value ({_cut(str(exc), 80)})",
                               node.start_mark) from None

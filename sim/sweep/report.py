@@ -50,6 +50,10 @@ def write_report(sweep_dir: str | Path, out: Path | None = None) -> list[Path]:
     spec, design, table = read_sweep(sweep_dir)
     total = runs_total(spec, design)
     out = Path(out) if out is not None else sweep_dir / "report"
+    for folder in ([] if out != sweep_dir / "report" else [out]) + [out / FIGURE_DIR]:
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            raise SweepError(f"{folder}: is a link or a file; the report writes only into a folder of its own "
+                             "(remove it, or choose another folder with --out)")
     ok = table[table["status"] == "ok"]
     if ok.empty:
         raise SweepError(f"{sweep_dir}: no successful runs to report on")
