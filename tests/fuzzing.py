@@ -369,7 +369,12 @@ def template_sweep() -> Path:
 
         from sim.sweep import run_sweep
 
-        folder = Path(tempfile.mkdtemp(prefix="tokenmaxx-fuzz-template-")) / CRAFTED
+        import atexit
+        import shutil
+
+        home = Path(tempfile.mkdtemp(prefix="tokenmaxx-fuzz-template-"))
+        atexit.register(shutil.rmtree, home, ignore_errors=True)
+        folder = home / CRAFTED
         with contextlib.redirect_stderr(io.StringIO()):
             run_sweep(dict(SMALL_SWEEP), executor="sequential", out=folder, progress=False)
         (folder / ".lock").unlink(missing_ok=True)

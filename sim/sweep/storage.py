@@ -181,9 +181,9 @@ class SweepStore:
         if not self.root.is_dir():
             return
         others = {p.name for p in self.root.iterdir()} - {".lock", "runs", "timeseries"}
-        if others and not self.metadata_path.is_file():
-            raise SweepError(f"{self.root}: not a sweep's results folder (no metadata.json); --fresh removes only "
-                             "what a sweep wrote: choose a new folder with --out")
+        if others and not self._has_sweep_metadata():
+            raise SweepError(f"{self.root}: not a sweep's results folder (no metadata.json of a sweep); --fresh "
+                             "removes only what a sweep wrote: choose a new folder with --out")
         for folder in (self.runs_dir, self.timeseries_dir):
             if folder.is_dir() and not folder.is_symlink():
                 for entry in folder.iterdir():
@@ -194,6 +194,16 @@ class SweepStore:
         for name in (*TABLE_FILES, *OWN_FILES):
             (self.root / name).unlink(missing_ok=True)
         self.remove_stale()
+
+    def _has_sweep_metadata(self) -> bool:
+        """Whether metadata.json is a sweep's (a regular file, JSON, with the spec's hash)."""
+        if self.metadata_path.is_symlink() or not self.metadata_path.is_file():
+            return False
+        try:
+            data = json.loads(self.metadata_path.read_bytes()[:10_000_000])
+        except (ValueError, OSError):
+            return False
+        return isinstance(data, dict) and "spec_hash" in data
 
     def remove_stale(self) -> None:
         """Remove temporary files left by a process killed while writing (parts, series, tables)."""
