@@ -40,8 +40,9 @@ def cmd_market(args: argparse.Namespace) -> int:
     check_out_dir(out_dir, "market")
     started = time.perf_counter()
     market = loaded.market
+    quick = market.firms * loaded.base.organization.employees < PROGRESS_FROM_EMPLOYEES
     with tqdm(total=market.weeks, desc=f"market {printable(market.name)[:40]}", unit="week", file=sys.stderr,
-              disable=market.firms * loaded.base.organization.employees < PROGRESS_FROM_EMPLOYEES, dynamic_ncols=True) as bar:
+              disable=quick, dynamic_ncols=True) as bar:
         result = run_market(loaded, seed=args.seed, on_week=bar.update)
     wall = time.perf_counter() - started
     publish_folder(out_dir, lambda folder: write_market(result, folder, wall), "market")

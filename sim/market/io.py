@@ -96,7 +96,9 @@ def apply_market_changes(loaded: LoadedMarket, changes: dict[str, Any], origin: 
         return resolve(market, loaded.origin, root, organisation=loaded.base)
     except MarketError as exc:  # the change is the mistake (a sweep's `fixed:` or point), not the market file
         message = str(exc)
-        raise MarketError(origin + message[len(loaded.origin):] if message.startswith(loaded.origin) else message) from None
+        if message.startswith(loaded.origin):
+            message = origin + message[len(loaded.origin):]
+        raise MarketError(message) from None
 
 
 def set_market_path(data: dict[str, Any], parts: list[str], value: Any, origin: str) -> None:

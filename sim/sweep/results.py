@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sim.scenario.io import describe_error
 from sim.scenario.safe_yaml import YamlFileError, read_yaml_file
 from sim.sweep.spec import SweepError, SweepSpec
-from sim.sweep.storage import SweepStore
+from sim.sweep.storage import SweepStore, first_line
 
 
 def with_derived(table: pd.DataFrame) -> pd.DataFrame:
@@ -42,7 +42,9 @@ def runs_total(spec: SweepSpec, design: pd.DataFrame) -> int:
 def read_spec(sweep_dir: Path) -> SweepSpec:
     """The folder's spec.yaml, read as safely as any input file and validated as a sweep spec."""
     spec_path = sweep_dir / "spec.yaml"
-    if not (sweep_dir / "spec.yaml").is_file() or spec_path.is_symlink():
+    if spec_path.is_symlink():
+        raise SweepError(f"{spec_path}: is a link, not the spec a sweep wrote; run the sweep again with --fresh")
+    if not spec_path.is_file():
         raise SweepError(f"{sweep_dir}: not a sweep results folder (no spec.yaml); run `tokenmaxx sweep` first")
     try:
         data = read_yaml_file(spec_path, "sweep spec")
@@ -69,7 +71,7 @@ def read_design(path: Path, spec: SweepSpec) -> pd.DataFrame:
     try:
         design = pd.read_csv(path, index_col="point")
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise refuse(f"cannot be read as a table ({str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})") from None
+        raise refuse(f"cannot be read as a table ({first_line(exc)})") from None
     missing = [p for p in spec.varied if p not in design.columns]
     if missing:
         raise refuse(f"no column {missing[0]!r}")

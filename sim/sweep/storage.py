@@ -121,7 +121,8 @@ class SweepStore:
         self.check_own_folders()
         path = self.root / ".lock"
         try:  # never through a link: a `.lock` linked to a file elsewhere must not touch that file
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), 0o666)
+            flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(path, flags, 0o666)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise SweepError(f"{path}: is a link; a sweep writes only its own files here: remove the link "
@@ -343,8 +344,7 @@ def read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
     try:
         table = pq.read_table(path, columns=columns)
     except (OSError, ValueError, KeyError, pa.ArrowException) as exc:  # ArrowInvalid is a ValueError
-        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise refuse(f"cannot be read as Parquet ({reason})") from None
+        raise refuse(f"cannot be read as Parquet ({first_line(exc)})") from None
     names = set(table.column_names)
     if "run_index" not in names or not pa.types.is_integer(table.schema.field("run_index").type):
         raise refuse("has no whole-number run_index column")
@@ -355,11 +355,18 @@ def read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
     return table
 
 
+def first_line(exc: BaseException, limit: int = 120) -> str:
+    """An exception's reason in one short line (its type when it has no message)."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:limit] if text else type(exc).__name__
+
+
 def _is_text(kind: pa.DataType) -> bool:
     """A column of text (as pandas and pyarrow write it: string, large string or string view)."""
     if pa.types.is_dictionary(kind):
         kind = kind.value_type
-    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or getattr(pa.types, "is_string_view", lambda _: False)(kind)
+    is_view = getattr(pa.types, "is_string_view", lambda _: False)
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or is_view(kind)
 
 
 def check_run_indices(held: list[tuple[Path, pd.Series]], runs_total: int | None) -> None:
