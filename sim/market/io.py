@@ -127,7 +127,10 @@ def set_market_path(data: dict[str, Any], parts: list[str], value: Any, origin: 
 def resolve(market: Market, origin: str, root: Path, organisation: Scenario | None = None) -> LoadedMarket:
     """The firms' starting scenario and each policy's scenario, every one validated."""
     if organisation is None:
-        path = read_referenced(origin, "organisation", market.organisation, root)
+        try:
+            path = read_referenced(origin, "organisation", market.organisation, root)
+        except ScenarioError as exc:  # already names the market file and the key
+            raise MarketError(str(exc)) from None
         try:
             organisation = load_scenario(path)
         except ScenarioError as exc:
