@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sim import cli_library, cli_market
 from sim.scenario.io import ScenarioError
+from sim.scenario.safe_yaml import printable
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(str(exc), keep_newlines=True)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and closed early: not an error (before OSError: a kind of it)
         sys.stderr.close()
@@ -127,7 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.seed is not None:
         check_seed(args.seed)
     out_dir = args.out or Path("results") / folder_name(scenario.name, "scenario")
-    check_out_dir(out_dir)  # before the run, not after it
+    check_out_dir(out_dir, "run")  # before the run, not after it
     started = time.perf_counter()
     result = run(scenario, seed=args.seed)
     wall = time.perf_counter() - started
@@ -136,8 +137,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         write_run(result, folder, wall)
         write_run_report(result, folder)
 
-    publish_folder(out_dir, write)
-    print(format_summary(result.summary, result.scenario))
+    publish_folder(out_dir, write, "run")
+    print(printable(format_summary(result.summary, result.scenario), keep_newlines=True))
     print(f"\nwall time {wall:.2f} s; results in {out_dir}/; report: {out_dir / 'report.html'}")
     return 0
 
@@ -193,7 +194,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"error: {describe_os_error(exc)}; finished runs are kept: make room or fix the folder, "
               "then run the same command again to resume", file=sys.stderr)
         return EXIT_USAGE
-    print(outcome.describe())
+    print(printable(outcome.describe(), keep_newlines=True))
     return 0
 
 

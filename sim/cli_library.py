@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.scenario.io import ScenarioError, file_kind, load_scenario, read_scenario_file
+from sim.scenario.safe_yaml import printable
 from sim.scenario.sources import SOURCES
 
 DEFAULT_LIBRARY = Path("scenarios")
@@ -48,17 +49,36 @@ def _add_overrides(parser: argparse.ArgumentParser, scope: str = "") -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    kind = file_kind(read_scenario_file(Path(args.scenario)))
+    data = read_scenario_file(Path(args.scenario))
+    if not data:
+        raise ScenarioError(f"{args.scenario}: the file is empty: nothing to check (an empty scenario file is the "
+                            "default scenario; a sweep, market or calibration file needs its keys)")
+    kind = file_kind(data)
     if kind == "sweep":
         return _check_sweep(args)
     if kind == "market":
         return _check_market(args)
+    if kind == "calibration":
+        return _check_calibration(args)
     scenario = load_scenario(args.scenario, args.overrides)
     kpi = scenario.kpi
-    print(
+    print(printable(
         f"ok: {args.scenario} is a valid scenario '{scenario.name}': {scenario.organization.employees:,} employees, "
         f"{scenario.weeks} weeks, KPI {kpi.regime}/{kpi.scheme}, {len(scenario.management.interventions)} interventions"
-    )
+    ))
+    return 0
+
+
+def _check_calibration(args: argparse.Namespace) -> int:
+    """A calibration file: its targets, their scenarios and the parameters' bounds (what `calibrate`
+    checks before its first run)."""
+    from sim.calibrate.targets import load_targets
+
+    if args.overrides:
+        raise ScenarioError(f"{args.scenario}: --set applies to scenario and market files")
+    spec, _, _ = load_targets(args.scenario)
+    print(printable(f"ok: {args.scenario} is a valid calibration file '{spec.name}': {len(spec.targets)} targets, "
+                    f"{len(spec.parameters)} free parameters"))
     return 0
 
 
@@ -75,9 +95,9 @@ def _check_sweep(args: argparse.Namespace) -> int:
     loaded = load_spec(args.scenario)
     design = sample(loaded.spec)
     tasks = build_tasks(loaded, design)
-    print(f"ok: {args.scenario} is a valid sweep '{loaded.spec.name}' of {loaded.kind}s: {len(design):,} points x "
-          f"{loaded.spec.replicates:,} replicates = {len(tasks):,} runs ({loaded.spec.design.kind} design over "
-          f"{', '.join(loaded.spec.varied)})")
+    print(printable(f"ok: {args.scenario} is a valid sweep '{loaded.spec.name}' of {loaded.kind}s: {len(design):,} "
+                    f"points x {loaded.spec.replicates:,} replicates = {len(tasks):,} runs ({loaded.spec.design.kind} "
+                    f"design over {', '.join(loaded.spec.varied)})"))
     return 0
 
 
@@ -86,9 +106,9 @@ def _check_market(args: argparse.Namespace) -> int:
 
     loaded = load_market(args.scenario, args.overrides)
     market = loaded.market
-    print(f"ok: {args.scenario} is a valid market '{market.name}': {market.firms:,} firms of "
-          f"{loaded.base.organization.employees:,} employees, {market.weeks} weeks, "
-          f"{len(market.policies)} KPI policies ({', '.join(p.name for p in market.policies)})")
+    print(printable(f"ok: {args.scenario} is a valid market '{market.name}': {market.firms:,} firms of "
+                    f"{loaded.base.organization.employees:,} employees, {market.weeks} weeks, "
+                    f"{len(market.policies)} KPI policies ({', '.join(p.name for p in market.policies)})"))
     return 0
 
 
@@ -154,12 +174,12 @@ def _sweep_description(path: Path) -> str:
 def cmd_show(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     given = _leaf_paths(read_scenario_file(Path(args.scenario))) | {o.partition("=")[0].strip() for o in args.overrides}
-    print(
+    print(printable(
         f"# {args.scenario}, resolved: every key and its value; 'set' = given in the file (or a file it "
         "extends, or --set), 'default' = the documented default; and the source of world-derived values"
-    )
+    ))
     for line in annotated_lines(scenario.model_dump(mode="json"), given):
-        print(line)
+        print(printable(line))
     return 0
 
 
@@ -212,7 +232,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ScenarioError(f"--seed {args.seed}: expected a whole number from 0 to {2**63 - 1}")
     names = [load_scenario(path, args.overrides).name for path in args.scenarios]  # every file checked first
     out_dir = args.out or Path("results") / folder_name("compare-" + "-".join(folder_name(n, "scenario") for n in names))
-    check_out_dir(out_dir)
+    check_out_dir(out_dir, "compare")
     started = time.perf_counter()
     comparison = compare(args.scenarios, args.replicates, args.seed, args.overrides)
 
@@ -220,7 +240,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         atomic_write(folder / "summaries.csv", lambda p: comparison.summaries.to_csv(p, index=False))
         write_comparison_report(comparison, folder)
 
-    publish_folder(out_dir, write)
+    publish_folder(out_dir, write, "compare")
     wall = time.perf_counter() - started
     print(f"{args.replicates} replicates per scenario, mean [95% interval]\n")
     print(format_table(comparison))

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
+
+PROGRESS_FROM_EMPLOYEES = 100_000
+"""A market of at least this many employees in all (firms x head-count) shows a progress bar (it runs minutes)."""
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -26,23 +30,29 @@ def cmd_market(args: argparse.Namespace) -> int:
     from sim.market.run import run_market
     from sim.output import check_out_dir, folder_name, publish_folder
     from sim.runner import check_seed
+    from sim.scenario.safe_yaml import printable
+    from tqdm import tqdm
 
     loaded = load_market(args.market, args.overrides)
     if args.seed is not None:
         check_seed(args.seed)
     out_dir = args.out or Path("results") / "market" / folder_name(loaded.market.name, "market")
-    check_out_dir(out_dir)
+    check_out_dir(out_dir, "market")
     started = time.perf_counter()
-    result = run_market(loaded, seed=args.seed)
+    market = loaded.market
+    quick = market.firms * loaded.base.organization.employees < PROGRESS_FROM_EMPLOYEES
+    with tqdm(total=market.weeks, desc=f"market {printable(market.name)[:40]}", unit="week", file=sys.stderr,
+              disable=quick, dynamic_ncols=True) as bar:
+        result = run_market(loaded, seed=args.seed, on_week=bar.update)
     wall = time.perf_counter() - started
-    publish_folder(out_dir, lambda folder: write_market(result, folder, wall))
+    publish_folder(out_dir, lambda folder: write_market(result, folder, wall), "market")
     s = result.summary
-    print(f"market: {s['name']} ({s['firms']} firms of {s['employees_per_firm_mean']:,.0f} employees, {s['weeks']} weeks, "
+    print(f"market: {printable(s['name'])} ({s['firms']} firms of {s['employees_per_firm_mean']:,.0f} employees, {s['weeks']} weeks, "
           f"seed {s['seed']})")
     rows = headline_rows(s)
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
-        print(f"  {label:<{width}}  {value}")
+        print(printable(f"  {label:<{width}}  {value}"))
     print(f"\nwall time {wall:.1f} s; results in {out_dir}/; report: {out_dir / 'report.html'}")
     return 0
 

@@ -51,8 +51,21 @@ def _naming(exc: OSError, path: Path) -> OSError:
 
 
 MAX_FOLDER_NAME = 80
-RESULT_MARKERS = ("metadata.json", "summaries.csv")
-"""A folder holding one of these was written by tokenmaxx, and may be replaced by a new run."""
+MARKER = ".tokenmaxx-results.json"
+"""Written last into every folder :func:`publish_folder` makes: the kind of result and every file
+written, so that a later command replaces the folder only when it proves to be that command's own."""
+RESULT_KINDS = ("run", "market", "compare")
+OLD_LAYOUTS = {
+    "run": ({"metadata.json", "scenario.yaml"},
+            {"summary.json", "timeseries.parquet", "timeseries.csv", "scenario.yaml", "metadata.json", "report.html"}),
+    "market": ({"metadata.json", "market.yaml"},
+               {"summary.json", "industry.parquet", "industry.csv", "firms.parquet", "events.json", "market.yaml",
+                "metadata.json", "report.html"}),
+    "compare": ({"summaries.csv"}, {"summaries.csv", "report.html"}),
+}
+"""Folders written before the marker: the files that give the kind away, and every file it wrote
+(besides `figures/*.png`). Such a folder is replaced only when all its files are among these."""
+MAX_MARKER_BYTES = 1_000_000
 
 
 class OutputError(ScenarioError):
@@ -71,33 +84,86 @@ def folder_name(label: str, fallback: str = "results") -> str:
     return slug or fallback
 
 
-def check_out_dir(out_dir: Path) -> None:
-    """Refuse an output folder that is a file, the current folder (or holds it), or a folder of
-    other files: results replace only earlier results."""
+def check_out_dir(out_dir: Path, kind: str) -> None:
+    """Refuse an output folder that is a file, the current folder (or holds it), or a folder this
+    `kind` of command did not write (see :func:`own_files`): results replace only earlier results."""
     try:
         if out_dir.exists() and not out_dir.is_dir():
             raise OutputError(f"{out_dir}: is a file, not a folder; choose another --out")
         resolved, here = out_dir.resolve(), Path.cwd().resolve()
         if resolved == here or resolved in here.parents or not resolved.name:
             raise OutputError(f"{out_dir}: holds the current folder; choose a new folder for --out")
-        if out_dir.is_dir() and any(out_dir.iterdir()) and not any((out_dir / m).is_file() for m in RESULT_MARKERS):
-            raise OutputError(
-                f"{out_dir}: holds files that are not tokenmaxx results; choose a new or empty folder for --out"
-            )
+        if out_dir.is_dir() and any(out_dir.iterdir()):
+            problem = foreign_content(out_dir, kind)
+            if problem:
+                raise OutputError(f"{out_dir}: {problem}; tokenmaxx {kind} replaces only a folder of its own "
+                                  "earlier results: choose a new or empty folder for --out")
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot use this folder ({exc.strerror or exc})") from None
 
 
-def publish_folder(out_dir: Path, write: Callable[[Path], object]) -> None:
+def foreign_content(folder: Path, kind: str) -> str | None:
+    """Why `folder` is not `kind`'s own results (None when it is): its marker names another kind,
+    or a file is there that the command did not write (a link counts as foreign). A folder without a
+    marker (written before it existed) is recognised by OLD_LAYOUTS."""
+    marker = folder / MARKER
+    if marker.is_file() and not marker.is_symlink():
+        try:
+            recorded = json.loads(marker.read_bytes()[:MAX_MARKER_BYTES])
+        except (ValueError, OSError):
+            return f"its {MARKER} is not one tokenmaxx wrote"
+        if not isinstance(recorded, dict) or not isinstance(recorded.get("files"), list):
+            return f"its {MARKER} is not one tokenmaxx wrote"
+        if recorded.get("kind") != kind:
+            return f"holds the results of tokenmaxx {str(recorded.get('kind'))[:20]}, not of tokenmaxx {kind}"
+        allowed = {str(f) for f in recorded["files"]} | {MARKER}
+    else:
+        if kind not in OLD_LAYOUTS:
+            return "holds files tokenmaxx did not write"
+        required, written = OLD_LAYOUTS[kind]
+        names = {p.name for p in folder.iterdir()}
+        if not required <= names:
+            return f"is not the results folder of a tokenmaxx {kind} (no {' or '.join(sorted(required - names))})"
+        allowed = written | {"figures/"} | {f"figures/{p.name}" for p in (folder / "figures").glob("*.png")}
+    foreign = [name for name in sorted(own_files(folder)) if name not in allowed]
+    if foreign:
+        listed = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        return f"holds files tokenmaxx {kind} did not write ({listed})"
+    return None
+
+
+def own_files(folder: Path) -> list[str]:
+    """Every entry under `folder` as a relative path (`figures/a.png`), a folder with a `/` after it;
+    links are listed (as `name@`, which never matches a file written), never followed."""
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        base = Path(dirpath).relative_to(folder)
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            relative = (base / name).as_posix()
+            if path.is_symlink():
+                found.append(relative + "@")
+            elif name in dirnames:
+                found.append(relative + "/")
+            else:
+                found.append(relative)
+    return found
+
+
+def publish_folder(out_dir: Path, write: Callable[[Path], object], kind: str) -> None:
     """Call write(tmp) on a fresh temporary folder beside `out_dir`, then put it in place of
-    `out_dir` (earlier results there are removed only once the new ones are complete)."""
-    check_out_dir(out_dir)
+    `out_dir` (earlier results there are removed only once the new ones are complete). The folder
+    gets a MARKER naming `kind` and its files. A failure to write (a full disk) is one OutputError
+    naming `out_dir`, never the temporary folder; earlier results stay as they were."""
+    check_out_dir(out_dir, kind)
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     _recover(out_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{os.getpid()}.", suffix=".new", dir=parent))
     try:
         write(tmp)
+        record = {"kind": kind, "files": sorted(own_files(tmp))}
+        atomic_write_text(tmp / MARKER, json.dumps(record, indent=1) + "\n")
         os.chmod(tmp, 0o777 & ~_umask())
         if out_dir.exists():
             old = parent / f".{out_dir.name}.{os.getpid()}.old"
@@ -106,6 +172,9 @@ def publish_folder(out_dir: Path, write: Callable[[Path], object]) -> None:
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, out_dir)
+    except OSError as exc:
+        unchanged = "earlier results there are unchanged" if out_dir.exists() else "nothing was written"
+        raise OutputError(f"{out_dir}: cannot write the results ({exc.strerror or exc}); {unchanged}") from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -117,7 +186,7 @@ def _recover(out_dir: Path) -> None:
     pattern = re.compile(rf"^\.{re.escape(out_dir.name)}\.(\d+)\.(?:[^.]*\.)?(new|old)$")
     for entry in out_dir.parent.iterdir():
         match = pattern.match(entry.name)
-        if not match or not entry.is_dir() or _alive(int(match.group(1))):
+        if not match or entry.is_symlink() or not entry.is_dir() or _alive(int(match.group(1))):
             continue
         if match.group(2) == "old" and not out_dir.exists():
             os.replace(entry, out_dir)

@@ -1,5 +1,6 @@
-"""Hardening (issue 16): generated bad input never ends in a traceback, every value `check` accepts
-runs, and no name writes outside the chosen folder.
+"""Hardening (issues 16 and 26): generated bad input never ends in a traceback, every value `check`
+accepts runs, no name writes outside the chosen folder, no command changes a file it did not write,
+no foreign file's content is echoed and an unfinished sweep's report says so.
 
 The generator is tests/fuzzing.py (the full campaign: `python -m tests.fuzzing --inputs 10000`).
 """
@@ -39,6 +40,18 @@ def test_generated_inputs_exit_0_or_2_with_a_clear_message(seed, tmp_path_factor
     assert outcome.status in ("accepted", "rejected", "too_large"), (
         f"{outcome.status} for {fuzz.kind} {fuzz.mutations} {fuzz.command}:\n{outcome.message[-3000:]}"
     )
+
+
+def test_the_generator_makes_every_kind_of_input():
+    """The sample above draws from every kind: scenario, market, calibration and sweep files (of
+    organisations and of markets), `--set`, crafted results folders, foreign output folders; and
+    from the YAML tags and foreign references."""
+    rng = random.Random(1)
+    inputs = [fuzzing.generate(rng) for _ in range(400)]
+    kinds = {fuzz.kind for fuzz in inputs}
+    assert kinds == {"scenario", "set", "sweep", "market_sweep", "market", "targets", "report", "foreign"}, kinds
+    mutations = " ".join(str(m) for fuzz in inputs for m in fuzz.mutations)
+    assert "tag " in mutations and "reference " in mutations and "link_part" in mutations
 
 
 def _numeric_paths(model: type[BaseModel], prefix: str = "") -> list[tuple[str, list]]:

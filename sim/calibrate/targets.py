@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.scenario.io import ScenarioError, apply_changes, describe_error, load_scenario, read_yaml
+from sim.scenario.io import ScenarioError, apply_changes, describe_error, load_scenario, read_referenced, read_yaml
 from sim.calibrate.measures import MEASURES
 
 MAX_SAMPLES = 2**20
@@ -165,11 +165,8 @@ def load_targets(path: str | Path | None = None) -> tuple[CalibrationSpec, Path,
                 raise CalibrationError(f"{where}: output '{target.output}' needs a scenario, or is one of the "
                                        f"measures {', '.join(MEASURES)}")
             continue
-        scenario_path = root / target.scenario
-        if not scenario_path.is_file():
-            raise CalibrationError(f"{where}: no scenario file {scenario_path}")
         try:
-            base = load_scenario(scenario_path)
+            base = load_scenario(read_referenced(where, "scenario", target.scenario, root))
             for key, bound in spec.parameters.items():
                 for value in (bound.low, bound.high):
                     apply_changes(base, {**target.overrides, key: value}, origin=f"{where}: parameters.{key}={value}")

@@ -1,6 +1,10 @@
 """Start, wait for and stop the dashboard's Solara server (a subprocess on the loopback interface).
 
 Used by ``tokenmaxx dashboard`` and by the browser test, so both start it the same way.
+
+The server answers only requests addressed to it: :class:`OriginGuard` refuses an HTTP request or
+websocket whose Host is not the served address (DNS rebinding) or whose Origin is another site
+(a web page the user visits must not drive the dashboard, read its results or burn its CPU).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from sim.dashboard.model import SCENARIO_ENV
 
@@ -44,12 +48,64 @@ def port_is_free(port: int, host: str = HOST) -> bool:
     return True
 
 
+def solara_arguments(port: int, host: str = HOST) -> list[str]:
+    """The `solara run` arguments for the app."""
+    return ["run", APP_MODULE, "--host", host, "--port", str(port), "--production", "--no-open",
+            "--log-level", "warning"]
+
+
 def command(port: int, host: str = HOST) -> list[str]:
-    """The `solara run` command line for the app."""
-    return [
-        sys.executable, "-m", "solara", "run", APP_MODULE,
-        "--host", host, "--port", str(port), "--production", "--no-open", "--log-level", "warning",
-    ]
+    """The server's command line: `solara run` of the app behind :class:`OriginGuard` (see :func:`run_guarded`)."""
+    return [sys.executable, "-m", "sim.dashboard", *solara_arguments(port, host)[2:]]
+
+
+class OriginGuard:
+    """ASGI middleware: pass a request on only when its Host is the served address and its Origin,
+    if any, is that address too; refuse others (HTTP 403; a websocket closed before it opens, which
+    the client sees as 403). Requests without an Origin (same-origin page loads, local tools) pass."""
+
+    def __init__(self, app: Any, host: str, port: int) -> None:
+        self.app = app
+        names = {host, "localhost", "127.0.0.1"} if host in ("127.0.0.1", "localhost") else {host}
+        self.hosts = {f"{name}:{port}".lower() for name in names}
+        self.origins = {f"http://{address}" for address in self.hosts}
+
+    def allowed(self, headers: dict[str, str]) -> bool:
+        """Whether a request with these (lower-case) headers is addressed to this server."""
+        origin = headers.get("origin")
+        return headers.get("host", "").lower() in self.hosts and (origin is None or origin.lower() in self.origins)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        if self.allowed(headers):
+            return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return None
+        body = b"forbidden: this dashboard answers only its own address (Host and Origin)\n"
+        await send({"type": "http.response.start", "status": 403,
+                    "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+        return None
+
+
+def run_guarded(argv: list[str]) -> None:
+    """`solara run` with these arguments (see :func:`solara_arguments`), its app wrapped in
+    :class:`OriginGuard`. Runs in the server process (`python -m sim.dashboard`)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--host", default=HOST)
+    parser.add_argument("--port", type=int, required=True)
+    known, _ = parser.parse_known_args(argv)
+    os.environ["SOLARA_APP"] = APP_MODULE  # read when Solara's server module is imported (as `solara run` sets it)
+    import solara.server.starlette as solara_server
+    from solara.__main__ import cli
+
+    solara_server.app = OriginGuard(solara_server.app, known.host, known.port)  # uvicorn imports it by this name
+    cli(["run", APP_MODULE, *argv])
 
 
 def environment(scenario: Path) -> dict[str, str]:

@@ -20,8 +20,10 @@ from sim.scenario.io import (
     file_kind_hint,
     load_scenario,
     parse_override,
+    read_referenced,
     read_scenario_chain,
     set_path,
+    short_text,
 )
 from sim.scenario.schema import Scenario
 
@@ -67,7 +69,7 @@ def load_market(source: str | Path | dict[str, Any] | Market, overrides: list[st
         origin, root = str(path), base_dir or setter.parent
     for item in overrides or []:
         keys, value = parse_override(item)
-        set_path(data, keys, value, origin=f"--set {item}")
+        set_path(data, keys, value, origin=f"--set {short_text(item)}")
     market = validate_market(data, origin)
     return resolve(market, origin, root)
 
@@ -89,7 +91,14 @@ def apply_market_changes(loaded: LoadedMarket, changes: dict[str, Any], origin: 
     for path, value in changes.items():
         set_market_path(data, path.replace("__", ".").split("."), value, origin)
     root = Path(loaded.origin).parent if loaded.origin not in ("<dict>", "<market>") else Path.cwd()
-    return resolve(validate_market(data, origin), loaded.origin, root, organisation=loaded.base)
+    market = validate_market(data, origin)
+    try:
+        return resolve(market, loaded.origin, root, organisation=loaded.base)
+    except MarketError as exc:  # the change is the mistake (a sweep's `fixed:` or point), not the market file
+        message = str(exc)
+        if message.startswith(loaded.origin):
+            message = origin + message[len(loaded.origin):]
+        raise MarketError(message) from None
 
 
 def set_market_path(data: dict[str, Any], parts: list[str], value: Any, origin: str) -> None:
@@ -118,9 +127,10 @@ def set_market_path(data: dict[str, Any], parts: list[str], value: Any, origin: 
 def resolve(market: Market, origin: str, root: Path, organisation: Scenario | None = None) -> LoadedMarket:
     """The firms' starting scenario and each policy's scenario, every one validated."""
     if organisation is None:
-        path = root / market.organisation
-        if not path.is_file():
-            raise MarketError(f"{origin}: organisation: no scenario file {path} (the path is relative to the market file)")
+        try:
+            path = read_referenced(origin, "organisation", market.organisation, root)
+        except ScenarioError as exc:  # already names the market file and the key
+            raise MarketError(str(exc)) from None
         try:
             organisation = load_scenario(path)
         except ScenarioError as exc:

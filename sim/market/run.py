@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,12 +51,15 @@ class MarketResult:
 
 
 def run_market(source: str | Path | dict | LoadedMarket, seed: int | None = None,
-               overrides: list[str] | None = None) -> MarketResult:
-    """Run a market file (or dict, or loaded market) to its last week."""
+               overrides: list[str] | None = None, on_week: Callable[[], object] | None = None) -> MarketResult:
+    """Run a market file (or dict, or loaded market) to its last week; `on_week()` is called after
+    each week (a progress bar)."""
     loaded = source if isinstance(source, LoadedMarket) else load_market(source, overrides)
     model = MarketModel(loaded, seed=seed)
     while model.running:
         model.step()
+        if on_week is not None:
+            on_week()
     industry = pd.DataFrame(model.records)
     firms = pd.concat([pd.DataFrame(w) for w in model.firm_weeks], ignore_index=True)
     firms["policy"] = pd.Categorical.from_codes(firms["policy"], categories=model.policy_names)

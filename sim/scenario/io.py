@@ -42,8 +42,8 @@ def load_scenario(
         data.setdefault("name", Path(source).stem)
     for item in overrides or []:
         path, value = parse_override(item)
-        expand_distribution(data, path, Scenario(), origin=f"--set {item}")
-        set_path(data, path, value, origin=f"--set {item}")
+        expand_distribution(data, path, Scenario(), origin=f"--set {short_text(item)}")
+        set_path(data, path, value, origin=f"--set {short_text(item)}")
         chain.insert(0, (f"--set {short_text(item)}", _nested(path, value)))
     return validate(data, origin, chain)
 
@@ -91,7 +91,7 @@ def read_scenario_chain(path: Path, what: str = "scenario file", paths: list[Pat
     given, receives each file's path in the same order (to resolve a path relative to its file)."""
     chain: list[tuple[str, dict[str, Any]]] = []
     seen: list[str] = []
-    current = path
+    current, referrer = path, ""
     while True:
         key = _identity(current)
         if key in seen:
@@ -100,31 +100,83 @@ def read_scenario_chain(path: Path, what: str = "scenario file", paths: list[Pat
         if len(seen) >= MAX_EXTENDS:
             raise ScenarioError(f"{shown(path)}: 'extends' chain longer than {MAX_EXTENDS} files")
         seen.append(key)
-        data = read_yaml(current, what)
+        if referrer:  # a file named by `extends:`: of the same kind, or not read further
+            data = read_kind(current, referrer, EXTENDS_KEY, what)
+        else:
+            data = read_yaml(current, what)
         parent = data.pop(EXTENDS_KEY, None)
         chain.append((shown(current), data))
         if paths is not None:
             paths.append(current)
         if parent is None:
             break
-        if not isinstance(parent, str) or not parent.strip():
-            raise ScenarioError(f"{shown(current)}: extends: expected the path of another {what}, got {short(parent)}")
-        parent_path = current.parent / parent
-        try:
-            is_file = parent_path.is_file()
-        except (OSError, ValueError) as exc:
-            raise ScenarioError(f"{shown(current)}: extends: cannot read '{short_text(parent)}' "
-                                f"({getattr(exc, 'strerror', None) or exc})") from None
-        if not is_file:
-            raise ScenarioError(f"{shown(current)}: extends: no such {what} '{short_text(parent)}' "
-                                f"(looked for {shown(parent_path)})")
-        current = parent_path
+        referrer = shown(current)
+        current = referenced_file(referrer, EXTENDS_KEY, parent, current.parent, what)
     merged: dict[str, Any] = {}
     for i, (_, data) in enumerate(reversed(chain)):
         if i:
             merged.pop("name", None)
         merged = deep_merge(merged, data)
     return merged, chain
+
+
+REFERENCE_SUFFIXES = (".yaml", ".yml")
+"""A file named by another (`extends`, a market's `organisation`, a sweep's `base`, a target's
+`scenario`) must be a YAML file of the expected kind: nothing else is read, nothing of it echoed."""
+
+
+def referenced_file(origin: str, key: str, value: Any, base_dir: Path, what: str) -> Path:
+    """The path `key: value` of the file `origin` names (relative to `base_dir`): an existing file
+    whose name, and whose target if it is a link, ends in .yaml or .yml. Otherwise a ScenarioError
+    that names the key and the path, never anything in the file."""
+    if not isinstance(value, str) or not value.strip():
+        raise ScenarioError(f"{origin}: {key}: expected the path of a {what}, got {short(value)}")
+    path = base_dir / value
+    try:
+        is_file = path.is_file()
+        target = path.resolve() if is_file else path
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ScenarioError(f"{origin}: {key}: cannot read '{short_text(value)}' "
+                            f"({getattr(exc, 'strerror', None) or exc})") from None
+    if not is_file:
+        raise ScenarioError(f"{origin}: {key}: no such {what} '{short_text(value)}' (looked for {shown(path)})")
+    if path.suffix.lower() not in REFERENCE_SUFFIXES or target.suffix.lower() not in REFERENCE_SUFFIXES:
+        raise ScenarioError(f"{origin}: {key}: '{short_text(value)}' is not a YAML file; a {what} ends in "
+                            ".yaml or .yml (and so does the file a link points to)")
+    return path
+
+
+def kind_keys(what: str) -> set[str]:
+    """The top-level keys a file of this kind may have ('scenario file', 'market file', or both)."""
+    from sim.market.schema import Market
+
+    keys = {EXTENDS_KEY}
+    if "scenario" in what:
+        keys |= set(Scenario.model_fields)
+    if "market" in what:
+        keys |= set(Market.model_fields)
+    return keys - {"name", "description"}
+
+
+def read_kind(path: Path, origin: str, key: str, what: str) -> dict[str, Any]:
+    """The mapping of a file `origin` names by `key`, which must have at least one top-level key of
+    its kind (an empty file sets nothing and passes). Any failure is an error of `origin` and `key`
+    that echoes nothing of the file (it may be anything a path can name)."""
+    try:
+        data = read_yaml(path, what)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{origin}: {key}: {exc}") from None
+    if data and not set(data) & kind_keys(what):
+        raise ScenarioError(f"{origin}: {key}: {shown(path)} is not a {what} (none of its top-level keys is one "
+                            f"a {what} has); nothing of it is used")
+    return data
+
+
+def read_referenced(origin: str, key: str, value: Any, base_dir: Path, what: str = "scenario file") -> Path:
+    """:func:`referenced_file`, then the file checked by :func:`read_kind`; returns its path."""
+    path = referenced_file(origin, key, value, base_dir, what)
+    read_kind(path, origin, key, what)
+    return path
 
 
 def _identity(path: Path) -> str:
@@ -294,8 +346,10 @@ def _validate_model(model: type[BaseModel], data: dict[str, Any], origin: str,
 
 
 FILE_KINDS = {
-    "sweep": (lambda keys: {"base", "design"} <= keys, "tokenmaxx sweep"),
-    "market": (lambda keys: "policies" in keys, "tokenmaxx market"),
+    "calibration": (lambda keys: "targets" in keys, "tokenmaxx calibrate"),
+    "sweep": (lambda keys: bool({"base", "design", "parameters", "replicates", "fixed"} & keys), "tokenmaxx sweep"),
+    "market": (lambda keys: bool({"policies", "firms", "organisation_set", "investors", "imitation", "vendor",
+                                  "correction"} & keys), "tokenmaxx market"),
     "scenario": (lambda keys: bool({"organization", "kpi", "behavior", "management"} & keys), "tokenmaxx run"),
 }
 """Each kind of file, a test of its top-level keys that gives it away, and the command that reads it."""

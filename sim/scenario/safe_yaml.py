@@ -2,8 +2,10 @@
 
 Every failure is a :class:`YamlFileError` with one clear line (never a traceback): a missing or
 unreadable path, a folder or device, a file too large, text that is not UTF-8 (or UTF-16 with a
-byte-order mark), a syntax error (line and column), a duplicate key, nesting too deep, or aliases
-that expand into too many values (an "alias bomb"). Only PyYAML's safe constructors are used.
+byte-order mark), a syntax error (line and column), a duplicate key, nesting too deep, aliases
+that expand into too many values (an "alias bomb"), an explicit tag other than the plain ones
+(`!!binary`, `!!timestamp`, `!!set`, `!foo` are refused) or a value its tag cannot hold
+(`!!float abc`, a 13th month). Only PyYAML's safe constructors are used.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import reprlib
 import stat
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +29,22 @@ MAX_VALUES = 200_000
 """Most values a file may hold once its aliases are expanded."""
 MAX_ECHO_CHARS = 80
 """Longest echo of an input value in an error message."""
+CORE = "tag:yaml.org,2002:"
+PLAIN_TAGS = frozenset(CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map"))
+"""Explicit tags a file may use (`!!str 3`): the plain values a scenario is made of; any other is refused."""
 
 
 class YamlFileError(ValueError):
     """A file that cannot be read as YAML, with a one-line reason."""
 
 
+class RefusedYaml(ComposerError):
+    """YAML that parses but that a file of this project may not hold (a tag, a value its tag cannot hold)."""
+
+
 class SafeLoader(yaml.SafeLoader):
-    """yaml.SafeLoader that refuses duplicate keys and nesting deeper than MAX_DEPTH."""
+    """yaml.SafeLoader that refuses duplicate keys, nesting deeper than MAX_DEPTH, tags other than
+    PLAIN_TAGS, and turns a value its tag cannot hold into a marked error (not a ValueError)."""
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
@@ -42,11 +53,26 @@ class SafeLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         self._depth += 1
         try:
+            event = self.peek_event()
             if self._depth > MAX_DEPTH:
-                raise ComposerError(None, None, f"nesting deeper than {MAX_DEPTH} levels", self.peek_event().start_mark)
+                raise ComposerError(None, None, f"nesting deeper than {MAX_DEPTH} levels", event.start_mark)
+            tag = getattr(event, "tag", None)  # an alias has none
+            if tag not in (None, "!") and tag not in PLAIN_TAGS:
+                raise RefusedYaml(None, None, f"the tag {short(tag_name(tag))} is not allowed (only plain values: "
+                                  "write the value without a tag, or with !!str, !!int, !!float or !!bool)",
+                                  event.start_mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError) as exc:
+            # a value its tag cannot hold: `!!float abc`, `!!bool maybe`, `!!int 0b2`, `2001-13-45`
+            value = short(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
+            raise RefusedYaml(None, None, f"{value} is not a valid {tag_name(node.tag)} value ({_cut(str(exc), 80)})",
+                              node.start_mark) from None
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, yaml.MappingNode):
@@ -64,6 +90,21 @@ class SafeLoader(yaml.SafeLoader):
                                            key_node.start_mark)
                 seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def tag_name(tag: str) -> str:
+    """A YAML tag as written in a file: `!!float` for the core tags."""
+    return "!!" + tag[len(CORE):] if tag.startswith(CORE) else tag
+
+
+def printable(text: str, keep_newlines: bool = False) -> str:
+    """`text` safe to print to a terminal: control and format characters (escape sequences, carriage
+    returns, bidirectional overrides) written as escapes like `\\x1b`; tabs kept, newlines if asked."""
+    return "".join(
+        char if char == "\t" or (char == "\n" and keep_newlines) or not unicodedata.category(char).startswith("C")
+        else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
 
 
 def short(value: Any) -> str:
@@ -108,6 +149,9 @@ def parse(text: str, origin: str) -> Any:
     """Parse YAML text with :class:`SafeLoader`; the result holds at most MAX_VALUES values."""
     try:
         data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader subclass: safe constructors only
+    except RefusedYaml as exc:
+        mark = exc.problem_mark
+        raise YamlFileError(f"{origin}: line {mark.line + 1}, column {mark.column + 1}: {exc.problem}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"

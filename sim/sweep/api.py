@@ -97,20 +97,20 @@ def run_sweep(
     from sim.output import folder_name
 
     store = SweepStore(Path(out) if out is not None else Path("results") / folder_name(loaded.spec.name, "sweep"))
+    engine = make_executor(executor, workers, scheduler, lost=lost_record)  # bad arguments: refused before the disk
     with store.lock():
-        return _run(loaded, store, design, tasks, executor, workers, scheduler, fresh, retry_failed, progress, evaluate)
+        return _run(loaded, store, design, tasks, engine, executor, scheduler, fresh, retry_failed, progress, evaluate)
 
 
 def _run(
-    loaded: LoadedSpec, store: SweepStore, design: pd.DataFrame, tasks: list[RunTask], executor: str,
-    workers: int | None, scheduler: str | None, fresh: bool, retry_failed: bool, progress: bool, evaluate: Evaluate,
+    loaded: LoadedSpec, store: SweepStore, design: pd.DataFrame, tasks: list[RunTask], engine: Any, executor: str,
+    scheduler: str | None, fresh: bool, retry_failed: bool, progress: bool, evaluate: Evaluate,
 ) -> SweepOutcome:
     """The body of :func:`run_sweep`, with the results folder locked."""
     started_wall, started = time.perf_counter(), _now()
     store.prepare(loaded, design, fresh=fresh, metrics=declared_columns(evaluate))
     finished = store.finished(retry_failed)
     todo = [t for t in tasks if t.run_index not in finished]
-    engine = make_executor(executor, workers, scheduler, lost=lost_record)  # a dead worker: its run failed
     session = {"started": started, "executor": executor, "workers": engine.workers, "scheduler": scheduler}
     metadata = _metadata(loaded, store, len(tasks))
     # "incomplete" until the end: a session cut off (killed, disk full) leaves the folder resumable

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import threading
@@ -321,7 +322,7 @@ class Dask(AbstractContextManager):
         if self.scheduler:
             try:
                 self._client = Client(self.scheduler, timeout="10s")
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, ValueError, TypeError) as exc:
                 raise SweepError(f"--scheduler {self.scheduler}: cannot connect to a Dask scheduler ({exc})") from None
             self.workers = len(self._client.scheduler_info().get("workers", {})) or self.workers
         else:
@@ -371,6 +372,8 @@ def make_executor(name: str = "processes", workers: int | None = None, scheduler
         raise SweepError(f"--workers {workers}: need at least 1 worker")
     if scheduler and name != "dask":
         raise SweepError("--scheduler only applies to --executor dask")
+    if scheduler and not re.fullmatch(r"(tcp|tls|ws|wss|inproc|ucx)://[\w.\-\[\]:]+(/\S*)?|[\w.\-]+:\d+", scheduler):
+        raise SweepError(f"--scheduler {scheduler[:80]!r}: expected a Dask scheduler address, e.g. tcp://host:8786")
     if name == "sequential":
         return Sequential(lost)
     if name == "processes":

@@ -20,7 +20,7 @@ import pandas as pd
 from sim.dictionary import design_column
 from sim.report.style import save_figure
 from sim.output import atomic_write, atomic_write_text
-from sim.sweep.results import read_sweep
+from sim.sweep.results import read_sweep, runs_total
 from sim.sweep.spec import SweepError, SweepSpec
 
 MARKET_METRICS = ("inflating_share_end", "inflating_share_peak")
@@ -49,7 +49,12 @@ def write_report(sweep_dir: str | Path, out: Path | None = None) -> list[Path]:
 
     sweep_dir = Path(sweep_dir)
     spec, design, table = read_sweep(sweep_dir)
+    total = runs_total(spec, design)
     out = Path(out) if out is not None else sweep_dir / "report"
+    for folder in ([] if out != sweep_dir / "report" else [out]) + [out / FIGURE_DIR]:
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            raise SweepError(f"{folder}: is a link or a file; the report writes only into a folder of its own "
+                             "(remove it, or choose another folder with --out)")
     ok = table[table["status"] == "ok"]
     if ok.empty:
         raise SweepError(f"{sweep_dir}: no successful runs to report on")
@@ -95,7 +100,7 @@ def write_report(sweep_dir: str | Path, out: Path | None = None) -> list[Path]:
 
     failed = int((table["status"] != "ok").sum())
     sections = [
-        ("What was swept", table_html(["setting", "values"], _setup_rows(spec, table, failed))),
+        ("What was swept", table_html(["setting", "values"], _setup_rows(spec, table, failed, total))),
         ("Findings", list_html(_findings(spec, ok, params, _wage(sweep_dir)), "findings")),
         ("Figures", "".join(figures_html) or "<p>Nothing varied: no figures.</p>"),
     ]
@@ -110,6 +115,8 @@ def write_report(sweep_dir: str | Path, out: Path | None = None) -> list[Path]:
     base = f"markets like {spec.base} (each run is a whole industry)" if market else f"the base scenario {spec.base}"
     lead = (spec.description.strip() or f"Sweep {spec.name}.") + (
         f" {len(table):,} runs of {base}; ROI figures are in %, money in $.")
+    if len(table) < total:
+        lead = f"{incomplete_note(len(table), total)} {lead}"
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     html = page(f"Sweep report: {spec.name}", lead, sections, f"tokenmaxx report {sweep_dir}; generated {stamp}.")
     atomic_write_text(out / REPORT_NAME, html)
@@ -166,10 +173,17 @@ def _charts(spec: SweepSpec, ok: pd.DataFrame, params: list[str], metrics: list[
     return made
 
 
-def _setup_rows(spec: SweepSpec, table: pd.DataFrame, failed: int) -> list[list[str]]:
+def incomplete_note(done: int, total: int) -> str:
+    """What a report of an unfinished sweep says first."""
+    return (f"{done:,} of {total:,} runs finished: this sweep is incomplete ({total - done:,} runs missing; "
+            "run the same sweep command again to finish it).")
+
+
+def _setup_rows(spec: SweepSpec, table: pd.DataFrame, failed: int, total: int) -> list[list[str]]:
+    of = f" of {total:,} finished" if len(table) < total else ""
     rows = [["design", f"{spec.design.kind}, {spec.replicates} replicate(s) per point, root seed {spec.seed}"],
-            ["runs", f"{len(table):,} ({len(table) - failed:,} ok, {failed:,} failed)" if failed
-             else f"{len(table):,}, all ok"]]
+            ["runs", f"{len(table):,}{of} ({len(table) - failed:,} ok, {failed:,} failed)" if failed
+             else f"{len(table):,}{of}, all ok"]]
     if spec.design.kind == "list":
         rows.append(["points", f"{len(spec.design.points)} listed"])
     for path, param in spec.parameters.items():

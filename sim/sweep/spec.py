@@ -26,6 +26,7 @@ from sim.scenario.io import (
     file_kind_hint,
     load_scenario,
     read_scenario_file,
+    read_referenced,
     read_yaml,
     short_text,
 )
@@ -249,11 +250,8 @@ def load_spec(source: str | Path | dict[str, Any], base_dir: Path | None = None)
     except ValidationError as exc:
         lines = [describe_error(err, SweepSpec) for err in exc.errors()]
         raise SweepError(error_message(f"{origin}: invalid sweep{file_kind_hint(data, "sweep")}", lines)) from None
-    base_path = root / spec.base
-    if not base_path.is_file():
-        raise SweepError(f"{origin}: base: no scenario or market file {base_path} (the path is relative to the "
-                         "sweep file)")
     try:
+        base_path = read_referenced(origin, "base", spec.base, root, "scenario or market file")
         unfixed = load_market(base_path) if is_market_file(base_path) else load_scenario(base_path)
     except ScenarioError as exc:
         raise SweepError(str(exc)) from None

@@ -21,7 +21,9 @@ read back, more than a batched run, so a part per run would make storage the swe
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -116,7 +118,17 @@ class SweepStore:
     def lock(self) -> Iterator[None]:
         """Hold the folder for one sweep process at a time (released when the process dies)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "w") as handle:
+        self.check_own_folders()
+        path = self.root / ".lock"
+        try:  # never through a link: a `.lock` linked to a file elsewhere must not touch that file
+            flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(path, flags, 0o666)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise SweepError(f"{path}: is a link; a sweep writes only its own files here: remove the link "
+                                 "or choose another folder with --out") from None
+            raise
+        with os.fdopen(fd, "w") as handle:
             try:
                 import fcntl
             except ImportError:  # pragma: no cover - Windows: no advisory lock
@@ -134,6 +146,7 @@ class SweepStore:
         """Start or resume: refuse results made by a different spec unless `fresh` wipes them.
         `metrics` declares the evaluation's columns (one schema for every part, failed runs too)."""
         self.schema = table_schema(loaded, design, metrics) if metrics is not None else None
+        self.check_own_folders()
         if fresh:
             self.clear()
         previous = self.read_metadata()
@@ -156,15 +169,22 @@ class SweepStore:
             atomic_write_text(self.root / "base_scenario.yaml", dump_yaml(loaded.base))
         atomic_write(self.root / "design.csv", lambda p: design.to_csv(p))
 
+    def check_own_folders(self) -> None:
+        """Refuse `runs/` or `timeseries/` as a link or a file: parts are written only inside the folder."""
+        for folder in (self.runs_dir, self.timeseries_dir):
+            if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+                raise SweepError(f"{folder}: is a link or a file, not the folder a sweep writes its runs in; "
+                                 "remove it or choose another folder with --out")
+
     def clear(self) -> None:
         """Remove the files a sweep writes (run parts, tables, metadata), never anything else: other
         files stay, and a folder without a sweep's metadata.json is refused."""
         if not self.root.is_dir():
             return
         others = {p.name for p in self.root.iterdir()} - {".lock", "runs", "timeseries"}
-        if others and not self.metadata_path.is_file():
-            raise SweepError(f"{self.root}: not a sweep's results folder (no metadata.json); --fresh removes only "
-                             "what a sweep wrote: choose a new folder with --out")
+        if others and not self._has_sweep_metadata():
+            raise SweepError(f"{self.root}: not a sweep's results folder (no metadata.json of a sweep); --fresh "
+                             "removes only what a sweep wrote: choose a new folder with --out")
         for folder in (self.runs_dir, self.timeseries_dir):
             if folder.is_dir() and not folder.is_symlink():
                 for entry in folder.iterdir():
@@ -175,6 +195,16 @@ class SweepStore:
         for name in (*TABLE_FILES, *OWN_FILES):
             (self.root / name).unlink(missing_ok=True)
         self.remove_stale()
+
+    def _has_sweep_metadata(self) -> bool:
+        """Whether metadata.json is a sweep's (a regular file, JSON, with the spec's hash)."""
+        if self.metadata_path.is_symlink() or not self.metadata_path.is_file():
+            return False
+        try:
+            data = json.loads(self.metadata_path.read_bytes()[:10_000_000])
+        except (ValueError, OSError):
+            return False
+        return isinstance(data, dict) and "spec_hash" in data
 
     def remove_stale(self) -> None:
         """Remove temporary files left by a process killed while writing (parts, series, tables)."""
@@ -196,7 +226,7 @@ class SweepStore:
         """Run indices held by the parts on disk."""
         found: set[int] = set()
         for part in self.parts():
-            found.update(pq.read_table(part, columns=["run_index"]).column("run_index").to_pylist())
+            found.update(read_part(part, columns=["run_index"]).column("run_index").to_pylist())
         return found
 
     def finished(self, retry_failed: bool = False) -> set[int]:
@@ -204,7 +234,7 @@ class SweepStore:
         their parts (each part rewritten atomically), so their new records do not duplicate them."""
         if retry_failed:
             for part in self.parts():
-                table = pq.read_table(part)  # rewritten with its own schema
+                table = read_part(part)  # rewritten with its own schema
                 ok = pc.fill_null(pc.equal(table["status"], "ok"), False)
                 kept = table.filter(ok)
                 if kept.num_rows == 0:
@@ -239,11 +269,14 @@ class SweepStore:
             frame = pd.DataFrame(records)
             atomic_write(path, lambda p: frame.to_parquet(p, index=False))
 
-    def read_parts(self) -> pd.DataFrame:
-        """Every finished run, one row each, sorted by run index."""
-        parts = [pd.read_parquet(p) for p in self.parts()]
+    def read_parts(self, runs_total: int | None = None) -> pd.DataFrame:
+        """Every finished run, one row each, sorted by run index; a part that is not a readable table
+        of runs, a run held twice or (given `runs_total`) a run index outside the design is an error."""
+        paths = self.parts()
+        parts = [read_part(p).to_pandas() for p in paths]
         if not parts:
             return pd.DataFrame(columns=["run_index", "status"])
+        check_run_indices(list(zip(paths, (p["run_index"] for p in parts))), runs_total)
         return _concat(parts).sort_values("run_index").reset_index(drop=True)
 
     def consolidate(self) -> pd.DataFrame:
@@ -265,17 +298,22 @@ class SweepStore:
                 atomic_write(self.root / "timeseries.parquet", lambda p: write_parquet(frame, p))
         return pd.read_parquet(self.root / "runs.parquet")  # exactly what is on disk
 
-    def load_table(self) -> pd.DataFrame:
-        """The tidy table: runs.parquet if the sweep finished, else whatever parts exist."""
+    def load_table(self, runs_total: int | None = None) -> pd.DataFrame:
+        """The tidy table: runs.parquet if the sweep finished, else whatever parts exist (each checked,
+        see :meth:`read_parts`)."""
         path = self.root / "runs.parquet"
-        if path.is_file() and not self._parts_newer_than(path):
-            return pd.read_parquet(path)
+        if path.exists() or path.is_symlink():
+            table = read_part(path)
+            if not self._parts_newer_than(table):
+                frame = table.to_pandas()
+                check_run_indices([(path, frame["run_index"])], runs_total)
+                return frame
         if not self.parts():
             raise SweepError(f"{self.root}: no sweep results here (no runs.parquet, no runs/ parts)")
-        return self.read_parts()
+        return self.read_parts(runs_total)
 
-    def _parts_newer_than(self, path: Path) -> bool:
-        return self.runs_dir.is_dir() and len(self.part_indices()) != len(pd.read_parquet(path, columns=["run_index"]))
+    def _parts_newer_than(self, table: pa.Table) -> bool:
+        return self.runs_dir.is_dir() and len(self.part_indices()) != table.num_rows
 
     # --- metadata ------------------------------------------------------------------------
 
@@ -289,6 +327,61 @@ class SweepStore:
 
     def write_metadata(self, metadata: dict[str, Any]) -> None:
         atomic_write_text(self.metadata_path, json.dumps(metadata, indent=2, default=str) + "\n")
+
+
+def read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """A part (or runs.parquet) as an Arrow table: a regular file of this folder (not a link), a
+    Parquet table with an integer `run_index` (no nulls) and a text `status`; otherwise a SweepError
+    in one line."""
+    def refuse(reason: str) -> SweepError:
+        return SweepError(f"{path}: {reason}; it is not a table a sweep wrote (move it away, or run the sweep "
+                          "again with --fresh)")
+
+    if path.is_symlink():
+        raise refuse("is a link")
+    if not path.is_file():
+        raise refuse("is not a regular file")
+    try:
+        table = pq.read_table(path, columns=columns)
+    except (OSError, ValueError, KeyError, pa.ArrowException) as exc:  # ArrowInvalid is a ValueError
+        raise refuse(f"cannot be read as Parquet ({first_line(exc)})") from None
+    names = set(table.column_names)
+    if "run_index" not in names or not pa.types.is_integer(table.schema.field("run_index").type):
+        raise refuse("has no whole-number run_index column")
+    if table.column("run_index").null_count:
+        raise refuse("has runs without a run_index")
+    if columns is None and ("status" not in names or not _is_text(table.schema.field("status").type)):
+        raise refuse("has no text status column")
+    return table
+
+
+def first_line(exc: BaseException, limit: int = 120) -> str:
+    """An exception's reason in one short line (its type when it has no message)."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:limit] if text else type(exc).__name__
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    """A column of text (as pandas and pyarrow write it: string, large string or string view)."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    is_view = getattr(pa.types, "is_string_view", lambda _: False)
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or is_view(kind)
+
+
+def check_run_indices(held: list[tuple[Path, pd.Series]], runs_total: int | None) -> None:
+    """Each run in at most one part, and (given `runs_total`) every run index within the design."""
+    seen: dict[int, Path] = {}
+    for path, indices in held:
+        for index in indices.astype("int64").tolist():
+            if runs_total is not None and not 0 <= index < runs_total:
+                raise SweepError(f"{path}: holds run {index}, but the design has runs 0 to {runs_total - 1}; "
+                                 "it is not a part of this sweep (move it away)")
+            if index in seen:
+                where = f"{path}: holds run {index} twice" if seen[index] == path else \
+                    f"{path} and {seen[index].name} both hold run {index}"
+                raise SweepError(f"{where}; a copied part? Keep one of them")
+            seen[index] = path
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
