@@ -124,6 +124,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.scenario.io import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
+    cli_library.warn_targets(scenario, args.scenario)
     if args.seed is not None:
         check_seed(args.seed)
     out_dir = args.out or Path("results") / folder_name(scenario.name, "scenario")

@@ -54,12 +54,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     if kind == "market":
         return _check_market(args)
     scenario = load_scenario(args.scenario, args.overrides)
+    warn_targets(scenario, args.scenario)
     kpi = scenario.kpi
     print(
         f"ok: {args.scenario} is a valid scenario '{scenario.name}': {scenario.organization.employees:,} employees, "
         f"{scenario.weeks} weeks, KPI {kpi.regime}/{kpi.scheme}, {len(scenario.management.interventions)} interventions"
     )
     return 0
+
+
+def warn_targets(scenario: Any, where: str) -> None:
+    """`warning: FILE: weeks A-B: kpi.target ...` on stderr for each KPI target no one can reach."""
+    import sys
+
+    from sim.engine.management import target_warnings
+
+    for line in target_warnings(scenario):
+        print(f"warning: {where}: {line}", file=sys.stderr)
 
 
 def _check_sweep(args: argparse.Namespace) -> int:
@@ -210,7 +221,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ScenarioError(f"--replicates {args.replicates}: at most {MAX_REPLICATES:,}")
     if not 0 <= args.seed <= 2**63 - 1:
         raise ScenarioError(f"--seed {args.seed}: expected a whole number from 0 to {2**63 - 1}")
-    names = [load_scenario(path, args.overrides).name for path in args.scenarios]  # every file checked first
+    loaded = [load_scenario(path, args.overrides) for path in args.scenarios]  # every file checked first
+    for path, scenario in zip(args.scenarios, loaded):
+        warn_targets(scenario, path)
+    names = [scenario.name for scenario in loaded]
     out_dir = args.out or Path("results") / folder_name("compare-" + "-".join(folder_name(n, "scenario") for n in names))
     check_out_dir(out_dir)
     started = time.perf_counter()

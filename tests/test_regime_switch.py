@@ -1,0 +1,91 @@
+"""A KPI regime switch takes the new regime's default target unless it names one (issue 27: a
+50,000-token target kept as 50,000 actions a week ended all reward and flipped the conclusion);
+`check` and `run` warn about a target no employee can reach."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from sim.engine.management import regime_periods, target_warnings
+from sim.engine.model import OrganisationModel
+from sim.scenario.io import load_scenario
+from tests.conftest import scenario_dict
+
+README_SWITCH = """\
+name: my-org
+weeks: 30
+seed: 42
+organization: {employees: 200, team_size: 10, cross_team_ties: 2}
+kpi: {regime: tokens, scheme: quota, strength: 1.0, target: 50000}
+management:
+  interventions:
+    - {week: 16, set: {kpi.regime: action_linked}}
+"""
+
+
+def _run(data: dict) -> OrganisationModel:
+    model = OrganisationModel(load_scenario(data))
+    model.run()
+    return model
+
+
+def switch(changes: dict, **paths) -> dict:
+    settings = {"organization__employees": 150, "weeks": 20, "kpi__strength": 1.5, "kpi__scheme": "quota",
+                "kpi__target": 50_000.0, "management__interventions": [{"week": 11, "set": changes}]}
+    return scenario_dict(**{**settings, **paths})
+
+
+def test_a_scheduled_switch_without_a_target_takes_the_new_regimes_default() -> None:
+    implicit = _run(switch({"kpi.regime": "action_linked"}))
+    explicit = _run(switch({"kpi.regime": "action_linked", "kpi.target": 30.0}))
+    assert implicit.management.target == 30.0
+    assert implicit.records == explicit.records  # exactly the run with the default target written out
+    reached = [row["target_reached_share"] for row in implicit.records]
+    assert max(reached[10:]) > 0.2  # employees reach the action target after the switch
+    assert implicit.policy_changes[0].describe() == "kpi.regime tokens -> action_linked, kpi.target 50000 -> default"
+
+
+def test_an_explicit_target_in_the_same_change_wins() -> None:
+    model = _run(switch({"kpi.regime": "action_linked", "kpi.target": 12.0}))
+    assert model.management.target == 12.0
+    assert [row["kpi_target"] for row in model.records][-1] == 12.0
+
+
+def test_a_live_change_of_regime_resets_the_target_too() -> None:
+    model = OrganisationModel(load_scenario(switch({"audit.rate": 0.1})))
+    for _ in range(3):
+        model.step()
+    model.change_policy({"kpi__regime": "queries"})  # the keyword spelling as well
+    assert model.policy.kpi.target is None and model.management.target == 50.0
+    model.change_policy({"audit.rate": 0.2})  # another key leaves the target alone
+    assert model.management.target == 50.0
+
+
+def test_regime_periods_follow_the_interventions() -> None:
+    scenario = load_scenario(switch({"kpi.regime": "action_linked"}))
+    assert [(a, b, p.kpi.regime, p.kpi.resolved_target) for a, b, p in regime_periods(scenario)] == [
+        (1, 10, "tokens", 50_000.0), (11, 20, "action_linked", 30.0)]
+    assert target_warnings(scenario) == []
+
+
+def test_an_unreachable_target_is_a_warning_naming_the_weeks() -> None:
+    scenario = load_scenario(switch({"kpi.regime": "action_linked", "kpi.target": 5_000.0}))
+    [line] = target_warnings(scenario)
+    assert line.startswith("weeks 11-20: kpi.target 5,000 actions per employee-week")
+    assert "default target is 30" in line
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, check=False)
+
+
+def test_check_warns_when_set_moves_the_regime_under_a_kept_target(tmp_path) -> None:
+    path = tmp_path / "switch.yaml"
+    path.write_text(README_SWITCH)
+    quiet = _cli("check", str(path))
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    loud = _cli("check", str(path), "--set", "kpi.regime=action_linked")
+    assert loud.returncode == 0 and loud.stdout.startswith("ok:")
+    assert loud.stderr.startswith(f"warning: {path}: weeks 1-30: kpi.target 50,000 actions per employee-week")
+    assert "so the KPI steers no one" in loud.stderr and "Traceback" not in loud.stderr
