@@ -138,16 +138,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         write_run_report(result, folder)
 
     publish_folder(out_dir, write)
-    print(format_summary(result.summary, result.scenario))
+    print(format_summary(result.summary, result.scenario, result.timeseries))
     print(f"\nwall time {wall:.2f} s; results in {out_dir}/; report: {out_dir / 'report.html'}")
     return 0
 
 
-def format_summary(summary: dict, scenario) -> str:
+def format_summary(summary: dict, scenario, timeseries=None) -> str:
     """The run's headline numbers as aligned text, units included."""
     from sim.report.headlines import run_headlines
 
-    rows = run_headlines(summary, scenario)
+    rows = run_headlines(summary, scenario, timeseries)
     width = max(len(label) for label, _ in rows)
     regime = summary["kpi_regime"] if summary["final_kpi_regime"] == summary["kpi_regime"] else (
         f"{summary['kpi_regime']}, then {summary['final_kpi_regime']}")

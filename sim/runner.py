@@ -92,7 +92,7 @@ class RunResult:
                  f"{s['seed']}, {html.escape(s['kpi_regime'])} KPI ({html.escape(s['kpi_scheme'])}). "
                  "<code>.summary</code> (dict), <code>.timeseries</code> (DataFrame, one row per week), "
                  "<code>.model</code> (the Mesa model).</p>")
-        return title + table_html(["metric", "value over the run"], [list(r) for r in run_headlines(s, self.scenario)])
+        return title + table_html(["metric", "value over the run"], [list(r) for r in run_headlines(s, self.scenario, self.timeseries)])
 
 
 def run(
@@ -196,7 +196,7 @@ def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationM
         "performative_share": totals["performative_hours"] / ai_hours if ai_hours > 0 else 0.0,
         **totals,
         "reported_kpi_per_employee_week": totals["reported_kpi"] / employee_weeks,
-        "kpi_inflation": _ratio(totals["reported_kpi"], totals["genuine_kpi"]),
+        "kpi_inflation": _kpi_inflation(totals, columns),
         "claimed_hours_saved_per_employee_week": totals["claimed_hours_saved"] / employee_weeks,
         "true_hours_saved_per_employee_week": totals["true_hours_saved"] / employee_weeks,
         "ai_hours_per_employee_week": ai_hours / employee_weeks,
@@ -222,6 +222,17 @@ def summarise(scenario: Scenario, timeseries: pd.DataFrame, model: OrganisationM
     }
     return {k: (int(round(v)) if k in INTEGER_SUMMARY and isinstance(v, float) and np.isfinite(v) else v)
             for k, v in summary.items()}
+
+
+def _kpi_inflation(totals: dict[str, float], columns: dict[str, np.ndarray]) -> float:
+    """Reported over genuine KPI; across KPI regimes (units that do not add up) the week-weighted
+    mean of each regime period's ratio (:func:`sim.metrics.mean_kpi_inflation`)."""
+    codes = columns["kpi_regime_code"]
+    if codes.size == 0 or (codes == codes[0]).all():
+        return _ratio(totals["reported_kpi"], totals["genuine_kpi"])
+    from sim.metrics import kpi_periods, mean_kpi_inflation
+
+    return mean_kpi_inflation(kpi_periods(columns))
 
 
 def _ratio(numerator: float, denominator: float) -> float:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from sim.engine.management import regime_periods, target_warnings
 from sim.engine.model import OrganisationModel
 from sim.scenario.io import load_scenario
@@ -89,3 +91,36 @@ def test_check_warns_when_set_moves_the_regime_under_a_kept_target(tmp_path) -> 
     assert loud.returncode == 0 and loud.stdout.startswith("ok:")
     assert loud.stderr.startswith(f"warning: {path}: weeks 1-30: kpi.target 50,000 actions per employee-week")
     assert "so the KPI steers no one" in loud.stderr and "Traceback" not in loud.stderr
+
+
+def test_kpi_inflation_is_per_regime_period_never_tokens_plus_actions() -> None:
+    import sim
+    from sim.metrics import kpi_periods
+    from sim.report.findings import cost_working
+    from sim.report.headlines import run_headlines
+
+    result = sim.run(switch({"kpi.regime": "action_linked"}))
+    ts = result.timeseries
+    before, after = ts[ts["week"] <= 10], ts[ts["week"] >= 11]
+    ratio_before = before["reported_kpi"].sum() / before["genuine_kpi"].sum()
+    ratio_after = after["reported_kpi"].sum() / after["genuine_kpi"].sum()
+    assert ratio_before > 1.2 and abs(ratio_after - 1) < 0.05  # gamed tokens, then (almost) honest actions
+    assert result.summary["kpi_inflation"] == pytest.approx((10 * ratio_before + 10 * ratio_after) / 20)
+    pooled = ts["reported_kpi"].sum() / ts["genuine_kpi"].sum()
+    assert abs(result.summary["kpi_inflation"] - pooled) > 0.05  # not the sum of tokens and actions
+    periods = kpi_periods(ts)
+    assert [(p.regime, p.first_week, p.last_week) for p in periods] == [("tokens", 1, 10), ("action_linked", 11, 20)]
+    assert sum(p.reported_value_usd for p in periods) == pytest.approx(result.summary["reported_value_usd"])
+    detail = dict(run_headlines(result.summary, result.scenario, ts))["KPI inflation"]
+    assert f"tokens, weeks 1-10: ×{ratio_before:.2f}" in detail and "action_linked, weeks 11-20: ×1.0" in detail
+    working = "\n".join(cost_working(result.summary, result.scenario, ts))
+    assert "weeks 1-10, " in working and " actions x $" in working
+    assert "over the 10 weeks under the token KPI" in working
+
+
+def test_one_regime_keeps_the_plain_ratio() -> None:
+    import sim
+
+    result = sim.run(scenario_dict(organization__employees=100, weeks=8, kpi__strength=1.5))
+    ts = result.timeseries
+    assert result.summary["kpi_inflation"] == pytest.approx(ts["reported_kpi"].sum() / ts["genuine_kpi"].sum())

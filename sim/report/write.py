@@ -29,13 +29,13 @@ def write_run_report(result: RunResult, out_dir: Path) -> list[Path]:
     chosen.update({name: (plot(ts), caption) for name, (plot, caption, shown) in OPTIONAL_FIGURES.items() if shown(ts)})
     figures = _render(chosen)
     summary, scenario = result.summary, result.scenario
-    headline_rows = [list(row) for row in run_headlines(summary, scenario)]
+    headline_rows = [list(row) for row in run_headlines(summary, scenario, ts)]
     sections = [
         ("Headline numbers", table_html(["metric", "value over the run"], headline_rows)),
         ("What the numbers say", list_html(run_findings(summary, scenario, result.timeseries,
                                                        result.model.management.events), "findings")),
         ("Figures", _figures_html(figures)),
-        ("How the costs were computed", list_html(cost_working(summary, scenario), "working")),
+        ("How the costs were computed", list_html(cost_working(summary, scenario, ts), "working")),
         ("Scenario", table_html(["setting", "value"], scenario_rows(scenario))),
     ]
     html = page(
