@@ -130,7 +130,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     out_dir = args.out or Path("results") / folder_name(scenario.name, "scenario")
     check_out_dir(out_dir)  # before the run, not after it
     started = time.perf_counter()
-    result = run(scenario, seed=args.seed)
+    result = run(scenario) if args.seed is None else run(scenario, seed=args.seed)
     wall = time.perf_counter() - started
 
     def write(folder: Path) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.economics import roi
-from sim.engine.model import OrganisationModel
+from sim.engine.model import SCENARIO_SEED, OrganisationModel, seed_of
 from sim.engine.valuation import valuation_method
 from sim.dictionary import INTEGER_SUMMARY, INTEGER_WEEKLY
 from sim.scenario.io import apply_changes, load_scenario
@@ -97,21 +97,23 @@ class RunResult:
 
 def run(
     scenario: str | Path | dict[str, Any] | Scenario,
-    seed: int | None = None,
+    seed: Any = SCENARIO_SEED,
     overrides: list[str] | None = None,
     params: dict[str, Any] | None = None,
 ) -> RunResult:
     """Run a scenario (YAML path, dict or Scenario) to its last week.
 
-    `seed` replaces the scenario's own seed; `overrides` are ``key.path=value`` strings (as on the
-    command line); `params` maps key paths to values, e.g. ``{"kpi.strength": 1.0,
-    "behavior.integrity_cost.mean": 0.8}``.
+    `seed` left out uses the scenario's own seed; given, it replaces it: a whole number, a NumPy
+    `SeedSequence` or `Generator` (a seed drawn from it), or None for fresh entropy, as
+    `OrganisationModel(rng=...)` takes it; the seed used is in `result.summary["seed"]`.
+    `overrides` are ``key.path=value`` strings (as on the command line); `params` maps key paths to
+    values, e.g. ``{"kpi.strength": 1.0, "behavior.integrity_cost.mean": 0.8}``.
     """
     resolved = load_scenario(scenario, overrides)
     if params:
         resolved = apply_changes(resolved, params, origin="params")
-    if seed is not None:
-        resolved = with_seed(resolved, seed)
+    if seed is not SCENARIO_SEED:
+        resolved = with_seed(resolved, seed_of(seed))
     model = OrganisationModel(resolved)
     model.run()
     columns = weekly_columns(model.records)

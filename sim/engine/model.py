@@ -57,6 +57,25 @@ class PolicyTerms:
 SCENARIO_SEED = object()
 """Default of `rng`: use the scenario's own seed (an explicit `rng=None` means fresh entropy)."""
 
+
+def seed_of(rng: Any) -> int:
+    """The whole-number seed a run uses and records, from whatever `rng` was given: an int as it
+    is; None: fresh entropy; a NumPy `SeedSequence` or `Generator`: a seed drawn from it (so the
+    recorded seed re-runs the run, and each child of `SeedSequence(1).spawn(3)` gives its own)."""
+    if rng is None:
+        rng = np.random.SeedSequence()
+    if isinstance(rng, np.random.SeedSequence):
+        return int(rng.generate_state(1, dtype=np.uint64)[0] >> 1)
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(0, 2**63 - 1, dtype=np.int64))
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return int(rng)  # Mesa seeds Python's `random` too, which takes only a plain int
+    from sim.scenario.io import ScenarioError
+
+    raise ScenarioError(f"rng {rng!r}: expected a whole-number seed, a numpy.random.SeedSequence or Generator, "
+                        "or None (fresh entropy)")
+
+
 REPORTERS: tuple[str, ...] = (
     "gaming_share", "performative_share", "scripts_running", "kpi_target", "kpi_strength", "budget_index",
     "reported_kpi", "genuine_kpi", "claimed_hours_saved", "true_hours_saved", "ai_spend_usd", "wasted_spend_usd",
@@ -105,8 +124,9 @@ class OrganisationModel(mesa.Model):
         OrganisationModel("scenarios/default.yaml", **{"kpi.strength": 1.0, "audit.rate": 0.1})
 
     `rng` left out uses the scenario's seed; `rng=None` (Mesa's convention, and what batch_run
-    passes for each iteration) draws fresh entropy; either way the seed used is recorded in
-    `model.config.seed` and `model.scenario.rng`.
+    passes for each iteration) draws fresh entropy; a NumPy `SeedSequence` or `Generator` gives a
+    seed drawn from it (:func:`seed_of`); either way the seed used is recorded in
+    `model.config.seed` and `model.scenario.rng`, and re-runs the model.
     """
 
     keep_decision_terms: bool = False
@@ -124,17 +144,11 @@ class OrganisationModel(mesa.Model):
         Python objects costs seconds that runs which only need totals never pay). `agents=False`
         never creates them."""
         scenario = resolve_config(scenario, params)
-        if rng is SCENARIO_SEED:
-            rng = scenario.seed
-        elif rng is None:
-            rng = int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> 1)
-        if isinstance(rng, np.integer):
-            rng = int(rng)  # Mesa seeds Python's `random` too, which takes only a plain int
-        if isinstance(rng, int) and rng != scenario.seed:
-            scenario = scenario.model_copy(update={"seed": int(rng)})
-        seed = rng if isinstance(rng, int) else None
+        rng = scenario.seed if rng is SCENARIO_SEED else seed_of(rng)
+        if rng != scenario.seed:
+            scenario = scenario.model_copy(update={"seed": rng})
         super().__init__(rng=rng, scenario=OrganisationScenario(rng=rng, config=scenario))
-        self.seed_used = seed
+        self.seed_used = rng
         self.config = scenario
         n = scenario.organization.employees
         org = scenario.organization
