@@ -89,7 +89,7 @@ METRICS: dict[str, Metric] = {
 """Summary keys shown to people, with label, unit and meaning."""
 
 COMPARISON_METRICS: tuple[str, ...] = (
-    "roi_reported", "roi_true", "value_overstatement", "kpi_inflation", "performative_share", "gaming_share_mean",
+    "roi_reported", "roi_true", "value_overstatement", "value_overstatement_usd", "kpi_inflation", "performative_share", "gaming_share_mean",
     "script_share_mean", "misreported_hours",
     "wasted_hours_cost_usd", "wasted_spend_usd", "wasted_spend_share", "ai_spend_usd", "true_value_usd",
     "claimed_hours_saved_per_employee_week", "true_hours_saved_per_employee_week", "co2_kg",

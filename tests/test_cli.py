@@ -62,3 +62,24 @@ def test_result_files_are_readable_by_others(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((out / "summary.json").stat().st_mode) == 0o644
+
+
+def test_metadata_records_when_what_command_and_whether_the_tree_was_clean(tmp_path):
+    import subprocess
+    import sys
+    from datetime import datetime, timezone
+
+    out = tmp_path / "out"
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", "scenarios/default.yaml", "--set", "weeks=2",
+                           "--out", str(out)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["command_line"] == f"python -m sim run scenarios/default.yaml --set weeks=2 --out {out}"
+    assert before <= datetime.fromisoformat(meta["created_utc"]) <= datetime.now(timezone.utc)
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
+                            check=False)
+    if status.returncode == 0:  # a git checkout: the flag says whether tracked files had changes
+        assert meta["git_dirty"] is bool(status.stdout.strip()) and len(meta["git_commit"]) == 40
+    else:
+        assert meta["git_dirty"] is None

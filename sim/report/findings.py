@@ -320,8 +320,11 @@ def comparison_findings(table: pd.DataFrame, labels: list[str], replicates: int)
         wasted = mean("wasted_spend_share", label)
         parts = []
         parts.append(f"ROI {roi_pct(mean('roi_reported', label))} as reported, {roi_pct(mean('roi_true', label))} in truth")
+        more = usd(mean("value_overstatement_usd", label))
         if over == over:
-            parts.append(f"the dashboard overstates the value of AI {times(over)}")
+            parts.append(f"the dashboard overstates the value of AI {times(over)} ({more} more than the truth)")
+        else:
+            parts.append(f"the dashboard credits AI with {more} more than its true value")
         if wasted == wasted:
             parts.append(f"{pct(wasted)} of AI spend bought nothing")
         parts.append(f"{pct(mean('performative_share', label))} of AI hours are performative")

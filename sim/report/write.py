@@ -55,10 +55,14 @@ def write_comparison_report(comparison: Comparison, out_dir: Path) -> list[Path]
     rows = [[name] + [format_cell(table, key, label, unit) for label in labels] for key, name, unit in HEADLINE_METRICS]
     n = len(comparison.seeds)
     scenario_list = [
-        f"{label}: {scenario.description.strip() or '(no description)'}" for label, scenario in comparison.scenarios.items()
+        f"{label}: {' '.join(scenario.description.split()) or '(no description)'}"
+        for label, scenario in comparison.scenarios.items()
     ]
+    differs = comparison.differences or ["Nothing: the scenarios are the same policy (with the same seeds, the same "
+                                         "numbers)."]
     sections = [
         ("Scenarios compared", list_html(scenario_list, "scenarios")),
+        ("What differs between them", list_html(differs, "working")),
         ("Headline numbers", "<p>Mean over replicates [95% confidence interval of the mean].</p>"
          + table_html(["metric", *labels], rows)),
         ("What the numbers say", list_html(comparison_findings(table, labels, n), "findings")),

@@ -125,7 +125,29 @@ def read_scenario_chain(path: Path, what: str = "scenario file", paths: list[Pat
         if i:
             merged.pop("name", None)
         merged = deep_merge(merged, data)
+    if len(chain) > 1 and "description" not in chain[0][1] and "description" in merged:
+        merged["description"] = inherited_description(paths_to_parent=chain[1][0], own=chain[0][1])
     return merged, chain
+
+
+def inherited_description(paths_to_parent: str, own: dict[str, Any]) -> str:
+    """'Like amazon.yaml, with kpi.regime and audit.rate set here': a file that extends another
+    without its own description is described by what it changes, never by the other's words
+    (which describe the other file's policy)."""
+    changed = sorted(_leaf_keys(own) - {"name"})
+    what = (", ".join(changed[:-1]) + " and " + changed[-1]) if len(changed) > 1 else "".join(changed) or "nothing"
+    return f"Like {Path(paths_to_parent).name}, with {what} set here."
+
+
+def _leaf_keys(data: dict[str, Any], prefix: str = "") -> set[str]:
+    """Key paths of a mapping's values (a distribution or a list is one value)."""
+    keys: set[str] = set()
+    for key, value in data.items():
+        if isinstance(value, dict) and value and "dist" not in value:
+            keys |= _leaf_keys(value, f"{prefix}{key}.")
+        else:
+            keys.add(f"{prefix}{key}")
+    return keys
 
 
 def _identity(path: Path) -> str:

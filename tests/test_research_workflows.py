@@ -1,0 +1,118 @@
+"""What a researcher's own scripts and functions run into (issue 27): a sweep in an unguarded script
+is one clear error before anything runs; a resume refuses runs made by another evaluation function
+unless asked; an evaluation that breaks the contract stops on the first run; the text says how
+many runs failed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.sweep import SweepError, run_sweep
+from sim.sweep.api import evaluation_identity
+from sim.sweep.tasks import simulate
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = {"name": "workflow", "base": str(ROOT / "scenarios" / "default.yaml"),
+        "fixed": {"organization.employees": 20, "weeks": 3},
+        "parameters": {"audit.rate": {"values": [0.0, 0.1, 0.2]}}, "design": {"kind": "grid"}, "replicates": 2}
+SCRIPT = """\
+from sim.sweep import run_sweep
+
+spec = {spec!r}
+{guard}outcome = run_sweep(spec, executor="processes", workers=2, out="results/workflow", progress=False)
+{guard}print(outcome)
+"""
+
+
+def _script(tmp_path: Path, guarded: bool) -> subprocess.CompletedProcess:
+    guard = 'if __name__ == "__main__":\n    ' if guarded else ""
+    text = SCRIPT.format(spec=SPEC, guard="").replace("outcome = run", guard + "outcome = run")
+    if guarded:
+        text = text.replace("\nprint(outcome)", "\n    print(outcome)")
+    (tmp_path / "sweep.py").write_text(text)
+    return subprocess.run([sys.executable, "sweep.py"], cwd=tmp_path, capture_output=True, text=True, check=False,
+                          timeout=300)
+
+
+def test_an_unguarded_script_is_one_clear_error_and_the_guarded_one_runs(tmp_path) -> None:
+    unguarded = _script(tmp_path, guarded=False)
+    assert unguarded.returncode == 1
+    last = unguarded.stderr.strip().splitlines()[-1]
+    assert last.startswith("sim.sweep.spec.SweepError: the worker processes started this script's sweep again")
+    assert 'if __name__ == "__main__":' in last
+    assert "killed their worker" not in unguarded.stderr and "another sweep process" not in unguarded.stderr
+    import pandas as pd
+
+    assert len(pd.read_parquet(tmp_path / "results" / "workflow" / "runs.parquet")) == 0  # no failed rows left
+    guarded = _script(tmp_path, guarded=True)
+    assert guarded.returncode == 0, guarded.stderr
+    assert "6 of 6 runs done, 0 failed" in guarded.stdout
+
+
+def other_model(scenario, seed):
+    """A stand-in for a researcher's own evaluation."""
+    summary, timeseries = simulate(scenario, seed)
+    return {"gaming": summary["gaming_share_mean"]}, None
+
+
+other_model.columns = {"gaming": "float64"}
+
+
+def test_a_resume_with_another_evaluation_function_is_refused_unless_asked(tmp_path) -> None:
+    out = tmp_path / "out"
+    first = run_sweep(SPEC, executor="sequential", out=out, progress=False)
+    assert (first.table["status"] == "ok").all()
+    with pytest.raises(SweepError, match=r"made by the evaluation function sim\.sweep\.tasks\.simulate .* now "
+                                         r"test_research_workflows\.other_model .*fresh=True"):
+        run_sweep(SPEC, executor="sequential", out=out, progress=False, evaluate=other_model)
+    again = run_sweep(SPEC, executor="sequential", out=out, progress=False)  # the same function resumes
+    assert again.ran_now == 0 and len(again.table) == 6
+    fresh = run_sweep(SPEC, executor="sequential", out=out, progress=False, evaluate=other_model, fresh=True)
+    assert fresh.ran_now == 6 and "gaming" in fresh.table.columns
+    assert evaluation_identity(other_model) != evaluation_identity(simulate)
+
+
+def returns_a_dict(scenario, seed):
+    """Breaks the contract: a dict, not (summary, timeseries)."""
+    return {"gaming": 0.1, "roi": 0.2}
+
+
+def test_an_evaluation_that_breaks_the_contract_stops_on_the_first_run(tmp_path) -> None:
+    with pytest.raises(SweepError, match=r"^the evaluation function returned a dict; it must return \(summary, "
+                                         r"timeseries\).*stopped at the first run \(run 0\), nothing written$"):
+        run_sweep(SPEC, executor="sequential", out=tmp_path / "out", progress=False, evaluate=returns_a_dict)
+    import pandas as pd
+
+    assert len(pd.read_parquet(tmp_path / "out" / "runs.parquet")) == 0  # no rows of failed runs
+
+
+def fails_above_10_percent(scenario, seed):
+    if scenario.audit.rate > 0.1:
+        raise ValueError("too high")
+    return simulate(scenario, seed)
+
+
+fails_above_10_percent.columns = simulate.columns
+
+
+def test_the_text_says_how_many_runs_failed(tmp_path) -> None:
+    outcome = run_sweep(SPEC, executor="sequential", out=tmp_path / "out", progress=False,
+                        evaluate=fails_above_10_percent)
+    assert repr(outcome).endswith("6 of 6 runs done, 2 failed; .table, .out_dir)")
+
+
+def test_citation_file_is_valid_cff_with_the_package_version() -> None:
+    import tomllib
+
+    import yaml
+
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert citation["cff-version"] == "1.2.0" and citation["type"] == "software"
+    assert citation["version"] == project["version"] and citation["license"] == project["license"]
+    assert citation["title"].startswith("tokenmaxxing") and citation["message"]
+    assert all("name" in author or "family-names" in author for author in citation["authors"])
