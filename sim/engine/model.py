@@ -138,11 +138,15 @@ class OrganisationModel(mesa.Model):
         scenario: Scenario | str | Path | dict | MesaScenario | None = None,
         rng: Any = SCENARIO_SEED,
         agents: bool = True,
+        agent_reporters: bool | dict[str, Any] = False,
         **params: Any,
     ) -> None:
         """Employees become Mesa agents the first time `model.agents` is read (creating a million
         Python objects costs seconds that runs which only need totals never pay). `agents=False`
-        never creates them."""
+        never creates them. The DataCollector has a row for week 0 (the start, before any week is
+        decided: the policy in force, flows NaN) and one per week; `agent_reporters=True` also
+        records each employee every week (:data:`AGENT_REPORTERS`; or a dict of Mesa agent
+        reporters of your own), which creates the agents and costs time per employee-week."""
         scenario = resolve_config(scenario, params)
         rng = scenario.seed if rng is SCENARIO_SEED else seed_of(rng)
         if rng != scenario.seed:
@@ -167,9 +171,11 @@ class OrganisationModel(mesa.Model):
         self.decision_terms: DecisionTerms | None = None
         self._agents_wanted = agents
         self._agents_created = False
+        chosen = dict(AGENT_REPORTERS) if agent_reporters is True else dict(agent_reporters or {})
         self.datacollector = WeeklyCollector(
-            model_reporters={"seed": _seed, **{name: _reporter(name) for name in REPORTERS}}
+            model_reporters={"seed": _seed, **{name: _reporter(name) for name in REPORTERS}}, agent_reporters=chosen
         )
+        self.datacollector.collect(self)  # week 0, Mesa's convention: the state the run starts from
 
     @property
     def agents(self):
@@ -467,6 +473,17 @@ class OrganisationModel(mesa.Model):
         while self.running and self.steps < self.config.weeks:
             self.step()
 
+    def run_for(self, duration: float | int) -> None:
+        """Run `duration` more weeks, but never past the scenario's last week (Mesa's `run_for`
+        would step on)."""
+        weeks = min(int(duration), self.config.weeks - self.steps)
+        if weeks > 0:
+            super().run_for(weeks)
+
+    def run_until(self, end_time: float | int) -> None:
+        """Run until week `end_time`, at most the scenario's last week."""
+        self.run_for(min(int(end_time), self.config.weeks) - self.steps)
+
 
 def resolve_config(source: Scenario | str | Path | dict | MesaScenario | None, params: dict[str, Any]) -> Scenario:
     """The project scenario a model is built from: a Scenario, YAML path or dict (None: the
@@ -499,9 +516,27 @@ def _seed(model: OrganisationModel) -> int:
     return model.config.seed
 
 
+AGENT_REPORTERS: dict[str, str] = {
+    "genuine_hours": "genuine_hours", "performative_hours": "performative_hours", "runs_script": "runs_script",
+    "is_gaming": "is_gaming", "kpi": "kpi", "reward": "reward", "penalty": "penalty", "flags": "flags",
+}
+"""Employee attributes `agent_reporters=True` records each week (see :class:`sim.engine.agents.Employee`)."""
+
+WEEK_ZERO: dict[str, Any] = {
+    "kpi_target": lambda m: m.management.target,
+    "kpi_strength": lambda m: m.kpi_strength,
+    "budget_index": lambda m: m.management.budget_index,
+}
+"""Reporters with a value before the first week (the policy in force); the flows of week 0 are NaN."""
+
+
 def _reporter(name: str):
+    at_start = WEEK_ZERO.get(name)
+
     def report(model: OrganisationModel) -> float:
-        return model.records[-1][name] if model.records else float("nan")
+        if model.records:
+            return model.records[-1][name]
+        return float(at_start(model)) if at_start is not None else float("nan")
 
     report.__name__ = name
     return report
