@@ -23,6 +23,16 @@ EXIT_USAGE = 2
 EXIT_FAILURE = 1
 EXIT_INTERRUPTED = 130  # as a shell reports Ctrl-C (128 + SIGINT); SIGTERM stops a sweep the same way
 INTERRUPTED = "interrupted: finished runs are on disk; run the same command again to resume"
+
+
+def interrupted(exc: BaseException) -> str:
+    """What an interrupted sweep or calibration left: how many runs are on disk, or that none is."""
+    done, total = getattr(exc, "runs_on_disk", (None, None))
+    if done is None:
+        return INTERRUPTED
+    if done == 0:
+        return f"interrupted before any run finished: none of {total:,} runs is on disk; the same command starts again"
+    return f"interrupted: {done:,} of {total:,} runs are on disk; run the same command again to resume"
 DASHBOARD_PORT = 8765
 
 
@@ -185,8 +195,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 args.spec, executor=args.executor, workers=args.workers, scheduler=args.scheduler, out=args.out,
                 fresh=args.fresh, retry_failed=args.retry_failed, progress=not args.no_progress,
             )
-    except KeyboardInterrupt:
-        print(f"\n{INTERRUPTED}", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"\n{interrupted(exc)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         raise
@@ -221,8 +231,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             result = calibrate(args.targets, out=args.out, quick=args.quick, executor=args.executor,
                                workers=args.workers, scheduler=args.scheduler, fresh=args.fresh,
                                progress=not args.no_progress)
-    except KeyboardInterrupt:
-        print(f"\n{INTERRUPTED}", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"\n{interrupted(exc)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     print(describe(result))
     return 0

@@ -116,3 +116,30 @@ def test_citation_file_is_valid_cff_with_the_package_version() -> None:
     assert citation["version"] == project["version"] and citation["license"] == project["license"]
     assert citation["title"].startswith("tokenmaxxing") and citation["message"]
     assert all("name" in author or "family-names" in author for author in citation["authors"])
+
+
+class InterruptOn:
+    """An evaluation that is interrupted (as by Ctrl-C) on its n-th call."""
+
+    columns = simulate.columns
+
+    def __init__(self, n: int) -> None:
+        self.n, self.calls = n, 0
+
+    def __call__(self, scenario, seed):
+        self.calls += 1
+        if self.calls == self.n:
+            raise KeyboardInterrupt
+        return simulate(scenario, seed)
+
+
+@pytest.mark.parametrize(("n", "message"), [
+    (1, "interrupted before any run finished: none of 6 runs is on disk; the same command starts again"),
+    (3, "interrupted: 2 of 6 runs are on disk; run the same command again to resume"),
+])
+def test_an_interrupted_sweep_says_what_is_on_disk(tmp_path, n, message) -> None:
+    from sim.cli import interrupted
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        run_sweep(SPEC, executor="sequential", out=tmp_path / "out", progress=False, evaluate=InterruptOn(n))
+    assert interrupted(info.value) == message

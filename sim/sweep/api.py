@@ -170,10 +170,11 @@ def _run(
                     bar.update(len(records))
                     if failed:
                         bar.set_postfix(failed=failed, refresh=False)
-    except BaseException:  # interrupted, or the folder cannot be written: keep what is on disk
+    except BaseException as exc:  # interrupted, or the folder cannot be written: keep what is on disk
         bar.close()
         with contextlib.suppress(OSError):  # e.g. the disk is still full: the first error is the one to report
-            _close_session(store, metadata, session, ran, failed, len(tasks))
+            table = _close_session(store, metadata, session, ran, failed, len(tasks))
+            exc.runs_on_disk = (len(table), len(tasks))  # type: ignore[attr-defined]  # what the CLI reports
         raise
     bar.close()
     table = _close_session(store, metadata, session, ran, failed, len(tasks))
