@@ -129,7 +129,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.output import check_out_dir, folder_name, publish_folder, write_run
-    from sim.report import write_run_report
     from sim.runner import check_seed, run
     from sim.scenario.io import load_scenario
 
@@ -144,6 +143,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - started
 
     def write(folder: Path) -> None:
+        from sim.report import write_run_report  # matplotlib: loaded once the model has run
+
         write_run(result, folder, wall)
         write_run_report(result, folder)
 
