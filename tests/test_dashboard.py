@@ -321,3 +321,18 @@ def test_only_the_app_imports_the_web_stack() -> None:
         check=True, capture_output=True, text=True,
     )
     assert plain.stdout.strip() == "False"
+
+
+def test_a_policy_change_is_labelled_level_above_the_plot_not_along_its_line() -> None:
+    model = start(employees=40)
+    for _ in range(3):
+        model.step()
+    model.set_control("regime", "action_linked")
+    model.step()
+    chart = charts.CHARTS["gaming"] if "gaming" in charts.CHARTS else next(iter(charts.CHARTS.values()))
+    option = charts.line_chart(chart, 52, {o.name: (list(range(1, o.week + 1)), o.series())
+                                           for o in model.organisations}, model.changes())
+    [marker] = option["series"][0]["markLine"]["data"]
+    assert marker["xAxis"] == 4 and marker["label"]["formatter"] == "A: KPI \u2192 action_linked"
+    assert marker["label"]["position"] == "end"  # 'insideEnd...' turns the text along the line, across the curves
+    assert option["grid"]["top"] > option["legend"]["top"] + marker["label"]["distance"]

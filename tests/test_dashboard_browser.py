@@ -375,3 +375,11 @@ def test_no_chart_is_empty_after_stepping(dashboard_url: str, browser) -> None:
     network = page.evaluate(ECHARTS, ".tokenmaxx-network")[0]
     assert sum(s["points"] for s in network["series"][1:4]) == 500, network
     page.close()
+
+
+def test_the_server_says_where_it_is_and_nothing_more(dashboard_url: str, browser) -> None:
+    """After pages were loaded (the tests above): no cookie warning in the server's output."""
+    page = open_page(browser, dashboard_url)
+    page.close()
+    log = (ARTEFACTS / "server.log").read_text(encoding="utf-8")
+    assert "samesite" not in log.lower() and "Warning" not in log, log[:2000]
