@@ -124,3 +124,26 @@ def test_one_regime_keeps_the_plain_ratio() -> None:
     result = sim.run(scenario_dict(organization__employees=100, weeks=8, kpi__strength=1.5))
     ts = result.timeseries
     assert result.summary["kpi_inflation"] == pytest.approx(ts["reported_kpi"].sum() / ts["genuine_kpi"].sum())
+
+
+def test_the_readme_scenario_switches_to_a_reachable_target_and_says_so() -> None:
+    """The README's example scenario, as written: after the week-26 switch employees reach the
+    action target, and the run is what the same file with the default target written out gives."""
+    import re
+    from pathlib import Path
+
+    import sim
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "interventions" in b)
+    import yaml
+
+    data = yaml.safe_load(block)
+    assert data["kpi"]["target"] == 50_000 and data["management"]["interventions"][0]["set"] == {
+        "kpi.regime": "action_linked"}  # the pattern that kept 50,000 as actions
+    as_written = sim.run(data)
+    explicit = yaml.safe_load(block.replace("{kpi.regime: action_linked}", "{kpi.regime: action_linked, kpi.target: 30}"))
+    assert as_written.timeseries.equals(sim.run(explicit).timeseries)
+    after = as_written.timeseries[as_written.timeseries["week"] >= 26]
+    assert (after["kpi_target"] == 30).all() and after["target_reached_share"].mean() > 0.3
+    assert target_warnings(load_scenario(data)) == []
