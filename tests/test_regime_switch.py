@@ -147,3 +147,15 @@ def test_the_readme_scenario_switches_to_a_reachable_target_and_says_so() -> Non
     after = as_written.timeseries[as_written.timeseries["week"] >= 26]
     assert (after["kpi_target"] == 30).all() and after["target_reached_share"].mean() > 0.3
     assert target_warnings(load_scenario(data)) == []
+
+
+def test_the_report_says_the_target_became_the_new_regimes_default() -> None:
+    import sim
+    from sim.report.findings import intervention_findings
+
+    result = sim.run(switch({"kpi.regime": "action_linked"}))
+    [line] = intervention_findings(result.scenario, result.timeseries)
+    assert line.startswith("From week 11 the policy changed (kpi.regime = action_linked; the target became that "
+                           "regime's default, 30 actions a week)")
+    explicit = sim.run(switch({"kpi.regime": "action_linked", "kpi.target": 12.0}))
+    assert "default" not in intervention_findings(explicit.scenario, explicit.timeseries)[0]

@@ -16,7 +16,7 @@ from sim.engine.economics import JOULES_PER_KWH, WEEKS_PER_MONTH
 from sim.engine.management import KPI_UNITS
 from sim.metrics import kpi_periods
 from sim.report.headlines import gaming_costs
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import REGIMES, Scenario
 
 TOKENS_PER_MTOK = 1e6
 
@@ -194,6 +194,10 @@ def intervention_findings(scenario: Scenario, ts: pd.DataFrame) -> list[str]:
         share_before = _share(before)
         share_after = _share(after)
         change = ", ".join(f"{k} = {v}" for k, v in intervention.set.items())
+        target = after["kpi_target"].iloc[0]
+        if "kpi.target" not in intervention.set and after["kpi_regime_code"].iloc[0] != before["kpi_regime_code"].iloc[-1]:
+            regime = REGIMES[int(after["kpi_regime_code"].iloc[0])]
+            change += f"; the target became that regime's default, {target:,g} {KPI_UNITS[regime]} a week"
         out.append(
             f"From week {intervention.week} the policy changed ({change}): performative use went from "
             f"{pct(share_before)} of AI hours before to {pct(share_after)} after."
