@@ -120,22 +120,31 @@ def differences(scenarios: dict[str, Scenario]) -> list[str]:
     import json
 
     flat = {label: _flatten(scenario.model_dump(mode="json")) for label, scenario in scenarios.items()}
-    paths = sorted({path for values in flat.values() for path in values if path.split(".")[0] not in NOT_POLICY})
+    paths = list(dict.fromkeys(path for values in flat.values() for path in values
+                               if path.split(".")[0] not in NOT_POLICY))
     lines = []
     for path in paths:
-        values = {label: flat[label].get(path) for label in flat}
-        if len({json.dumps(v, sort_keys=True) for v in values.values()}) > 1:
+        if any(other.startswith(path + ".") for other in paths):  # an empty list beside another's items
+            continue
+        values = {label: flat[label].get(path, _NOT_SET) for label in flat}
+        if len({json.dumps(v, sort_keys=True, default=str) for v in values.values()}) > 1:
             lines.append(f"{path}: " + ", ".join(f"{_short_value(v)} ({label})" for label, v in values.items()))
     return lines
 
 
-def _flatten(data: dict, prefix: str = "") -> dict[str, object]:
+_NOT_SET = "(not set)"
+"""Shown for a key path one scenario has and another has not (an intervention only one schedules)."""
+
+
+def _flatten(data: object, prefix: str = "") -> dict[str, object]:
+    """Leaf key paths of a scenario dump; list items by position (`management.interventions.0.week`)."""
+    items = (data.items() if isinstance(data, dict) and data
+             else enumerate(data) if isinstance(data, list) and data else None)
+    if items is None:
+        return {prefix.rstrip("."): data}
     out: dict[str, object] = {}
-    for key, value in data.items():
-        if isinstance(value, dict) and value and "dist" not in value:
-            out.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
+    for key, value in items:
+        out.update(_flatten(value, f"{prefix}{key}."))
     return out
 
 

@@ -153,3 +153,14 @@ def test_compare_from_python_with_overrides_for_one_scenario():
                      overrides_for={1: ["kpi.strength=0"]})
     assert list(result.scenarios) == ["amazon", "amazon [kpi.strength=0]"]
     assert result.differences == ["kpi.strength: 1.0 (amazon), 0.0 (amazon [kpi.strength=0])"]
+
+
+def test_what_differs_names_each_intervention_value():
+    from sim.compare import differences
+    from sim.scenario.io import load_scenario
+
+    lines = differences({"a": load_scenario(LIBRARY / "amazon.yaml"),
+                         "b": load_scenario(LIBRARY / "mitigation_regime_switch.yaml")})
+    assert lines == ["management.interventions.0.week: (not set) (a), 27 (b)",
+                     "management.interventions.0.set.kpi.regime: (not set) (a), action_linked (b)",
+                     "management.interventions.0.set.kpi.target: (not set) (a), 30 (b)"]
