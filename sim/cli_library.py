@@ -91,10 +91,27 @@ def _check_sweep(args: argparse.Namespace) -> int:
     loaded = load_spec(args.scenario)
     design = sample(loaded.spec)
     tasks = build_tasks(loaded, design)
+    if loaded.kind != "market":
+        _warn_sweep_targets(args.scenario, tasks)
     print(f"ok: {args.scenario} is a valid sweep '{loaded.spec.name}' of {loaded.kind}s: {len(design):,} points x "
           f"{loaded.spec.replicates:,} replicates = {len(tasks):,} runs ({loaded.spec.design.kind} design over "
           f"{', '.join(loaded.spec.varied)})")
     return 0
+
+
+def _warn_sweep_targets(where: str, tasks: list[Any]) -> None:
+    """One warning for the points of a sweep whose KPI target no one can reach (a regime varied
+    under a target the base file fixes), with the first such point's reason."""
+    import sys
+
+    from sim.engine.management import target_warnings
+
+    points = {task.point: task.scenario for task in tasks}
+    unreachable = {point: lines for point, scenario in points.items() if (lines := target_warnings(scenario))}
+    if unreachable:
+        first = min(unreachable)
+        print(f"warning: {where}: {len(unreachable):,} of {len(points):,} points have a KPI target no one can reach "
+              f"(point {first}, {unreachable[first][0]})", file=sys.stderr)
 
 
 def _check_market(args: argparse.Namespace) -> int:

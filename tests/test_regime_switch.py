@@ -159,3 +159,16 @@ def test_the_report_says_the_target_became_the_new_regimes_default() -> None:
                            "regime's default, 30 actions a week)")
     explicit = sim.run(switch({"kpi.regime": "action_linked", "kpi.target": 12.0}))
     assert "default" not in intervention_findings(explicit.scenario, explicit.timeseries)[0]
+
+
+def test_check_of_a_sweep_warns_about_points_no_one_can_reach(tmp_path) -> None:
+    from pathlib import Path
+
+    library = Path(__file__).resolve().parents[1] / "scenarios"
+    spec = tmp_path / "regimes.yaml"
+    spec.write_text(f"name: regimes\nbase: {library / 'amazon.yaml'}\n"
+                    "parameters:\n  kpi.regime: {values: [tokens, action_linked, queries]}\ndesign: {kind: grid}\n")
+    proc = _cli("check", str(spec))
+    assert proc.returncode == 0 and proc.stdout.startswith("ok:")
+    assert proc.stderr.startswith(f"warning: {spec}: 2 of 3 points have a KPI target no one can reach (point 1, "
+                                  "weeks 1-52: kpi.target 50,000 actions per employee-week")
