@@ -143,3 +143,11 @@ def test_an_interrupted_sweep_says_what_is_on_disk(tmp_path, n, message) -> None
     with pytest.raises(KeyboardInterrupt) as info:
         run_sweep(SPEC, executor="sequential", out=tmp_path / "out", progress=False, evaluate=InterruptOn(n))
     assert interrupted(info.value) == message
+
+
+def test_each_sweep_session_records_its_command_line_and_source_state(tmp_path) -> None:
+    import json
+
+    run_sweep(SPEC, executor="sequential", out=tmp_path / "out", progress=False)
+    [session] = json.loads((tmp_path / "out" / "metadata.json").read_text())["sessions"]
+    assert {"command_line", "git_commit", "git_dirty"} <= set(session) and session["command_line"]

@@ -152,7 +152,11 @@ def _run(
     finished = store.finished(retry_failed)
     todo = [t for t in tasks if t.run_index not in finished]
     engine = make_executor(executor, workers, scheduler, lost=lost_record)  # a dead worker: its run failed
-    session = {"started": started, "executor": executor, "workers": engine.workers, "scheduler": scheduler}
+    from sim.output import provenance
+
+    made = provenance()
+    session = {"started": started, "executor": executor, "workers": engine.workers, "scheduler": scheduler,
+               "command_line": made["command_line"], "git_commit": made["git_commit"], "git_dirty": made["git_dirty"]}
     metadata = {**_metadata(loaded, store, len(tasks)), "evaluation": evaluation_identity(evaluate)}
     # "incomplete" until the end: a session cut off (killed, disk full) leaves the folder resumable
     store.write_metadata({**metadata, "status": "incomplete", "sessions": [*metadata["sessions"], session]})
