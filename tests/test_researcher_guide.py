@@ -25,7 +25,11 @@ def blocks() -> list[str]:
 def test_the_guide_has_its_sections() -> None:
     text = GUIDE.read_text(encoding="utf-8")
     for needle in ("mesa.batch_run", "run_sweep", "pd.read_parquet", "pl.read_parquet", "duckdb.sql",
-                   "problem_spec", "perform_experiments", "prim.Prim", "make notebooks"):
+                   "problem_spec", "perform_experiments", "prim.Prim", "make notebooks",
+                   # issue 27: what a researcher needs to know before it bites
+                   'if __name__ == "__main__":', "must return\n`(summary, timeseries)`", "allow_changed_evaluation",
+                   'dtype_backend="numpy_nullable"', "runs with the scenario's own seed", 'IntegerParameter("seed"',
+                   "SeedSequence(1).spawn(3)", "overrides_for="):
         assert needle in text, needle
 
 
