@@ -177,6 +177,7 @@ def test_check_of_a_sweep_warns_about_points_no_one_can_reach(tmp_path) -> None:
 def test_run_warns_too_and_still_runs(tmp_path) -> None:
     path = tmp_path / "switch.yaml"
     path.write_text(README_SWITCH)
-    proc = _cli("run", str(path), "--set", "kpi.regime=queries", "--set", "weeks=3", "--out", str(tmp_path / "out"))
+    proc = _cli("run", str(path), "--set", "kpi.regime=queries", "--set", "weeks=20", "--set", "organization.employees=30",
+                "--out", str(tmp_path / "out"))
     assert proc.returncode == 0 and (tmp_path / "out" / "report.html").is_file()
-    assert proc.stderr.startswith(f"warning: {path}: weeks 1-3: kpi.target 50,000 queries per employee-week")
+    assert proc.stderr.startswith(f"warning: {path}: weeks 1-15: kpi.target 50,000 queries per employee-week")
