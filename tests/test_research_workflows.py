@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -19,21 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SPEC = {"name": "workflow", "base": str(ROOT / "scenarios" / "default.yaml"),
         "fixed": {"organization.employees": 20, "weeks": 3},
         "parameters": {"audit.rate": {"values": [0.0, 0.1, 0.2]}}, "design": {"kind": "grid"}, "replicates": 2}
-SCRIPT = """\
-from sim.sweep import run_sweep
-
-spec = {spec!r}
-{guard}outcome = run_sweep(spec, executor="processes", workers=2, out="results/workflow", progress=False)
-{guard}print(outcome)
-"""
+SWEEP = ('outcome = run_sweep(spec, executor="processes", workers=2, out="results/workflow", progress=False)\n'
+         "print(outcome)\n")
 
 
 def _script(tmp_path: Path, guarded: bool) -> subprocess.CompletedProcess:
-    guard = 'if __name__ == "__main__":\n    ' if guarded else ""
-    text = SCRIPT.format(spec=SPEC, guard="").replace("outcome = run", guard + "outcome = run")
-    if guarded:
-        text = text.replace("\nprint(outcome)", "\n    print(outcome)")
-    (tmp_path / "sweep.py").write_text(text)
+    """The sweep saved as a script, with or without the `__main__` guard, run with python."""
+    body = 'if __name__ == "__main__":\n' + textwrap.indent(SWEEP, "    ") if guarded else SWEEP
+    (tmp_path / "sweep.py").write_text(f"from sim.sweep import run_sweep\n\nspec = {SPEC!r}\n{body}")
     return subprocess.run([sys.executable, "sweep.py"], cwd=tmp_path, capture_output=True, text=True, check=False,
                           timeout=300)
 
