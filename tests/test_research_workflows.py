@@ -145,3 +145,20 @@ def test_each_sweep_session_records_its_command_line_and_source_state(tmp_path) 
     run_sweep(SPEC, executor="sequential", out=tmp_path / "out", progress=False)
     [session] = json.loads((tmp_path / "out" / "metadata.json").read_text())["sessions"]
     assert {"command_line", "git_commit", "git_dirty"} <= set(session) and session["command_line"]
+
+
+def test_the_readmes_python_runs_as_written(tmp_path, monkeypatch) -> None:
+    """Every Python block of the README, in order, in a folder holding only the scenarios."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```", readme, re.S | re.M)
+    assert blocks
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {"__name__": "__main__"}
+    for i, code in enumerate(blocks):
+        exec(compile(code, f"README.md python block {i + 1}", "exec"), namespace)  # noqa: S102 - the doc's own code
+    model = namespace["model"]
+    assert model.policy.kpi.regime == "action_linked" and model.management.target == 30.0
+    assert [c.describe() for c in model.policy_changes] == ["kpi.regime tokens -> action_linked"]
