@@ -186,6 +186,7 @@ def _sweep_description(path: Path) -> str:
 
 def cmd_show(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
+    warn_targets(scenario, args.scenario)
     given = _leaf_paths(read_scenario_file(Path(args.scenario))) | {o.partition("=")[0].strip() for o in args.overrides}
     print(
         f"# {args.scenario}, resolved: every key and its value; 'set' = given in the file (or a file it "
