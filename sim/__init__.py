@@ -4,25 +4,14 @@
 >>> result = sim.run("scenarios/default.yaml", seed=1)  # doctest: +SKIP
 >>> result.summary["performative_share"]  # doctest: +SKIP
 
-The names below are imported when first used, so `import sim` (and `tokenmaxx check`) does not
-pay for Mesa, pandas and the engine until a model is needed.
+The names below are imported on first use, so `tokenmaxx --help` and `tokenmaxx check` do not load
+Mesa or pandas.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
-
-_EXPORTS = {
-    "Employee": "sim.engine.agents",
-    "OrganisationModel": "sim.engine.model",
-    "RunResult": "sim.runner",
-    "run": "sim.runner",
-    "ScenarioError": "sim.scenario.io",
-    "load_scenario": "sim.scenario.io",
-    "Scenario": "sim.scenario.schema",
-}
-__all__ = list(_EXPORTS)
 
 if TYPE_CHECKING:
     from sim.engine.agents import Employee
@@ -31,14 +20,27 @@ if TYPE_CHECKING:
     from sim.scenario.io import ScenarioError, load_scenario
     from sim.scenario.schema import Scenario
 
+_WHERE = {
+    "Employee": "sim.engine.agents",
+    "OrganisationModel": "sim.engine.model",
+    "RunResult": "sim.runner",
+    "run": "sim.runner",
+    "ScenarioError": "sim.scenario.io",
+    "load_scenario": "sim.scenario.io",
+    "Scenario": "sim.scenario.schema",
+}
+
+__all__ = ["Employee", "OrganisationModel", "RunResult", "Scenario", "ScenarioError", "load_scenario", "run"]
+
 
 def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(import_module(_EXPORTS[name]), name)
+    """`sim.run`, `sim.OrganisationModel`, ...: imported from their module on first use."""
+    if name in _WHERE:
+        value = getattr(import_module(_WHERE[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(list(globals()) + __all__)
+    return sorted([*globals(), *_WHERE])

@@ -24,6 +24,16 @@ EXIT_USAGE = 2
 EXIT_FAILURE = 1
 EXIT_INTERRUPTED = 130  # as a shell reports Ctrl-C (128 + SIGINT); SIGTERM stops a sweep the same way
 INTERRUPTED = "interrupted: finished runs are on disk; run the same command again to resume"
+
+
+def interrupted(exc: BaseException) -> str:
+    """What an interrupted sweep or calibration left: how many runs are on disk, or that none is."""
+    done, total = getattr(exc, "runs_on_disk", (None, None))
+    if done is None:
+        return INTERRUPTED
+    if done == 0:
+        return f"interrupted before any run finished: none of {total:,} runs is on disk; the same command starts again"
+    return f"interrupted: {done:,} of {total:,} runs are on disk; run the same command again to resume"
 DASHBOARD_PORT = 8765
 
 
@@ -120,34 +130,36 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.output import check_out_dir, folder_name, publish_folder, write_run
-    from sim.report import write_run_report
     from sim.runner import check_seed, run
     from sim.scenario.io import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
+    cli_library.warn_targets(scenario, args.scenario)
     if args.seed is not None:
         check_seed(args.seed)
     out_dir = args.out or Path("results") / folder_name(scenario.name, "scenario")
     check_out_dir(out_dir, "run")  # before the run, not after it
     started = time.perf_counter()
-    result = run(scenario, seed=args.seed)
+    result = run(scenario) if args.seed is None else run(scenario, seed=args.seed)
     wall = time.perf_counter() - started
 
     def write(folder: Path) -> None:
+        from sim.report import write_run_report  # matplotlib: loaded once the model has run
+
         write_run(result, folder, wall)
         write_run_report(result, folder)
 
     publish_folder(out_dir, write, "run")
-    print(printable(format_summary(result.summary, result.scenario), keep_newlines=True))
+    print(printable(format_summary(result.summary, result.scenario, result.timeseries), keep_newlines=True))
     print(f"\nwall time {wall:.2f} s; results in {out_dir}/; report: {out_dir / 'report.html'}")
     return 0
 
 
-def format_summary(summary: dict, scenario) -> str:
+def format_summary(summary: dict, scenario, timeseries=None) -> str:
     """The run's headline numbers as aligned text, units included."""
     from sim.report.headlines import run_headlines
 
-    rows = run_headlines(summary, scenario)
+    rows = run_headlines(summary, scenario, timeseries)
     width = max(len(label) for label, _ in rows)
     regime = summary["kpi_regime"] if summary["final_kpi_regime"] == summary["kpi_regime"] else (
         f"{summary['kpi_regime']}, then {summary['final_kpi_regime']}")
@@ -185,8 +197,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 args.spec, executor=args.executor, workers=args.workers, scheduler=args.scheduler, out=args.out,
                 fresh=args.fresh, retry_failed=args.retry_failed, progress=not args.no_progress,
             )
-    except KeyboardInterrupt:
-        print(f"\n{INTERRUPTED}", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"\n{interrupted(exc)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         raise
@@ -221,8 +233,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             result = calibrate(args.targets, out=args.out, quick=args.quick, executor=args.executor,
                                workers=args.workers, scheduler=args.scheduler, fresh=args.fresh,
                                progress=not args.no_progress)
-    except KeyboardInterrupt:
-        print(f"\n{INTERRUPTED}", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"\n{interrupted(exc)}", file=sys.stderr)
         return EXIT_INTERRUPTED
     print(describe(result))
     return 0

@@ -38,6 +38,11 @@ def add_parsers(commands: Any) -> None:
     compare.add_argument("--replicates", type=int, default=DEFAULT_REPLICATES, help=f"runs per scenario (default {DEFAULT_REPLICATES})")
     compare.add_argument("--seed", type=int, default=DEFAULT_ROOT_SEED, help=f"root seed of the replicate seeds (default {DEFAULT_ROOT_SEED})")
     _add_overrides(compare, "for every scenario")
+    compare.add_argument(
+        "--set-for", dest="overrides_for", nargs=2, action="append", default=[], metavar=("N", "KEY.PATH=VALUE"),
+        help="override one value of the N-th scenario only (1 = the first file), after --set, e.g. "
+             "--set-for 2 audit.rate=0.3; the label shows it (repeatable)",
+    )
     compare.add_argument("--out", type=Path, default=None, help="output folder (default results/compare-<names>/)")
 
 
@@ -61,6 +66,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if kind == "calibration":
         return _check_calibration(args)
     scenario = load_scenario(args.scenario, args.overrides)
+    warn_targets(scenario, args.scenario)
     kpi = scenario.kpi
     print(printable(
         f"ok: {args.scenario} is a valid scenario '{scenario.name}': {scenario.organization.employees:,} employees, "
@@ -82,6 +88,16 @@ def _check_calibration(args: argparse.Namespace) -> int:
     return 0
 
 
+def warn_targets(scenario: Any, where: str) -> None:
+    """`warning: FILE: weeks A-B: kpi.target ...` on stderr for each KPI target no one can reach."""
+    import sys
+
+    from sim.engine.management import target_warnings
+
+    for line in target_warnings(scenario):
+        print(f"warning: {where}: {line}", file=sys.stderr)
+
+
 def _check_sweep(args: argparse.Namespace) -> int:
     """A sweep file: the spec, its base and every point of its design validated (what `sweep` does
     before its first run)."""
@@ -95,10 +111,27 @@ def _check_sweep(args: argparse.Namespace) -> int:
     loaded = load_spec(args.scenario)
     design = sample(loaded.spec)
     tasks = build_tasks(loaded, design)
+    if loaded.kind != "market":
+        _warn_sweep_targets(args.scenario, tasks)
     print(printable(f"ok: {args.scenario} is a valid sweep '{loaded.spec.name}' of {loaded.kind}s: {len(design):,} "
                     f"points x {loaded.spec.replicates:,} replicates = {len(tasks):,} runs ({loaded.spec.design.kind} "
                     f"design over {', '.join(loaded.spec.varied)})"))
     return 0
+
+
+def _warn_sweep_targets(where: str, tasks: list[Any]) -> None:
+    """One warning for the points of a sweep whose KPI target no one can reach (a regime varied
+    under a target the base file fixes), with the first such point's reason."""
+    import sys
+
+    from sim.engine.management import target_warnings
+
+    points = {task.point: task.scenario for task in tasks}
+    unreachable = {point: lines for point, scenario in points.items() if (lines := target_warnings(scenario))}
+    if unreachable:
+        first = min(unreachable)
+        print(f"warning: {where}: {len(unreachable):,} of {len(points):,} points have a KPI target no one can reach "
+              f"(point {first}, {unreachable[first][0]})", file=sys.stderr)
 
 
 def _check_market(args: argparse.Namespace) -> int:
@@ -173,6 +206,7 @@ def _sweep_description(path: Path) -> str:
 
 def cmd_show(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
+    warn_targets(scenario, args.scenario)
     given = _leaf_paths(read_scenario_file(Path(args.scenario))) | {o.partition("=")[0].strip() for o in args.overrides}
     print(printable(
         f"# {args.scenario}, resolved: every key and its value; 'set' = given in the file (or a file it "
@@ -219,7 +253,7 @@ def _leaf_paths(data: dict[str, Any], prefix: str = "") -> set[str]:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from sim.compare import compare, format_table
-    from sim.output import atomic_write, check_out_dir, folder_name, publish_folder
+    from sim.output import check_out_dir, folder_name, publish_folder
     from sim.report import write_comparison_report
 
     if len(args.scenarios) < 2:
@@ -230,22 +264,57 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ScenarioError(f"--replicates {args.replicates}: at most {MAX_REPLICATES:,}")
     if not 0 <= args.seed <= 2**63 - 1:
         raise ScenarioError(f"--seed {args.seed}: expected a whole number from 0 to {2**63 - 1}")
-    names = [load_scenario(path, args.overrides).name for path in args.scenarios]  # every file checked first
+    own = _overrides_for(args.overrides_for, len(args.scenarios))
+    loaded = [load_scenario(path, [*args.overrides, *own.get(i, [])])  # every file checked first
+              for i, path in enumerate(args.scenarios)]
+    for path, scenario in zip(args.scenarios, loaded):
+        warn_targets(scenario, path)
+    names = [scenario.name for scenario in loaded]
     out_dir = args.out or Path("results") / folder_name("compare-" + "-".join(folder_name(n, "scenario") for n in names))
     check_out_dir(out_dir, "compare")
     started = time.perf_counter()
-    comparison = compare(args.scenarios, args.replicates, args.seed, args.overrides)
+    comparison = compare(args.scenarios, args.replicates, args.seed, args.overrides, own)
+    wall = time.perf_counter() - started
 
     def write(folder: Path) -> None:
-        atomic_write(folder / "summaries.csv", lambda p: comparison.summaries.to_csv(p, index=False))
+        write_comparison(comparison, folder, [str(p) for p in args.scenarios], wall)
         write_comparison_report(comparison, folder)
 
     publish_folder(out_dir, write, "compare")
-    wall = time.perf_counter() - started
     print(f"{args.replicates} replicates per scenario, mean [95% interval]\n")
     print(format_table(comparison))
+    print("\nwhat differs:" + ("\n  ".join(["", *comparison.differences]) if comparison.differences else
+                               " nothing: the scenarios are the same policy (with the same seeds, the same numbers)"))
     print(f"\nwall time {wall:.2f} s; report in {out_dir}/report.html")
     return 0
+
+
+def _overrides_for(pairs: list[list[str]], count: int) -> dict[int, list[str]]:
+    """`--set-for N KEY.PATH=VALUE` pairs as {scenario position (0 = first): [overrides]}."""
+    own: dict[int, list[str]] = {}
+    for number, item in pairs:
+        if not number.isdigit() or not 1 <= int(number) <= count:
+            raise ScenarioError(f"--set-for {number} {item}: N is the scenario's position on the command line, "
+                                f"1 to {count}")
+        own.setdefault(int(number) - 1, []).append(item)
+    return own
+
+
+def write_comparison(comparison: Any, folder: Path, sources: list[str], wall_time_s: float) -> None:
+    """summaries.csv/.parquet (one row per scenario and replicate), timeseries.parquet (one row
+    per scenario, replicate and week) and metadata.json (versions, seeds, overrides, provenance)."""
+    import json
+
+    from sim.dictionary import write_parquet
+    from sim.output import atomic_write, atomic_write_text, provenance, versions
+
+    atomic_write(folder / "summaries.csv", lambda p: comparison.summaries.to_csv(p, index=False))
+    atomic_write(folder / "summaries.parquet", lambda p: write_parquet(comparison.summaries, p))
+    atomic_write(folder / "timeseries.parquet", lambda p: write_parquet(comparison.timeseries, p))
+    meta = {**versions(), "scenarios": dict(zip(comparison.scenarios, sources)), "overrides": comparison.overrides,
+            "replicates": len(comparison.seeds), "root_seed": comparison.root_seed, "seeds": comparison.seeds,
+            "differences": comparison.differences, "wall_time_s": round(wall_time_s, 4), **provenance()}
+    atomic_write_text(folder / "metadata.json", json.dumps(meta, indent=2) + "\n")
 
 
 COMMANDS = {"check": cmd_check, "list": cmd_list, "show": cmd_show, "compare": cmd_compare}

@@ -6,7 +6,7 @@ scenario sees the same seeds and a comparison is reproducible from (files, root 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +15,7 @@ from scipy import stats
 
 from sim.metrics import COMPARISON_METRICS, METRICS, display
 from sim.runner import run_batches, with_seed
-from sim.scenario.io import load_scenario
+from sim.scenario.io import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
 
 CONFIDENCE = 0.95
@@ -36,6 +36,12 @@ class Comparison:
     root_seed: int
     summaries: pd.DataFrame  # one row per (scenario, replicate): summary values
     timeseries: pd.DataFrame  # one row per (scenario, replicate, week)
+    overrides: dict[str, list[str]] = field(default_factory=dict)  # label -> every `key.path=value` applied to it
+
+    @property
+    def differences(self) -> list[str]:
+        """What differs between the scenarios, one line per key path (see :func:`differences`)."""
+        return differences(self.scenarios)
 
     def __repr__(self) -> str:
         return (f"Comparison({', '.join(self.scenarios)}; {len(self.seeds)} replicates, root seed {self.root_seed}; "
@@ -62,32 +68,90 @@ def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
 
 
 def compare(
-    sources: list[str | Path], replicates: int = 5, root_seed: int = 0, overrides: list[str] | None = None
+    sources: list[str | Path], replicates: int = 5, root_seed: int = 0, overrides: list[str] | None = None,
+    overrides_for: dict[int, list[str]] | None = None,
 ) -> Comparison:
     """Run every scenario once per replicate seed (the same seeds for each scenario); replicates
-    are stepped together (:func:`sim.runner.run_batches`), with the results of one by one."""
+    are stepped together (:func:`sim.runner.run_batches`), with the results of one by one.
+
+    `overrides` (``key.path=value`` strings) apply to every scenario; `overrides_for` maps a
+    scenario's position in `sources` (0 is the first) to overrides of its own, applied after them
+    and shown in its label (``default [audit.rate=0.3]``), so one file can be compared with itself."""
     if replicates < 1:
         raise ValueError("replicates must be at least 1")
+    own = overrides_for or {}
+    if bad := sorted(set(own) - set(range(len(sources)))):
+        raise ScenarioError(f"overrides for scenario {bad[0] + 1}: there are scenarios 1 to {len(sources)}")
     seeds = replicate_seeds(root_seed, replicates)
-    scenarios = _labelled([load_scenario(src, overrides) for src in sources])
+    settings = [[*(overrides or []), *own.get(i, [])] for i in range(len(sources))]
+    loaded = [load_scenario(src, settings[i]) for i, src in enumerate(sources)]
+    scenarios = _labelled(loaded, [own.get(i, []) for i in range(len(sources))])
     runs = [(label, replicate, with_seed(scenario, seed))
             for label, scenario in scenarios.items() for replicate, seed in enumerate(seeds)]
     summary_rows, frames = [], []
     for (label, replicate, _), (summary, columns) in zip(runs, run_batches([s for _, _, s in runs]), strict=True):
         summary_rows.append({"scenario": label, "replicate": replicate, **summary})
         frames.append(pd.DataFrame(columns, copy=False).assign(scenario=label, replicate=replicate))
-    return Comparison(scenarios, seeds, root_seed, pd.DataFrame(summary_rows), pd.concat(frames, ignore_index=True))
+    return Comparison(scenarios, seeds, root_seed, pd.DataFrame(summary_rows), pd.concat(frames, ignore_index=True),
+                      dict(zip(scenarios, settings)))
 
 
-def _labelled(scenarios: list[Scenario]) -> dict[str, Scenario]:
-    """Label each scenario by its name, numbering repeats (a.yaml twice -> a, a#2)."""
+def _labelled(scenarios: list[Scenario], own: list[list[str]]) -> dict[str, Scenario]:
+    """Label each scenario by its name and its own overrides (`default [audit.rate=0.3]`),
+    numbering repeats (a.yaml twice -> a, a#2)."""
     labelled: dict[str, Scenario] = {}
-    for scenario in scenarios:
-        label, k = scenario.name, 2
+    for scenario, changes in zip(scenarios, own):
+        name = f"{scenario.name} [{', '.join(changes)}]" if changes else scenario.name
+        label, k = name, 2
         while label in labelled:
-            label, k = f"{scenario.name}#{k}", k + 1
+            label, k = f"{name}#{k}", k + 1
         labelled[label] = scenario
     return labelled
+
+
+NOT_POLICY = ("name", "description", "seed")
+"""Keys that label a scenario rather than set it (replicates take their seeds from the comparison)."""
+
+
+def differences(scenarios: dict[str, Scenario]) -> list[str]:
+    """'kpi.regime: tokens (a), action_linked (b)': each resolved value that is not the same in
+    every scenario; empty when they are the same policy."""
+    import json
+
+    flat = {label: _flatten(scenario.model_dump(mode="json")) for label, scenario in scenarios.items()}
+    paths = list(dict.fromkeys(path for values in flat.values() for path in values
+                               if path.split(".")[0] not in NOT_POLICY))
+    lines = []
+    for path in paths:
+        if any(other.startswith(path + ".") for other in paths):  # an empty list beside another's items
+            continue
+        values = {label: flat[label].get(path, _NOT_SET) for label in flat}
+        if len({json.dumps(v, sort_keys=True, default=str) for v in values.values()}) > 1:
+            lines.append(f"{path}: " + ", ".join(f"{_short_value(v)} ({label})" for label, v in values.items()))
+    return lines
+
+
+_NOT_SET = "(not set)"
+"""Shown for a key path one scenario has and another has not (an intervention only one schedules)."""
+
+
+def _flatten(data: object, prefix: str = "") -> dict[str, object]:
+    """Leaf key paths of a scenario dump; list items by position (`management.interventions.0.week`)."""
+    items = (data.items() if isinstance(data, dict) and data
+             else enumerate(data) if isinstance(data, list) and data else None)
+    if items is None:
+        return {prefix.rstrip("."): data}
+    out: dict[str, object] = {}
+    for key, value in items:
+        out.update(_flatten(value, f"{prefix}{key}."))
+    return out
+
+
+def _short_value(value: object) -> str:
+    import json
+
+    text = "default" if value is None else value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def interval(values: np.ndarray | pd.Series, confidence: float = CONFIDENCE) -> tuple[float, float, float]:

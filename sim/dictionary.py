@@ -93,7 +93,7 @@ def _columns() -> list[Column]:
         # KPI and management
         Column("reported_kpi", both, f, "KPI units", "what the dashboard counts (summed over employees)"),
         Column("genuine_kpi", both, f, "KPI units", "what the same employees' genuine use alone would have produced"),
-        Column("kpi_inflation", summary, f, "ratio", "reported_kpi / genuine_kpi (1 = no gaming; NaN when genuine use counts nothing)"),
+        Column("kpi_inflation", summary, f, "ratio", "reported_kpi / genuine_kpi (1 = no gaming; NaN when genuine use counts nothing); when the KPI regime changed, the mean of each regime period's ratio weighted by its weeks (units of different regimes do not add up)"),
         Column("reported_kpi_per_employee_week", summary, f, "KPI units per employee-week", "reported_kpi / (employees x weeks)"),
         Column("kpi_target", weekly, f, "KPI units per employee-week", "target in force (ratcheted)"),
         Column("final_kpi_target", summary, f, "KPI units per employee-week", "target in force at the end"),

@@ -285,14 +285,15 @@ def sweep_reference() -> str:
 def stopping_section() -> list[str]:
     """How a sweep stops, is killed, loses a worker or a disk, and resumes (exit codes and the
     error text from the code)."""
-    from sim.cli import EXIT_INTERRUPTED, EXIT_USAGE, INTERRUPTED
+    from sim.cli import EXIT_INTERRUPTED, EXIT_USAGE
     from sim.sweep.executors import WATCH_PARENT_S, Processes, describe_death
 
     return [
         "## Stopping, crashes and resuming\n",
         f"- **Ctrl-C or SIGTERM** (`kill PID`, a job scheduler's stop): the runs in progress stop, the table "
         f"of the finished runs and `metadata.json` are written, the exit code is {EXIT_INTERRUPTED} and the "
-        f"message says `{INTERRUPTED}`.",
+        "message says how many runs are on disk (`interrupted: 120 of 630 runs are on disk; run the same command "
+        "again to resume`), or that none is yet.",
         "- **SIGKILL** (or a crash of the sweep's process): finished runs are on disk; the worker processes "
         f"exit at once (Linux) or within {WATCH_PARENT_S:g} s (elsewhere), so nothing keeps running or "
         "holds a pipe such as `tokenmaxx sweep ... | tee log` open. The next run of the same command "

@@ -89,10 +89,64 @@ METRICS: dict[str, Metric] = {
 """Summary keys shown to people, with label, unit and meaning."""
 
 COMPARISON_METRICS: tuple[str, ...] = (
-    "roi_reported", "roi_true", "value_overstatement", "kpi_inflation", "performative_share", "gaming_share_mean",
+    "roi_reported", "roi_true", "value_overstatement", "value_overstatement_usd", "kpi_inflation", "performative_share", "gaming_share_mean",
     "script_share_mean", "misreported_hours",
     "wasted_hours_cost_usd", "wasted_spend_usd", "wasted_spend_share", "ai_spend_usd", "true_value_usd",
     "claimed_hours_saved_per_employee_week", "true_hours_saved_per_employee_week", "co2_kg",
     "honest_flag_share", "honest_employees_ever_flagged", "data_exposure_incidents",
 )
 """Metrics a comparison shows side by side, in order."""
+
+
+@dataclass(frozen=True)
+class KpiPeriod:
+    """A stretch of a run under one KPI regime: its KPI counts are in one unit and add up."""
+
+    first_week: int
+    last_week: int
+    regime: str
+    reported_kpi: float  # KPI units of this regime, summed over the period's weeks
+    genuine_kpi: float  # what genuine use alone would have counted
+    reported_value_usd: float  # what management credited AI with over the period
+
+    @property
+    def weeks(self) -> int:
+        return self.last_week - self.first_week + 1
+
+    @property
+    def kpi_inflation(self) -> float:
+        """Reported over genuine KPI (NaN when genuine use counts nothing)."""
+        return self.reported_kpi / self.genuine_kpi if self.genuine_kpi > 0 else float("nan")
+
+    def describe(self) -> str:
+        """'tokens, weeks 1-25: ×1.86'."""
+        return f"{self.regime}, weeks {self.first_week}-{self.last_week}: {display(self.kpi_inflation, 'times')}"
+
+
+def kpi_periods(columns: Any) -> list[KpiPeriod]:
+    """The run's stretches under one KPI regime, from its weekly columns (a DataFrame or a mapping
+    of arrays with `week`, `kpi_regime_code`, `reported_kpi`, `genuine_kpi`, `reported_value_usd`)."""
+    import numpy as np
+
+    from sim.scenario.schema import REGIMES
+
+    codes = np.asarray(columns["kpi_regime_code"])
+    if codes.size == 0:
+        return []
+    weeks = np.asarray(columns["week"])
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    ends = np.r_[starts[1:], codes.size]
+    sums = {name: np.asarray(columns[name], dtype=float) for name in ("reported_kpi", "genuine_kpi", "reported_value_usd")}
+    return [KpiPeriod(int(weeks[a]), int(weeks[b - 1]), REGIMES[int(codes[a])],
+                      *(float(np.nansum(sums[name][a:b])) for name in ("reported_kpi", "genuine_kpi", "reported_value_usd")))
+            for a, b in zip(starts, ends)]
+
+
+def mean_kpi_inflation(periods: list[KpiPeriod]) -> float:
+    """KPI inflation of a run: reported over genuine KPI under one regime; across regimes (whose
+    units do not add up) the mean of each period's ratio weighted by its weeks."""
+    if len(periods) == 1:
+        return periods[0].kpi_inflation
+    measured = [(p.kpi_inflation, p.weeks) for p in periods if p.kpi_inflation == p.kpi_inflation]
+    weeks = sum(w for _, w in measured)
+    return sum(r * w for r, w in measured) / weeks if weeks else float("nan")

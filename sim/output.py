@@ -232,18 +232,41 @@ def write_run(result: RunResult, out_dir: Path, wall_time_s: float) -> list[Path
 
 
 def metadata(result: RunResult, wall_time_s: float) -> dict[str, Any]:
+    """A run's metadata.json: versions, seed, wall time and :func:`provenance`."""
+    return {**versions(), "seed": result.scenario.seed, "wall_time_s": round(wall_time_s, 4), **provenance()}
+
+
+def versions() -> dict[str, Any]:
+    """The package and the libraries whose versions change the numbers."""
     from importlib.metadata import version
 
-    return {
-        "package": "tokenmaxxing",
-        "version": version("tokenmaxxing"),
-        "mesa_version": version("mesa"),
-        "numpy_version": version("numpy"),
-        "python": platform.python_version(),
-        "seed": result.scenario.seed,
-        "wall_time_s": round(wall_time_s, 4),
-        "git_commit": git_commit(),
-    }
+    return {"package": "tokenmaxxing", "version": version("tokenmaxxing"), "mesa_version": version("mesa"),
+            "numpy_version": version("numpy"), "python": platform.python_version()}
+
+
+def provenance() -> dict[str, Any]:
+    """Where results came from: the source commit and whether the tree had uncommitted changes
+    (`git_dirty`, None outside a git checkout), when (UTC) and the command line that made them."""
+    import shlex
+    import sys
+    from datetime import datetime, timezone
+
+    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    argv = [*(["python", "-m", "sim"] if program == "__main__.py" else [program]), *sys.argv[1:]] if program else []
+    return {"git_commit": git_commit(), "git_dirty": git_dirty(),
+            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "command_line": shlex.join(argv) if argv else None}
+
+
+def git_dirty() -> bool | None:
+    """Whether the source tree has uncommitted changes to tracked files (None: not a git checkout)."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                             capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return bool(out.stdout.strip()) if out.returncode == 0 else None
 
 
 def git_commit() -> str | None:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.engine.economics import roi
 from sim.engine.engine import Engine, RunFacts
-from sim.engine.model import OrganisationModel
+from sim.engine.model import SCENARIO_SEED, OrganisationModel, seed_of
 from sim.engine.valuation import valuation_method
 from sim.dictionary import INTEGER_SUMMARY, INTEGER_WEEKLY
 from sim.scenario.io import apply_changes, load_scenario
@@ -94,26 +94,28 @@ class RunResult:
                  f"{s['seed']}, {html.escape(s['kpi_regime'])} KPI ({html.escape(s['kpi_scheme'])}). "
                  "<code>.summary</code> (dict), <code>.timeseries</code> (DataFrame, one row per week), "
                  "<code>.model</code> (the Mesa model).</p>")
-        return title + table_html(["metric", "value over the run"], [list(r) for r in run_headlines(s, self.scenario)])
+        return title + table_html(["metric", "value over the run"], [list(r) for r in run_headlines(s, self.scenario, self.timeseries)])
 
 
 def run(
     scenario: str | Path | dict[str, Any] | Scenario,
-    seed: int | None = None,
+    seed: Any = SCENARIO_SEED,
     overrides: list[str] | None = None,
     params: dict[str, Any] | None = None,
 ) -> RunResult:
     """Run a scenario (YAML path, dict or Scenario) to its last week.
 
-    `seed` replaces the scenario's own seed; `overrides` are ``key.path=value`` strings (as on the
-    command line); `params` maps key paths to values, e.g. ``{"kpi.strength": 1.0,
-    "behavior.integrity_cost.mean": 0.8}``.
+    `seed` left out uses the scenario's own seed; given, it replaces it: a whole number, a NumPy
+    `SeedSequence` or `Generator` (a seed drawn from it), or None for fresh entropy, as
+    `OrganisationModel(rng=...)` takes it; the seed used is in `result.summary["seed"]`.
+    `overrides` are ``key.path=value`` strings (as on the command line); `params` maps key paths to
+    values, e.g. ``{"kpi.strength": 1.0, "behavior.integrity_cost.mean": 0.8}``.
     """
     resolved = load_scenario(scenario, overrides)
     if params:
         resolved = apply_changes(resolved, params, origin="params")
-    if seed is not None:
-        resolved = with_seed(resolved, seed)
+    if seed is not SCENARIO_SEED:
+        resolved = with_seed(resolved, seed_of(seed))
     model = OrganisationModel(resolved)
     model.run()
     columns = integer_counts(model.columns())
@@ -240,7 +242,7 @@ def summarise(scenario: Scenario, timeseries: pd.DataFrame | None, facts: RunFac
         "performative_share": totals["performative_hours"] / ai_hours if ai_hours > 0 else 0.0,
         **totals,
         "reported_kpi_per_employee_week": totals["reported_kpi"] / employee_weeks,
-        "kpi_inflation": _ratio(totals["reported_kpi"], totals["genuine_kpi"]),
+        "kpi_inflation": _kpi_inflation(totals, columns),
         "claimed_hours_saved_per_employee_week": totals["claimed_hours_saved"] / employee_weeks,
         "true_hours_saved_per_employee_week": totals["true_hours_saved"] / employee_weeks,
         "ai_hours_per_employee_week": ai_hours / employee_weeks,
@@ -266,6 +268,17 @@ def summarise(scenario: Scenario, timeseries: pd.DataFrame | None, facts: RunFac
     }
     return {k: (int(round(v)) if k in INTEGER_SUMMARY and isinstance(v, float) and np.isfinite(v) else v)
             for k, v in summary.items()}
+
+
+def _kpi_inflation(totals: dict[str, float], columns: dict[str, np.ndarray]) -> float:
+    """Reported over genuine KPI; across KPI regimes (units that do not add up) the week-weighted
+    mean of each regime period's ratio (:func:`sim.metrics.mean_kpi_inflation`)."""
+    codes = columns["kpi_regime_code"]
+    if codes.size == 0 or (codes == codes[0]).all():
+        return _ratio(totals["reported_kpi"], totals["genuine_kpi"])
+    from sim.metrics import kpi_periods, mean_kpi_inflation
+
+    return mean_kpi_inflation(kpi_periods(columns))
 
 
 def _ratio(numerator: float, denominator: float) -> float:

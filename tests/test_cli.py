@@ -62,3 +62,42 @@ def test_result_files_are_readable_by_others(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((out / "summary.json").stat().st_mode) == 0o644
+
+
+def test_metadata_records_when_what_command_and_whether_the_tree_was_clean(tmp_path):
+    import subprocess
+    import sys
+    from datetime import datetime, timezone
+
+    out = tmp_path / "out"
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", "scenarios/default.yaml", "--set", "weeks=2",
+                           "--out", str(out)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["command_line"] == f"python -m sim run scenarios/default.yaml --set weeks=2 --out {out}"
+    assert before <= datetime.fromisoformat(meta["created_utc"]) <= datetime.now(timezone.utc)
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
+                            check=False)
+    if status.returncode == 0:  # a git checkout: the flag says whether tracked files had changes
+        assert meta["git_dirty"] is bool(status.stdout.strip()) and len(meta["git_commit"]) == 40
+    else:
+        assert meta["git_dirty"] is None
+
+
+def test_help_and_check_load_no_heavy_library():
+    """`--help` and `check` answer in well under a second: Mesa, pandas, matplotlib, Numba and Dask
+    are loaded only by the commands that run models."""
+    import subprocess
+    import sys
+
+    heavy = ("mesa", "pandas", "matplotlib", "numba", "dask", "scipy")
+    probe = ("import sys, contextlib, io\nfrom sim.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n    main(['check', 'scenarios/default.yaml'])\n"
+             f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+    import sim
+
+    assert sim.run.__module__ == "sim.runner" and "OrganisationModel" in dir(sim)  # still there, on first use

@@ -98,3 +98,69 @@ def test_cli_show_prints_every_default_with_its_source(capsys):
     assert "# default; source: " + SOURCES["economics.loaded_wage_usd_per_hour"] in line
     for path in SOURCES:
         assert f"{path.split('.')[-1]}:" in out
+
+
+def test_set_for_changes_one_scenario_and_says_what_differs(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "cmp"
+    code = main(["compare", str(LIBRARY / "default.yaml"), str(LIBRARY / "default.yaml"), "--replicates", "2",
+                 "--set-for", "2", "audit.rate=0.3", "--out", str(out), *SMALL])
+    assert code == 0
+    printed = capsys.readouterr().out
+    header = printed.splitlines()[2]
+    assert "default [audit.rate=0.3]" in header  # two columns, two labels
+    assert "what differs:\n  audit.rate: 0.0 (default), 0.3 (default [audit.rate=0.3])\n" in printed
+    assert "value overstated by" in printed  # the dollar figure next to the ratio
+    summaries = pd.read_parquet(out / "summaries.parquet")
+    by = summaries.groupby("scenario")["flags"].mean()
+    assert by["default"] == 0 and by["default [audit.rate=0.3]"] > 0  # only the second one is audited
+    weekly = pd.read_parquet(out / "timeseries.parquet")
+    assert len(weekly) == 2 * 2 * 10 and set(weekly["scenario"]) == set(summaries["scenario"])
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["overrides"]["default [audit.rate=0.3]"][-1] == "audit.rate=0.3"
+    assert meta["seeds"] == replicate_seeds(0, 2) and meta["differences"] == [
+        "audit.rate: 0.0 (default), 0.3 (default [audit.rate=0.3])"]
+    assert {"command_line", "git_commit", "git_dirty"} <= set(meta) and meta["created_utc"].endswith("+00:00")
+    html = (out / "report.html").read_text()
+    assert "What differs between them" in html and "value overstated by" in html
+
+
+def test_set_for_a_scenario_that_is_not_there_is_one_line_and_exit_2(capsys):
+    assert main(["compare", str(LIBRARY / "amazon.yaml"), str(LIBRARY / "outcome.yaml"), "--set-for", "3",
+                 "audit.rate=0.3"]) == 2
+    assert capsys.readouterr().err.strip() == "error: --set-for 3 audit.rate=0.3: N is the scenario's position on " \
+                                              "the command line, 1 to 2"
+
+
+def test_identical_scenarios_say_nothing_differs(tmp_path, capsys):
+    assert main(["compare", str(LIBRARY / "amazon.yaml"), str(LIBRARY / "amazon.yaml"), "--replicates", "1",
+                 "--out", str(tmp_path / "cmp"), *SMALL]) == 0
+    assert "what differs: nothing: the scenarios are the same policy" in capsys.readouterr().out
+
+
+def test_a_child_without_a_description_is_described_by_what_it_sets(tmp_path):
+    from sim.scenario.io import load_scenario
+
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {LIBRARY / 'mitigation_regime_switch.yaml'}\nmanagement: {{interventions: []}}\n")
+    assert load_scenario(child).description == (
+        "Like mitigation_regime_switch.yaml, with management.interventions set here.")
+
+
+def test_compare_from_python_with_overrides_for_one_scenario():
+    result = compare([LIBRARY / "amazon.yaml", LIBRARY / "amazon.yaml"], 2, 0, ["weeks=5", "organization.employees=20"],
+                     overrides_for={1: ["kpi.strength=0"]})
+    assert list(result.scenarios) == ["amazon", "amazon [kpi.strength=0]"]
+    assert result.differences == ["kpi.strength: 1.0 (amazon), 0.0 (amazon [kpi.strength=0])"]
+
+
+def test_what_differs_names_each_intervention_value():
+    from sim.compare import differences
+    from sim.scenario.io import load_scenario
+
+    lines = differences({"a": load_scenario(LIBRARY / "amazon.yaml"),
+                         "b": load_scenario(LIBRARY / "mitigation_regime_switch.yaml")})
+    assert lines == ["management.interventions.0.week: (not set) (a), 27 (b)",
+                     "management.interventions.0.set.kpi.regime: (not set) (a), action_linked (b)",
+                     "management.interventions.0.set.kpi.target: (not set) (a), 30 (b)"]

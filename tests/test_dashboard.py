@@ -17,7 +17,7 @@ import pytest
 
 from sim.cli import main
 from sim.dashboard import charts, controls, export, server
-from sim.dashboard.explain import explain
+from sim.dashboard.explain import ATTENTION, explain
 from sim.dashboard.model import DEFAULT_SCENARIO, SERIES, DashboardModel
 from sim.engine.model import OrganisationModel
 from sim.scenario.io import load_scenario
@@ -232,8 +232,13 @@ def test_the_explanation_is_the_decision_the_employee_made() -> None:
     i = int(gamers[0])
     why = explain(model, i)
     terms = model.decision_terms
-    net = sum(t.hours for t in why.performative)
-    assert net == pytest.approx(terms.problem.hours.a_performative[i])
+    linear = sum(t.hours for t in why.performative if t.label != ATTENTION)
+    assert linear == pytest.approx(terms.problem.hours.a_performative[i])
+    # the rows shown add up to the net shown: the attention cross-term has its own row
+    assert sum(t.hours for t in why.performative) == pytest.approx(why.first_performative_hour)
+    attention = dict((t.label, t.hours) for t in why.performative)[ATTENTION]
+    h_gp = terms.problem.hours.hessian[1]
+    assert attention == pytest.approx(-h_gp * model.state.genuine_hours[i]) and attention < 0
     assert sum(t.hours for t in why.genuine) == pytest.approx(terms.problem.hours.a_genuine[i])
     assert why.first_performative_hour > 0 and why.verdict.startswith("Games (performs AI use)")
     labels = {t.label: t.hours for t in why.performative}
@@ -241,6 +246,7 @@ def test_the_explanation_is_the_decision_the_employee_made() -> None:
     assert labels["colleagues' pull (they perform too)"] == pytest.approx(2 * 0.05 * model.state.peer_performative_hours[i])
     assert why.outcome["performative AI hours"] == f"{model.state.performative_hours[i]:.2f} h"
     honest = explain(model.twin, i, "B")  # the same person in B, never paid for the KPI
+    assert sum(t.hours for t in honest.performative) == pytest.approx(honest.first_performative_hour)
     assert honest.verdict.startswith("Does not game") and dict((t.label, t.hours) for t in honest.performative)[
         "KPI reward"] == 0
     with pytest.raises(IndexError, match="0 to 79"):
@@ -315,3 +321,18 @@ def test_only_the_app_imports_the_web_stack() -> None:
         check=True, capture_output=True, text=True,
     )
     assert plain.stdout.strip() == "False"
+
+
+def test_a_policy_change_is_labelled_level_above_the_plot_not_along_its_line() -> None:
+    model = start(employees=40)
+    for _ in range(3):
+        model.step()
+    model.set_control("regime", "action_linked")
+    model.step()
+    chart = charts.CHARTS["gaming"] if "gaming" in charts.CHARTS else next(iter(charts.CHARTS.values()))
+    option = charts.line_chart(chart, 52, {o.name: (list(range(1, o.week + 1)), o.series())
+                                           for o in model.organisations}, model.changes())
+    [marker] = option["series"][0]["markLine"]["data"]
+    assert marker["xAxis"] == 4 and marker["label"]["formatter"] == "A: KPI \u2192 action_linked"
+    assert marker["label"]["position"] == "end"  # 'insideEnd...' turns the text along the line, across the curves
+    assert option["grid"]["top"] > option["legend"]["top"] + marker["label"]["distance"]

@@ -278,7 +278,11 @@ def test_a_teacher_shows_gaming_switches_the_kpi_live_and_compares(dashboard_url
     assert why[per_p + "colleagues' pull (they perform too)"][0].startswith(f"{terms.peer_pull[employee]:+.2f} h")
     assert why[per_p + "expected penalty (audits, detector)"][0].startswith("+0.00 h")  # no audits, no detector
     assert why[per_p + "net value of a first performative hour"][0].startswith(f"{a.first_performative_hour:+.2f} h")
-    assert why["Per genuine hour: KPI reward"][0].startswith(f"{terms.reward_genuine:+.2f} h")
+    shown = [float(cells[0].split(" h")[0]) for key, cells in why.items() if key.startswith(per_p)
+             and not key.endswith("net value of a first performative hour")]
+    net = float(why[per_p + "net value of a first performative hour"][0].split(" h")[0])
+    assert abs(sum(shown) - net) <= 0.005 * (len(shown) + 1)  # the rows add up to the net shown (to rounding)
+    assert why["Per genuine hour (hours of their pay): KPI reward"][0].startswith(f"{terms.reward_genuine:+.2f} h")
     done = "What they did this week: "
     assert why[done + "performative AI hours"] == [f"{model.state.performative_hours[employee]:.2f} h",
                                                    f"{model.twin.state.performative_hours[employee]:.2f} h"]
@@ -371,3 +375,11 @@ def test_no_chart_is_empty_after_stepping(dashboard_url: str, browser) -> None:
     network = page.evaluate(ECHARTS, ".tokenmaxx-network")[0]
     assert sum(s["points"] for s in network["series"][1:4]) == 500, network
     page.close()
+
+
+def test_the_server_says_where_it_is_and_nothing_more(dashboard_url: str, browser) -> None:
+    """After pages were loaded (the tests above): no cookie warning in the server's output."""
+    page = open_page(browser, dashboard_url)
+    page.close()
+    log = (ARTEFACTS / "server.log").read_text(encoding="utf-8")
+    assert "samesite" not in log.lower() and "Warning" not in log, log[:2000]

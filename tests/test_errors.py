@@ -136,3 +136,30 @@ def test_check_reads_sweep_and_market_files_too(path, expected, capsys):
 def test_check_of_a_sweep_refuses_set(capsys):
     assert main(["check", "scenarios/sweeps/metric_choice.yaml", "--set", "kpi.strength=1"]) == 2
     assert "a sweep sets values under fixed:" in capsys.readouterr().err
+
+
+def test_a_misspelt_choice_gets_did_you_mean(tmp_path):
+    message = error_of(write(tmp_path, "kpi:\n  regime: token\n"))
+    assert "kpi.regime" in message and "(got 'token'). Did you mean 'tokens'?" in message
+    assert "Did you mean" not in error_of(write(tmp_path, "kpi:\n  regime: vibes\n"))  # nothing close: no guess
+
+
+def test_a_percentage_where_a_share_is_expected_gets_the_convention(tmp_path):
+    message = error_of(write(tmp_path, "audit:\n  rate: 10\n"))
+    assert message.endswith("audit.rate: Input should be less than or equal to 1 (got 10). This is a share: "
+                            "0.1 = 10%; did you mean 0.1?")
+    message = error_of("scenarios/default.yaml", ["audit.rate=10%"])
+    assert "A share is written as a number: 0.1 = 10%; did you mean 0.1?" in message
+    assert "(set in --set audit.rate=10%)" in message
+
+
+def test_a_top_level_interventions_points_to_management(tmp_path):
+    message = error_of(write(tmp_path, "interventions:\n  - {week: 3, set: {audit.rate: 0.1}}\n"))
+    assert "interventions: unknown key. Did you mean 'management.interventions'? ('interventions' is a key of " \
+           "'management:')" in message
+
+
+def test_the_cli_shows_the_share_hint_on_one_line_and_exit_2():
+    proc = subprocess.run([sys.executable, "-m", "sim", "check", "scenarios/default.yaml", "--set", "audit.rate=10%"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2 and "did you mean 0.1?" in proc.stderr and "Traceback" not in proc.stderr

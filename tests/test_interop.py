@@ -15,7 +15,7 @@ from mesa.visualization.solara_viz import _build_model_init_kwargs
 
 import sim
 from sim.dictionary import DICTIONARY, INTEGER_SUMMARY, SUMMARY, WEEKLY, design_column
-from sim.engine.model import REPORTERS, OrganisationModel, OrganisationScenario
+from sim.engine.model import AGENT_REPORTERS, REPORTERS, OrganisationModel, OrganisationScenario
 from sim.output import write_run
 from sim.scenario.io import ScenarioError
 
@@ -75,8 +75,39 @@ def test_datacollector_reports_the_weekly_series() -> None:
     frame = model.datacollector.get_model_vars_dataframe()
     assert list(frame.columns) == ["seed", *REPORTERS]
     assert all(name in WEEKLY for name in REPORTERS)
-    assert len(frame) == 6
-    np.testing.assert_allclose(frame["roi_true"], [r["roi_true"] for r in model.records])
+    assert len(frame) == 7  # week 0 (the start, Mesa's convention) and the six weeks
+    np.testing.assert_allclose(frame["roi_true"].iloc[1:], [r["roi_true"] for r in model.records])
+    start = frame.iloc[0]
+    assert np.isnan(start["roi_true"]) and np.isnan(start["gaming_share"])  # no week has run yet
+    assert start["kpi_target"] == 50_000 and start["budget_index"] == 1.0 and start["seed"] == model.config.seed
+
+
+def test_run_for_and_run_until_stop_at_the_scenarios_last_week() -> None:
+    model = OrganisationModel(LIBRARY / "default.yaml", **{**SMALL, "weeks": 3})
+    model.run_for(5)
+    assert model.steps == 3 and len(model.records) == 3 and not model.running
+    model.run_for(2)  # nothing left to run
+    assert model.steps == 3
+    other = OrganisationModel(LIBRARY / "default.yaml", **{**SMALL, "weeks": 3})
+    other.run_until(2)
+    assert other.steps == 2
+    other.run_until(10)
+    assert other.steps == 3 and other.records == model.records
+
+
+def test_agent_reporters_record_every_employee_every_week_from_week_0() -> None:
+    model = OrganisationModel(LIBRARY / "default.yaml", agent_reporters=True, **{**SMALL, "weeks": 3})
+    model.run()
+    agents = model.datacollector.get_agent_vars_dataframe()
+    assert list(agents.columns) == list(AGENT_REPORTERS)
+    assert len(agents) == 40 * 4  # 40 employees x (week 0 + 3 weeks)
+    last = agents.xs(3.0, level="Step").sort_index()
+    np.testing.assert_allclose(last["performative_hours"], model.state.performative_hours)
+    assert last["is_gaming"].sum() == model.state.gaming.sum()
+    assert model.records[-1]["gaming_share"] == pytest.approx(last["is_gaming"].mean())
+    own = OrganisationModel(LIBRARY / "default.yaml", agent_reporters={"hours": "genuine_hours"}, **SMALL)
+    own.step()
+    assert list(own.datacollector.get_agent_vars_dataframe().columns) == ["hours"]
 
 
 def test_solara_reset_rebuilds_the_model_from_its_parameters() -> None:

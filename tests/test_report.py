@@ -122,3 +122,22 @@ def test_model_never_imports_the_report():
     code = "import sim, sim.runner, sys; print(any(m.startswith(('sim.report', 'matplotlib')) for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_twin_axes_of_adoption_and_productivity_put_zero_at_the_same_height():
+    import numpy as np
+
+    import sim
+    from sim.report.figures import plot_adoption_vs_productivity
+
+    ts = sim.run("scenarios/default.yaml", params={"organization.employees": 60, "weeks": 12}).timeseries
+    for shift in (0.0, -2.0):  # true net hours saved above zero, then dipping below it
+        frame = ts.copy()
+        frame["true_hours_saved"] = frame["true_hours_saved"] + shift * frame["employees"] * np.linspace(0, 1, len(frame))
+        fig = plot_adoption_vs_productivity(frame)
+        left, right = fig.axes
+        heights = [axis.transData.transform((0.0, 0.0))[1] for axis in (left, right)]
+        assert heights[0] == pytest.approx(heights[1], abs=0.5)  # the same pixel row
+        assert left.get_ylim()[0] <= 0 <= left.get_ylim()[1] and right.get_ylim()[0] <= 0 <= right.get_ylim()[1]
+        lines = right.get_lines()[0].get_ydata()
+        assert right.get_ylim()[0] <= min(lines) and max(lines) <= right.get_ylim()[1]  # nothing cut off

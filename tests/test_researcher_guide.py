@@ -25,7 +25,11 @@ def blocks() -> list[str]:
 def test_the_guide_has_its_sections() -> None:
     text = GUIDE.read_text(encoding="utf-8")
     for needle in ("mesa.batch_run", "run_sweep", "pd.read_parquet", "pl.read_parquet", "duckdb.sql",
-                   "problem_spec", "perform_experiments", "prim.Prim", "make notebooks"):
+                   "problem_spec", "perform_experiments", "prim.Prim", "make notebooks",
+                   # issue 27: what a researcher needs to know before it bites
+                   'if __name__ == "__main__":', "must return\n`(summary, timeseries)`", "allow_changed_evaluation",
+                   'dtype_backend="numpy_nullable"', "runs with the scenario's own seed", 'IntegerParameter("seed"',
+                   "SeedSequence(1).spawn(3)", "overrides_for="):
         assert needle in text, needle
 
 
@@ -71,6 +75,28 @@ def test_sweep_with_failures_reads_the_same_through_pandas_polars_and_duckdb(gui
     pd.testing.assert_frame_equal(
         parts.sort_values("run_index").reset_index(drop=True)[table.columns], table, check_dtype=False
     )
+
+
+def test_counts_read_as_nullable_integers_and_compare_says_what_differs(guide) -> None:
+    assert str(guide["nullable"]["flags"].dtype) == "Int64"
+    assert guide["nullable"]["flags"].isna().sum() == 4  # the failed runs
+    assert guide["comparison"].differences == ["audit.rate: 0.0 (default), 0.2 (default [audit.rate=0.2])"]
+    assert "failed" in repr(guide["outcome"])
+
+
+def test_the_guide_sweep_runs_as_a_script(tmp_path) -> None:
+    """Saved as a file and run with python (workers import it): the guard keeps it to one sweep."""
+    import subprocess
+    import sys
+
+    code = BLOCK.findall(GUIDE.read_text(encoding="utf-8"))
+    sweep = next(block for block in code if "run_sweep(spec" in block)
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
+    (tmp_path / "guide_sweep.py").write_text(sweep)
+    proc = subprocess.run([sys.executable, "guide_sweep.py"], cwd=tmp_path, capture_output=True, text=True,
+                          check=False, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "12 of 12 runs done, 4 failed" in proc.stdout
 
 
 def test_problem_spec_and_prim_give_results(guide) -> None:

@@ -276,7 +276,8 @@ def test_a_dead_worker_fails_only_its_run_and_the_sweep_goes_on(tmp_path):
 
     again = run_sweep(spec, executor="processes", workers=2, out=out, progress=False, evaluate=evaluate)
     assert (again.ran_now, again.skipped) == (0, 8)  # a resume does not crash, nor run them again
-    retried = run_sweep(spec, executor="sequential", out=out, progress=False, retry_failed=True)
+    retried = run_sweep(spec, executor="sequential", out=out, progress=False, retry_failed=True,
+                        allow_changed_evaluation=True)  # the default evaluation finishes the failed runs
     assert retried.ran_now == 2
     pd.testing.assert_frame_equal(retried.table, clean)
 

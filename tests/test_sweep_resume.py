@@ -99,7 +99,8 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
     metadata = SweepStore(out).read_metadata()
     assert (metadata["runs_done"], metadata["runs_failed"], metadata["status"]) == (8, 2, "complete")
 
-    retried = run_sweep(spec, executor="sequential", out=out, progress=False, retry_failed=True)
+    retried = run_sweep(spec, executor="sequential", out=out, progress=False, retry_failed=True,
+                        allow_changed_evaluation=True)  # the fixed function finishes the failed runs
     assert retried.ran_now == 2
     assert (retried.table["status"] == "ok").all()
     clean = run_sweep(spec, executor="sequential", out=tmp_path / "clean", progress=False)
@@ -131,7 +132,8 @@ def test_retrying_failed_runs_of_a_part_of_many_runs_keeps_each_run_once(tmp_pat
     for part in parts:
         part.unlink()
     merged.to_parquet(store.runs_dir / "run-000000-0000beef.parquet", index=False)  # as a chunk of 8 runs
-    retried = run_sweep(spec, executor="sequential", out=out, progress=False, retry_failed=True)
+    retried = run_sweep(spec, executor="sequential", out=out, progress=False, retry_failed=True,
+                        allow_changed_evaluation=True)  # the fixed function finishes the failed runs
     assert retried.ran_now == 2
     rows = pd.concat([pd.read_parquet(p) for p in store.parts()])
     assert sorted(rows["run_index"]) == list(range(8)) and (rows["status"] == "ok").all()

@@ -330,7 +330,7 @@ def EmployeesView(model: DashboardModel, selected: solara.Reactive) -> None:
             solara.InputInt(f"Or type an employee's number (0 to {model.employee_count() - 1})",
                             value=selected.value if selected.value is not None else 0,
                             on_value=lambda v: selected.set(int(np.clip(v, 0, model.employee_count() - 1))))
-        with solara.Card("Why this employee games", classes=["tokenmaxx-why"]):
+        with solara.Card("What this employee weighed this week", classes=["tokenmaxx-why"]):
             WhyPanel(chosen, explanations)
 
 
@@ -366,8 +366,10 @@ def WhyPanel(employee: int | None, explanations: list[Explanation | None]) -> No
     term_rows("performative")
     rows.append('<tr class="total"><td>net value of a first performative hour</td>'
                 + "".join(_cell(_hours(e.first_performative_hour, e.wage)) for e in shown) + "</tr>")
-    rows.append(f'<tr class="section"><th colspan="{len(shown) + 1}">Per genuine hour</th></tr>')
+    rows.append(f'<tr class="section"><th colspan="{len(shown) + 1}">Per genuine hour (hours of their pay)</th></tr>')
     term_rows("genuine")
+    if any(e.script_value is not None or e.misreports or e.bonus for e in shown):
+        rows.append(f'<tr class="section"><th colspan="{len(shown) + 1}">Other ways to game, and the bonus</th></tr>')
     if any(e.script_value is not None for e in shown):
         rows.append("<tr><td>net value of running a script this week</td>" + "".join(
             _cell(_hours(e.script_value, e.wage) if e.script_value is not None else "no script pays") for e in shown)

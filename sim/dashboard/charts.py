@@ -122,10 +122,11 @@ def line_chart(
     empty = not any(len(week_numbers) for week_numbers, _ in series.values())
     markers = [{
         "xAxis": change.week,
-        "label": {"formatter": f"{organisation}: {short_change(change)}", "position": "insideEndTop", "fontSize": 11,
-                  "backgroundColor": "rgba(255, 255, 255, 0.85)", "padding": [2, 4]},
+        # above the plot, level (not turned along the line, across the curves)
+        "label": {"formatter": f"{organisation}: {short_change(change)}", "position": "end", "fontSize": 11,
+                  "distance": 22 + 14 * (k % 2), "backgroundColor": "rgba(255, 255, 255, 0.85)", "padding": [2, 4]},
         "lineStyle": {"color": "#333" if organisation == "A" else "#888", "type": "solid", "width": 1.5},
-    } for organisation, change in changes]
+    } for k, (organisation, change) in enumerate(changes)]
     if markers and lines:
         lines[0]["markLine"] = {"symbol": "none", "silent": True, "data": markers, "animation": False}
     y_axis: dict = {"type": "value", "name": chart.unit, "nameTextStyle": {"align": "left"},
@@ -139,7 +140,7 @@ def line_chart(
         "tooltip": {"trigger": "axis"},
         "toolbox": {"right": 12, "top": 0, "feature": {"saveAsImage": {
             "title": "Save as PNG", "name": f"tokenmaxx-{chart.key}", "pixelRatio": 2, "backgroundColor": "#ffffff"}}},
-        "grid": {"left": 64, "right": 24, "top": 100, "bottom": 44},
+        "grid": {"left": 64, "right": 24, "top": 116, "bottom": 44},
         "xAxis": {"type": "value", "name": "week", "nameLocation": "middle", "nameGap": 26, "min": 0,
                   "max": weeks, "interval": week_interval(weeks)},
         "yAxis": y_axis,

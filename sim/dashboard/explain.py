@@ -20,6 +20,11 @@ MISREPORT_NAMES = {
 }
 
 
+ATTENTION = "attention: it competes with their genuine AI hours"
+"""The cross-term of the attention cost (substitutability x c x genuine hours): what a first
+performative hour loses because the employee already spends hours on genuine use."""
+
+
 @dataclass(frozen=True)
 class Term:
     """One term of the choice: hours of pay per hour of use (positive: a reason to do it)."""
@@ -39,7 +44,7 @@ class Explanation:
     rule: str
     wage: float  # USD per hour of pay
     genuine: list[Term] = field(default_factory=list)  # per genuine hour
-    performative: list[Term] = field(default_factory=list)  # per performative hour
+    performative: list[Term] = field(default_factory=list)  # per performative hour; they add up to the next
     first_performative_hour: float = 0.0  # net value of one performative hour at the genuine hours chosen
     bonus: str | None = None  # quota or rank: the lump sum and what it takes
     misreports: list[tuple[str, float, float]] = field(default_factory=list)  # (way, units chosen, net per unit)
@@ -100,6 +105,7 @@ def explain(model: OrganisationModel, employee: int, organisation: str = "A") ->
     ]
     hours = problem.hours
     h_gg, h_gp, h_pp = hours.hessian
+    performative.append(Term(ATTENTION, -h_gp * g))  # the cross-term: rows add up to the net shown
     first = _at(hours.a_performative, i) - h_gp * g
     bonus = None
     if hours.step is not None:

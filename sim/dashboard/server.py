@@ -108,12 +108,19 @@ def run_guarded(argv: list[str]) -> None:
     cli(["run", APP_MODULE, *argv])
 
 
+QUIET_WARNINGS = "ignore:Cookies with samesite=none:UserWarning:solara.server.starlette"
+"""Solara warns on every page load from 127.0.0.1 (not 'localhost') that it sets its session cookie
+with SameSite=Lax: right for a local server, and 15 lines of noise in the terminal."""
+
+
 def environment(scenario: Path) -> dict[str, str]:
-    """The server's environment: the scenario file, and no telemetry calls home."""
+    """The server's environment: the scenario file, no telemetry calls home, no cookie warning."""
+    warnings = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), QUIET_WARNINGS]))
     return {
         **os.environ,
         SCENARIO_ENV: str(Path(scenario).resolve()),
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+        "PYTHONWARNINGS": warnings,
     }
 
 

@@ -194,3 +194,25 @@ def team_cutoff(value: np.ndarray, team: np.ndarray, top_share: float) -> np.nda
     lookup = np.empty(team.max() + 1)
     lookup[team_ids] = cutoff_by_team
     return lookup[team]
+
+
+BOUNDED_REGIMES = ("tokens", "queries", "action_linked", "active_user")
+"""Regimes whose KPI an employee-week cannot push past a bound (counted use, no misreporting)."""
+
+
+def most_kpi_per_week(kpi: Kpi, behavior: Behavior, usage: Usage) -> float | None:
+    """The most KPI units one employee can produce in a week (every AI hour of the faster kind,
+    plus the script), or None where misreports make it unbounded (claims, completions, outcomes)."""
+    if kpi.regime not in BOUNDED_REGIMES:
+        return None
+    if kpi.regime == "active_user":
+        return 1.0
+    observable = REGIME_OBSERVABLE[kpi.regime]
+    per_hour = {"tokens": (usage.genuine.tokens_per_hour, usage.performative.tokens_per_hour),
+                "queries": (usage.genuine.queries_per_hour, usage.performative.queries_per_hour),
+                "actions": (usage.genuine.queries_per_hour * usage.genuine.action_rate,
+                            usage.performative.queries_per_hour * usage.performative.action_rate)}[observable]
+    script = usage.script
+    scripted = {"tokens": script.tokens_per_week, "queries": script.queries_per_week,
+                "actions": script.queries_per_week * script.action_rate}[observable] if script.enabled else 0.0
+    return behavior.max_ai_hours_per_week * max(per_hour) + scripted

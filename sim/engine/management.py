@@ -15,7 +15,7 @@ import numpy as np
 from sim.engine.economics import WEEKS_PER_MONTH, roi
 from sim.engine.kpi import SCHEMES
 from sim.scenario.io import apply_changes
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import DEFAULT_TARGETS, Scenario
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,18 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def with_target_reset(policy: Scenario, changes: dict[str, Any]) -> dict[str, Any]:
+    """`changes` plus ``kpi.target: None`` (the new regime's default) when they switch the KPI
+    regime without naming a target; unchanged otherwise."""
+    paths = {str(path).replace("__", "."): value for path, value in changes.items()}
+    if "kpi.target" in paths or isinstance(paths.get("kpi"), dict) and "target" in paths["kpi"]:
+        return changes
+    regime = paths["kpi"].get("regime") if isinstance(paths.get("kpi"), dict) else paths.get("kpi.regime")
+    if regime is None or regime == policy.kpi.regime:
+        return changes
+    return {**changes, "kpi.target": None}
 
 
 def _value_at(scenario: Scenario, path: str) -> Any:
@@ -95,11 +107,14 @@ class ManagementState:
 
     def change_policy(self, changes: dict[str, Any], week: int, origin: str) -> PolicyChange:
         """Apply key-path changes (validated by :func:`sim.scenario.io.apply_changes`) to the policy
-        in force from `week` on, and record them; a new regime or target resets the target.
+        in force from `week` on, and record them; a new regime or target resets the target. A new
+        regime without a `kpi.target` in the same changes takes the new regime's default target (a
+        target of 50,000 tokens is not one of 50,000 actions); an explicit `kpi.target` wins.
 
         Changes from the same origin for the same week merge into one record (a slider dragged
         through several values is one change); a merged change that returns every key to where it
         was is no change and leaves no record."""
+        changes = with_target_reset(self.policy, changes)
         before_kpi = self.policy.kpi
         before = {path: _value_at(self.policy, path) for path in changes}
         self.policy = apply_changes(self.policy, changes, origin=f"{origin} policy change from week {week}")
@@ -161,3 +176,50 @@ class ManagementState:
             action += f", KPI switched to {audit.switch_regime}"
         self.events.append((week, action))
         return True
+
+
+KPI_UNITS: dict[str, str] = {"tokens": "tokens", "queries": "queries", "active_user": "(active = 1)",
+                             "completions": "tasks marked done", "time_saved": "hours claimed saved",
+                             "action_linked": "actions", "error_reduction": "hours of measured improvement",
+                             "composite": "(weighted, 1 = every part at its default target)"}
+"""What one KPI unit of each regime is, for reports and warnings."""
+
+
+def regime_periods(scenario: Scenario) -> list[tuple[int, int, Scenario]]:
+    """(first week, last week, policy in force) for each stretch of the run under one KPI regime
+    and target, with interventions applied as the model applies them (a new regime without a target
+    takes its default)."""
+    periods: list[tuple[int, int, Scenario]] = []
+    policy, start = scenario, 1
+    for week in sorted({i.week for i in scenario.management.interventions}):
+        after = policy
+        for intervention in scenario.management.interventions:
+            if intervention.week == week:
+                after = apply_changes(after, with_target_reset(after, intervention.set), origin=f"week {week}", check=False)
+        if (after.kpi.regime, after.kpi.resolved_target) != (policy.kpi.regime, policy.kpi.resolved_target):
+            if week > start:
+                periods.append((start, week - 1, policy))
+            start = week
+        policy = after
+    periods.append((start, scenario.weeks, policy))
+    return periods
+
+
+def target_warnings(scenario: Scenario) -> list[str]:
+    """One line per stretch of the run whose KPI target no employee can reach (the reward is never
+    or hardly ever paid, so the KPI stops steering anyone), empty when every target is reachable."""
+    from sim.engine.kpi import most_kpi_per_week
+
+    lines = []
+    for first, last, policy in regime_periods(scenario):
+        kpi = policy.kpi
+        most = most_kpi_per_week(kpi, policy.behavior, policy.usage)
+        if most is None or kpi.scheme == "rank" or kpi.resolved_target <= most:
+            continue
+        default = DEFAULT_TARGETS[kpi.regime]
+        lines.append(
+            f"weeks {first}-{last}: kpi.target {kpi.resolved_target:,g} {KPI_UNITS[kpi.regime]} per employee-week under "
+            f"the {kpi.regime} regime is more than anyone can reach (at most {most:,.0f} in "
+            f"{policy.behavior.max_ai_hours_per_week:g} AI hours a week), so the KPI steers no one; the regime's "
+            f"default target is {default:,g} (leave kpi.target empty, or set it where the regime changes)")
+    return lines

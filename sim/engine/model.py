@@ -30,6 +30,25 @@ __all__ = ["DecisionTerms", "OrganisationModel", "PolicyTerms", "REPORTERS", "re
 SCENARIO_SEED = object()
 """Default of `rng`: use the scenario's own seed (an explicit `rng=None` means fresh entropy)."""
 
+
+def seed_of(rng: Any) -> int:
+    """The whole-number seed a run uses and records, from whatever `rng` was given: an int as it
+    is; None: fresh entropy; a NumPy `SeedSequence` or `Generator`: a seed drawn from it (so the
+    recorded seed re-runs the run, and each child of `SeedSequence(1).spawn(3)` gives its own)."""
+    if rng is None:
+        rng = np.random.SeedSequence()
+    if isinstance(rng, np.random.SeedSequence):
+        return int(rng.generate_state(1, dtype=np.uint64)[0] >> 1)
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(0, 2**63 - 1, dtype=np.int64))
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return int(rng)  # Mesa seeds Python's `random` too, which takes only a plain int
+    from sim.scenario.io import ScenarioError
+
+    raise ScenarioError(f"rng {rng!r}: expected a whole-number seed, a numpy.random.SeedSequence or Generator, "
+                        "or None (fresh entropy)")
+
+
 REPORTERS: tuple[str, ...] = (
     "gaming_share", "performative_share", "scripts_running", "kpi_target", "kpi_strength", "budget_index",
     "reported_kpi", "genuine_kpi", "claimed_hours_saved", "true_hours_saved", "ai_spend_usd", "wasted_spend_usd",
@@ -56,8 +75,9 @@ class OrganisationModel(mesa.Model):
         OrganisationModel("scenarios/default.yaml", **{"kpi.strength": 1.0, "audit.rate": 0.1})
 
     `rng` left out uses the scenario's seed; `rng=None` (Mesa's convention, and what batch_run
-    passes for each iteration) draws fresh entropy; either way the seed used is recorded in
-    `model.config.seed` and `model.scenario.rng`.
+    passes for each iteration) draws fresh entropy; a NumPy `SeedSequence` or `Generator` gives a
+    seed drawn from it (:func:`seed_of`); either way the seed used is recorded in
+    `model.config.seed` and `model.scenario.rng`, and re-runs the model.
     """
 
     keep_decision_terms: bool = False
@@ -69,31 +89,31 @@ class OrganisationModel(mesa.Model):
         scenario: Scenario | str | Path | dict | MesaScenario | None = None,
         rng: Any = SCENARIO_SEED,
         agents: bool = True,
+        agent_reporters: bool | dict[str, Any] = False,
         **params: Any,
     ) -> None:
         """Employees become Mesa agents the first time `model.agents` is read (creating a million
         Python objects costs seconds that runs which only need totals never pay). `agents=False`
-        never creates them."""
+        never creates them. The DataCollector has a row for week 0 (the start, before any week is
+        decided: the policy in force, flows NaN) and one per week; `agent_reporters=True` also
+        records each employee every week (:data:`AGENT_REPORTERS`; or a dict of Mesa agent
+        reporters of your own), which creates the agents and costs time per employee-week."""
         scenario = resolve_config(scenario, params)
-        if rng is SCENARIO_SEED:
-            rng = scenario.seed
-        elif rng is None:
-            rng = int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> 1)
-        if isinstance(rng, np.integer):
-            rng = int(rng)  # Mesa seeds Python's `random` too, which takes only a plain int
-        if isinstance(rng, int) and rng != scenario.seed:
-            scenario = scenario.model_copy(update={"seed": int(rng)})
-        seed = rng if isinstance(rng, int) else None
+        rng = scenario.seed if rng is SCENARIO_SEED else seed_of(rng)
+        if rng != scenario.seed:
+            scenario = scenario.model_copy(update={"seed": rng})
         super().__init__(rng=rng, scenario=OrganisationScenario(rng=rng, config=scenario))
-        self.seed_used = seed
+        self.seed_used = rng
         self.config = scenario
         self.engine = Engine([scenario], [self.rng])
         self._records: list[dict[str, float]] = []
         self._agents_wanted = agents
         self._agents_created = False
+        chosen = dict(AGENT_REPORTERS) if agent_reporters is True else dict(agent_reporters or {})
         self.datacollector = WeeklyCollector(
-            model_reporters={"seed": _seed, **{name: _reporter(name) for name in REPORTERS}}
+            model_reporters={"seed": _seed, **{name: _reporter(name) for name in REPORTERS}}, agent_reporters=chosen
         )
+        self.datacollector.collect(self)  # week 0, Mesa's convention: the state the run starts from
 
     @property
     def agents(self):
@@ -227,6 +247,17 @@ class OrganisationModel(mesa.Model):
         while self.running and self.steps < self.config.weeks:
             self.step()
 
+    def run_for(self, duration: float | int) -> None:
+        """Run `duration` more weeks, but never past the scenario's last week (Mesa's `run_for`
+        would step on)."""
+        weeks = min(int(duration), self.config.weeks - self.steps)
+        if weeks > 0:
+            super().run_for(weeks)
+
+    def run_until(self, end_time: float | int) -> None:
+        """Run until week `end_time`, at most the scenario's last week."""
+        self.run_for(min(int(end_time), self.config.weeks) - self.steps)
+
 
 def resolve_config(source: Scenario | str | Path | dict | MesaScenario | None, params: dict[str, Any]) -> Scenario:
     """The project scenario a model is built from: a Scenario, YAML path or dict (None: the
@@ -259,9 +290,27 @@ def _seed(model: OrganisationModel) -> int:
     return model.config.seed
 
 
+AGENT_REPORTERS: dict[str, str] = {
+    "genuine_hours": "genuine_hours", "performative_hours": "performative_hours", "runs_script": "runs_script",
+    "is_gaming": "is_gaming", "kpi": "kpi", "reward": "reward", "penalty": "penalty", "flags": "flags",
+}
+"""Employee attributes `agent_reporters=True` records each week (see :class:`sim.engine.agents.Employee`)."""
+
+WEEK_ZERO: dict[str, Any] = {
+    "kpi_target": lambda m: m.management.target,
+    "kpi_strength": lambda m: m.kpi_strength,
+    "budget_index": lambda m: m.management.budget_index,
+}
+"""Reporters with a value before the first week (the policy in force); the flows of week 0 are NaN."""
+
+
 def _reporter(name: str):
+    at_start = WEEK_ZERO.get(name)
+
     def report(model: OrganisationModel) -> float:
-        return model.records[-1][name] if model.records else float("nan")
+        if model.records:
+            return model.records[-1][name]
+        return float(at_start(model)) if at_start is not None else float("nan")
 
     report.__name__ = name
     return report

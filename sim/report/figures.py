@@ -85,9 +85,21 @@ def plot_adoption_vs_productivity(ts: pd.DataFrame, ax: Axes | None = None) -> F
     right.set_ylabel("true net hours saved / employee / week", color=COLOURS["true"])
     right.axhline(0, color=COLOURS["true"], lw=0.5)
     right.spines[["top"]].set_visible(False)
+    align_zero(ax, right)
     lines = ax.get_lines()[:1] + right.get_lines()[:1]
     ax.legend(lines, [line.get_label() for line in lines], loc="lower right", fontsize=8, framealpha=0.9)
     return fig
+
+
+def align_zero(left: Axes, right: Axes) -> None:
+    """Limits of two y-axes that include zero and put it at the same height (a twin axis's zero
+    drawn elsewhere reads as one series being negative)."""
+    limits = [(min(lo, 0.0), max(hi, 0.0)) for lo, hi in (left.get_ylim(), right.get_ylim())]
+    below = max(-lo / (hi - lo) if hi > lo else 0.0 for lo, hi in limits)  # share of the height under zero
+    below = min(below, 0.95)
+    for axis, (lo, hi) in zip((left, right), limits):
+        top = hi if hi > 0 else -lo * (1 - below) / below if below > 0 else 1.0
+        axis.set_ylim(-below * top / (1 - below), top)
 
 
 def percent_axis(ax: Axes, axis: str = "y") -> None:

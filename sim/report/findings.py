@@ -13,8 +13,10 @@ from typing import Any
 import pandas as pd
 
 from sim.engine.economics import JOULES_PER_KWH, WEEKS_PER_MONTH
+from sim.engine.management import KPI_UNITS
+from sim.metrics import kpi_periods
 from sim.report.headlines import gaming_costs
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import REGIMES, Scenario
 
 TOKENS_PER_MTOK = 1e6
 
@@ -89,7 +91,13 @@ def run_findings(
             f"ROI as reported is {roi_pct(s['roi_reported'])}; in truth it is {roi_pct(s['roi_true'])}, so AI use "
             f"{verdict}."
         )
-    if s["kpi_inflation"] == s["kpi_inflation"] and s["kpi_inflation"] > 1.005:
+    periods = kpi_periods(ts) if ts is not None else []
+    if len(periods) > 1:
+        out.append("The KPI counted different things in turn, so its inflation is given per regime: " + "; ".join(
+            f"{p.regime} (weeks {p.first_week}-{p.last_week}) ran {pct(p.kpi_inflation - 1)} above what genuine use "
+            "alone would have counted" if p.kpi_inflation == p.kpi_inflation else
+            f"{p.regime} (weeks {p.first_week}-{p.last_week}) counted nothing of genuine use" for p in periods) + ".")
+    elif s["kpi_inflation"] == s["kpi_inflation"] and s["kpi_inflation"] > 1.005:
         out.append(
             f"The dashboard's KPI runs {pct(s['kpi_inflation'] - 1)} above what the same employees' genuine use "
             f"alone would have produced (the seed article puts performative adoption at 20-40%)."
@@ -186,6 +194,10 @@ def intervention_findings(scenario: Scenario, ts: pd.DataFrame) -> list[str]:
         share_before = _share(before)
         share_after = _share(after)
         change = ", ".join(f"{k} = {v}" for k, v in intervention.set.items())
+        target = after["kpi_target"].iloc[0]
+        if "kpi.target" not in intervention.set and after["kpi_regime_code"].iloc[0] != before["kpi_regime_code"].iloc[-1]:
+            regime = REGIMES[int(after["kpi_regime_code"].iloc[0])]
+            change += f"; the target became that regime's default, {target:,g} {KPI_UNITS[regime]} a week"
         out.append(
             f"From week {intervention.week} the policy changed ({change}): performative use went from "
             f"{pct(share_before)} of AI hours before to {pct(share_after)} after."
@@ -198,19 +210,24 @@ def _share(ts: pd.DataFrame) -> float:
     return float(ts["performative_hours"].sum() / total) if total > 0 else 0.0
 
 
-def cost_working(summary: dict[str, Any], scenario: Scenario) -> list[str]:
-    """Each cost, value and emission as a sum a reader can redo by hand."""
+def cost_working(summary: dict[str, Any], scenario: Scenario, ts: pd.DataFrame | None = None) -> list[str]:
+    """Each cost, value and emission as a sum a reader can redo by hand; with the time series, the
+    reported value per KPI regime period when the regime changed."""
     s, sc = summary, scenario
     price = sc.pricing
     n, weeks = sc.organization.employees, sc.weeks
     lines: list[str] = []
-    if sc.kpi.regime == "tokens":
+    periods = kpi_periods(ts) if ts is not None else []
+    token_weeks = sum(p.weeks for p in periods if p.regime == "tokens") if periods else (
+        weeks if sc.kpi.regime == "tokens" else 0)
+    if sc.kpi.regime == "tokens" and token_weeks:
         target = sc.kpi.resolved_target
         weekly = n * target * price.input_usd_per_mtok / TOKENS_PER_MTOK
+        span = f"the {token_weeks} weeks under the token KPI" if token_weeks != weeks else f"{weeks} weeks"
         lines.append(
             f"Meeting the token target, priced as input tokens: {n:,} employees x {target:,.0f} tokens x "
-            f"${price.input_usd_per_mtok:g} per million = {usd(weekly)} per week, {usd(weekly * weeks)} over "
-            f"{weeks} weeks."
+            f"${price.input_usd_per_mtok:g} per million = {usd(weekly)} per week, {usd(weekly * token_weeks)} over "
+            f"{span}."
         )
     input_usd = s["input_tokens"] * price.input_usd_per_mtok / TOKENS_PER_MTOK
     output_usd = s["output_tokens"] * price.output_usd_per_mtok / TOKENS_PER_MTOK
@@ -250,17 +267,18 @@ def cost_working(summary: dict[str, Any], scenario: Scenario) -> list[str]:
             f"Reported value (claimed hours): {s['claimed_hours_saved']:,.0f} hours claimed saved x ${wage:g} per "
             f"hour = {usd(s['reported_value_usd'])}."
         )
-    else:
-        per_unit = s["reported_value_usd"] / s["reported_kpi"] if s["reported_kpi"] else float("nan")
-        scale = 1.0
-        while per_unit == per_unit and 0 < abs(per_unit) * scale < 0.1:
-            scale *= 1000.0
-        price = (f"${per_unit * scale:,.2f} per {scale:,.0f} units" if math.isfinite(per_unit)
-                 else "a value per unit (none: nothing was counted)")
+    elif len(periods) > 1:
+        parts = [f"weeks {p.first_week}-{p.last_week}, {p.reported_kpi:,.0f} {KPI_UNITS[p.regime]} x "
+                 f"{_unit_price(p.reported_value_usd, p.reported_kpi)} = {usd(p.reported_value_usd)}" for p in periods]
         lines.append(
-            f"Reported value (KPI benchmark): {s['reported_kpi']:,.0f} KPI units ({sc.kpi.regime}) on the dashboard "
-            f"x {price} (the true value per unit in an honest pilot with no KPI pressure) = "
-            f"{usd(s['reported_value_usd'])}."
+            "Reported value (KPI benchmark), each KPI regime priced at the true value per unit in an honest pilot "
+            f"with no KPI pressure: {'; '.join(parts)}; together {usd(s['reported_value_usd'])}."
+        )
+    else:
+        lines.append(
+            f"Reported value (KPI benchmark): {s['reported_kpi']:,.0f} {KPI_UNITS[sc.kpi.regime]} on the dashboard "
+            f"x {_unit_price(s['reported_value_usd'], s['reported_kpi'])} (the true value per unit in an honest pilot "
+            f"with no KPI pressure) = {usd(s['reported_value_usd'])}."
         )
     capture = sc.economics.capture_share
     lines.append(
@@ -284,6 +302,16 @@ def cost_working(summary: dict[str, Any], scenario: Scenario) -> list[str]:
     return lines
 
 
+def _unit_price(value_usd: float, units: float) -> str:
+    """'$1.20 per 1,000 units': the value per KPI unit, scaled to be readable."""
+    per_unit = value_usd / units if units else float("nan")
+    scale = 1.0
+    while per_unit == per_unit and 0 < abs(per_unit) * scale < 0.1:
+        scale *= 1000.0
+    return (f"${per_unit * scale:,.2f} per {scale:,.0f} units" if math.isfinite(per_unit)
+            else "a value per unit (none: nothing was counted)")
+
+
 def comparison_findings(table: pd.DataFrame, labels: list[str], replicates: int) -> list[str]:
     """Each scenario against the first one, in words (means over replicates)."""
 
@@ -296,8 +324,11 @@ def comparison_findings(table: pd.DataFrame, labels: list[str], replicates: int)
         wasted = mean("wasted_spend_share", label)
         parts = []
         parts.append(f"ROI {roi_pct(mean('roi_reported', label))} as reported, {roi_pct(mean('roi_true', label))} in truth")
+        more = usd(mean("value_overstatement_usd", label))
         if over == over:
-            parts.append(f"the dashboard overstates the value of AI {times(over)}")
+            parts.append(f"the dashboard overstates the value of AI {times(over)} ({more} more than the truth)")
+        else:
+            parts.append(f"the dashboard credits AI with {more} more than its true value")
         if wasted == wasted:
             parts.append(f"{pct(wasted)} of AI spend bought nothing")
         parts.append(f"{pct(mean('performative_share', label))} of AI hours are performative")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.metrics import METRICS, display
+from sim.metrics import METRICS, display, kpi_periods
 from sim.scenario.schema import Scenario
 
 
@@ -23,9 +23,13 @@ def gaming_costs(summary: dict[str, Any]) -> list[tuple[str, float, str]]:
     return sorted(costs, key=lambda item: -item[1])
 
 
-def run_headlines(summary: dict[str, Any], scenario: Scenario) -> list[tuple[str, str]]:
-    """(label, value with unit) rows for a run."""
+def run_headlines(summary: dict[str, Any], scenario: Scenario, timeseries: Any = None) -> list[tuple[str, str]]:
+    """(label, value with unit) rows for a run; with its `timeseries`, KPI inflation per regime
+    period when the regime changed (tokens and actions do not add up)."""
     s = summary
+    periods = kpi_periods(timeseries) if timeseries is not None else []
+    inflation_detail = ("mean of the regime periods weighted by weeks; " + "; ".join(p.describe() for p in periods)
+                        if len(periods) > 1 else "")
 
     def row(key: str, detail: str = "") -> tuple[str, str]:
         text = METRICS[key].display(s.get(key))
@@ -38,7 +42,7 @@ def run_headlines(summary: dict[str, Any], scenario: Scenario) -> list[tuple[str
         row("roi_reported", f"valued by {s['valuation'].replace('_', ' ')}"),
         row("roi_true"),
         row("value_overstatement", f"{display(s['value_overstatement_usd'], 'usd')} more than the truth"),
-        row("kpi_inflation"),
+        row("kpi_inflation", inflation_detail),
         row("performative_share"),
         row("gaming_share_mean"),
     ]

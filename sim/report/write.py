@@ -29,13 +29,13 @@ def write_run_report(result: RunResult, out_dir: Path) -> list[Path]:
     chosen.update({name: (plot(ts), caption) for name, (plot, caption, shown) in OPTIONAL_FIGURES.items() if shown(ts)})
     figures = _render(chosen)
     summary, scenario = result.summary, result.scenario
-    headline_rows = [list(row) for row in run_headlines(summary, scenario)]
+    headline_rows = [list(row) for row in run_headlines(summary, scenario, ts)]
     sections = [
         ("Headline numbers", table_html(["metric", "value over the run"], headline_rows)),
         ("What the numbers say", list_html(run_findings(summary, scenario, result.timeseries,
                                                        result.model.management.events), "findings")),
         ("Figures", _figures_html(figures)),
-        ("How the costs were computed", list_html(cost_working(summary, scenario), "working")),
+        ("How the costs were computed", list_html(cost_working(summary, scenario, ts), "working")),
         ("Scenario", table_html(["setting", "value"], scenario_rows(scenario))),
     ]
     html = page(
@@ -55,10 +55,14 @@ def write_comparison_report(comparison: Comparison, out_dir: Path) -> list[Path]
     rows = [[name] + [format_cell(table, key, label, unit) for label in labels] for key, name, unit in HEADLINE_METRICS]
     n = len(comparison.seeds)
     scenario_list = [
-        f"{label}: {scenario.description.strip() or '(no description)'}" for label, scenario in comparison.scenarios.items()
+        f"{label}: {' '.join(scenario.description.split()) or '(no description)'}"
+        for label, scenario in comparison.scenarios.items()
     ]
+    differs = comparison.differences or ["Nothing: the scenarios are the same policy (with the same seeds, the same "
+                                         "numbers)."]
     sections = [
         ("Scenarios compared", list_html(scenario_list, "scenarios")),
+        ("What differs between them", list_html(differs, "working")),
         ("Headline numbers", "<p>Mean over replicates [95% confidence interval of the mean].</p>"
          + table_html(["metric", *labels], rows)),
         ("What the numbers say", list_html(comparison_findings(table, labels, n), "findings")),

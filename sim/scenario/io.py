@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,8 @@ def read_scenario_chain(path: Path, what: str = "scenario file", paths: list[Pat
         if i:
             merged.pop("name", None)
         merged = deep_merge(merged, data)
+    if len(chain) > 1 and "description" not in chain[0][1] and "description" in merged:
+        merged["description"] = inherited_description(paths_to_parent=chain[1][0], own=chain[0][1])
     return merged, chain
 
 
@@ -177,6 +180,26 @@ def read_referenced(origin: str, key: str, value: Any, base_dir: Path, what: str
     path = referenced_file(origin, key, value, base_dir, what)
     read_kind(path, origin, key, what)
     return path
+
+
+def inherited_description(paths_to_parent: str, own: dict[str, Any]) -> str:
+    """'Like amazon.yaml, with kpi.regime and audit.rate set here': a file that extends another
+    without its own description is described by what it changes, never by the other's words
+    (which describe the other file's policy)."""
+    changed = sorted(_leaf_keys(own) - {"name"})
+    what = (", ".join(changed[:-1]) + " and " + changed[-1]) if len(changed) > 1 else "".join(changed) or "nothing"
+    return f"Like {Path(paths_to_parent).name}, with {what} set here."
+
+
+def _leaf_keys(data: dict[str, Any], prefix: str = "") -> set[str]:
+    """Key paths of a mapping's values (a distribution or a list is one value)."""
+    keys: set[str] = set()
+    for key, value in data.items():
+        if isinstance(value, dict) and value and "dist" not in value:
+            keys |= _leaf_keys(value, f"{prefix}{key}.")
+        else:
+            keys.add(f"{prefix}{key}")
+    return keys
 
 
 def _identity(path: Path) -> str:
@@ -410,14 +433,50 @@ def describe_error(err: dict[str, Any], root: type[BaseModel]) -> str:
     if err["type"] == "extra_forbidden":
         allowed = _allowed_keys(root, loc[:-1])
         hint = difflib.get_close_matches(loc[-1], allowed, n=1)
-        suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
+        elsewhere = _paths_of_key(root, loc[-1]) if not hint else []
+        suggestion = (f" Did you mean '{hint[0]}'?" if hint else
+                      f" Did you mean {' or '.join(repr(e) for e in elsewhere)}? ('{loc[-1]}' is a key of "
+                      f"{' or '.join(repr(e.rsplit('.', 1)[0] + ':') for e in elsewhere)})" if elsewhere else "")
         return f"{path}: unknown key.{suggestion} Allowed here: {', '.join(allowed)}"
     message = err["msg"]
     if err["type"] == "finite_number":
         message = "must be a finite number (not NaN or infinity)"
     if "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], dict):
         message += f" (got {short(err['input'])})"
-    return f"{path}: {message}"
+    return f"{path}: {message}{_value_hint(err)}"
+
+
+PERCENT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*%\s*$")
+"""A percentage written as text ('10%'), where a share (0.1) is expected."""
+
+
+def _value_hint(err: dict[str, Any]) -> str:
+    """'. Did you mean 'tokens'?' for a misspelt choice; the share convention (0.1 = 10%) for a
+    percentage given where a share of at most 1 is expected."""
+    value = err.get("input")
+    if err["type"] == "literal_error" and isinstance(value, str):
+        choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+        hint = difflib.get_close_matches(value.strip().lower(), choices, n=1, cutoff=0.6)
+        return f". Did you mean '{hint[0]}'?" if hint else ""
+    if isinstance(value, str) and (match := PERCENT.match(value)):
+        return f". A share is written as a number: 0.1 = 10%; did you mean {float(match.group(1)) / 100:g}?"
+    if (err["type"] == "less_than_equal" and err.get("ctx", {}).get("le") == 1 and isinstance(value, (int, float))
+            and not isinstance(value, bool) and 1 < value <= 100):
+        return f". This is a share: 0.1 = 10%; did you mean {value / 100:g}?"
+    return ""
+
+
+def _paths_of_key(root: type[BaseModel], key: str, prefix: str = "", depth: int = 3) -> list[str]:
+    """Key paths, within `depth` levels of nested sections, where `key` is a field
+    (`interventions` -> ['management.interventions'])."""
+    found = []
+    for name, field in getattr(root, "model_fields", {}).items():
+        if name == key and prefix:
+            found.append(prefix + name)
+        model = _model_of(field.annotation)
+        if model is not None and depth > 1 and getattr(field.annotation, "__origin__", None) is not dict:
+            found += _paths_of_key(model, key, f"{prefix}{name}.", depth - 1)
+    return found
 
 
 UNION_TAGS = {"float", "int", "str", "bool", "normal", "uniform", "lognormal", "beta", "values"}

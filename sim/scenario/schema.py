@@ -280,7 +280,8 @@ class Kpi(Strict):
     target: float | None = Field(None, ge=MIN_TARGET, le=MAX_MAGNITUDE)
     """Per employee per week, in KPI units of the regime; empty means the regime's default (tokens:
     50,000). A target set here stays when the regime is changed by `--set` or a sweep: leave it
-    empty in base scenarios that others vary."""
+    empty in base scenarios that others vary. An intervention or live change that switches the
+    regime without naming `kpi.target` takes the new regime's default target."""
     weights: dict[Literal[
         "tokens", "queries", "completions", "time_saved", "action_linked", "error_reduction"
     ], float] = Field(default_factory=dict)

@@ -20,11 +20,12 @@ import pandas as pd
 
 from sim.dictionary import design_column
 from sim.sweep.batched import map_chunks
-from sim.sweep.executors import make_executor
+from sim.sweep.executors import exit_if_reimporting_main, make_executor
 from sim.sweep.samplers import sample
-from sim.sweep.spec import LoadedSpec, load_spec
+from sim.sweep.spec import LoadedSpec, SweepError, load_spec
 from sim.sweep.storage import SweepStore
-from sim.sweep.tasks import Evaluate, RunTask, build_tasks, declared_columns, default_evaluate, lost_record
+from sim.sweep.tasks import (CONTRACT_BROKEN, Evaluate, RunTask, build_tasks, declared_columns, default_evaluate,
+                             lost_record)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,9 @@ class SweepOutcome:
         return 60.0 * self.ran_now / self.wall_time_s if self.wall_time_s > 0 else float("nan")
 
     def __repr__(self) -> str:
-        return f"SweepOutcome({self.out_dir}: {len(self.table)} of {self.runs_total} runs; .table, .out_dir)"
+        failed = int((self.table["status"] != "ok").sum()) if len(self.table) else 0
+        return (f"SweepOutcome({self.out_dir}: {len(self.table)} of {self.runs_total} runs done, {failed} failed; "
+                ".table, .out_dir)")
 
     def _repr_html_(self) -> str:
         """The run counts and the first rows of the table, in a notebook."""
@@ -83,13 +86,20 @@ def run_sweep(
     retry_failed: bool = False,
     progress: bool = True,
     evaluate: Evaluate | None = None,
+    allow_changed_evaluation: bool = False,
 ) -> SweepOutcome:
     """Run every missing run of a sweep and write the tidy table; safe to call again to resume.
 
     `evaluate(scenario, seed) -> (summary, timeseries)` replaces the simulation (for tests and
-    other models); by default it is the organisation model, or the market model when the sweep's
-    base is a market file. Notebook-defined functions reach process workers by cloudpickle.
+    other models): `summary` a dict of the run's numbers (one column each), `timeseries` a pandas
+    DataFrame of its weeks or None; the first run that returns anything else stops the sweep before
+    it is written (every run would fail the same way). By
+    default it is the organisation model, or the market model when the sweep's base is a market
+    file. Notebook-defined functions reach process workers by cloudpickle. A folder whose runs
+    were made by another evaluation function is refused unless `fresh` (start over) or
+    `allow_changed_evaluation` (keep them, run the rest with this one).
     """
+    exit_if_reimporting_main()  # a worker importing an unguarded script: stop before anything runs
     loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
     evaluate = evaluate if evaluate is not None else default_evaluate(loaded)
     design = sample(loaded.spec)
@@ -99,7 +109,38 @@ def run_sweep(
     store = SweepStore(Path(out) if out is not None else Path("results") / folder_name(loaded.spec.name, "sweep"))
     engine = make_executor(executor, workers, scheduler, lost=lost_record)  # bad arguments: refused before the disk
     with store.lock():
+        if not fresh and not allow_changed_evaluation:
+            check_same_evaluation(store, evaluate)
         return _run(loaded, store, design, tasks, engine, executor, scheduler, fresh, retry_failed, progress, evaluate)
+
+
+def evaluation_identity(evaluate: Evaluate) -> dict[str, str]:
+    """The evaluation function's name and a digest of its code (its source when Python can find
+    it, else its compiled code), recorded in metadata.json so that a resume can tell it changed."""
+    import hashlib
+    import inspect
+    import marshal
+
+    target = getattr(evaluate, "func", evaluate)  # a functools.partial: the function it wraps
+    name = f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', type(target).__name__)}"
+    try:
+        code = inspect.getsource(target).encode()
+    except (OSError, TypeError):
+        code_object = getattr(target, "__code__", None)
+        code = marshal.dumps(code_object.co_code) if code_object is not None else name.encode()
+    extra = repr((getattr(evaluate, "args", ()), getattr(evaluate, "keywords", {}))).encode()
+    return {"name": name, "digest": hashlib.sha256(code + extra).hexdigest()[:16]}
+
+
+def check_same_evaluation(store: SweepStore, evaluate: Evaluate) -> None:
+    """Refuse to resume (or return) runs made by another evaluation function."""
+    previous = (store.read_metadata() or {}).get("evaluation")
+    now = evaluation_identity(evaluate)
+    if previous and previous.get("digest") != now["digest"]:
+        raise SweepError(
+            f"{store.root}: its runs were made by the evaluation function {previous.get('name')} "
+            f"(code digest {previous.get('digest')}), now {now['name']} ({now['digest']}); pass fresh=True (--fresh) "
+            "to start over, or allow_changed_evaluation=True to keep those runs and run the rest with this one")
 
 
 def _run(
@@ -111,8 +152,12 @@ def _run(
     store.prepare(loaded, design, fresh=fresh, metrics=declared_columns(evaluate))
     finished = store.finished(retry_failed)
     todo = [t for t in tasks if t.run_index not in finished]
-    session = {"started": started, "executor": executor, "workers": engine.workers, "scheduler": scheduler}
-    metadata = _metadata(loaded, store, len(tasks))
+    from sim.output import provenance
+
+    made = provenance()
+    session = {"started": started, "executor": executor, "workers": engine.workers, "scheduler": scheduler,
+               "command_line": made["command_line"], "git_commit": made["git_commit"], "git_dirty": made["git_dirty"]}
+    metadata = {**_metadata(loaded, store, len(tasks)), "evaluation": evaluation_identity(evaluate)}
     # "incomplete" until the end: a session cut off (killed, disk full) leaves the folder resumable
     store.write_metadata({**metadata, "status": "incomplete", "sessions": [*metadata["sessions"], session]})
 
@@ -122,21 +167,32 @@ def _run(
         if todo:
             with engine:
                 for records in map_chunks(engine, todo, evaluate):  # runs that finished together
+                    _stop_on_a_broken_contract(records)
                     store.write_runs(records)
                     ran += len(records)
                     failed += sum(record["status"] != "ok" for record in records)
                     bar.update(len(records))
                     if failed:
                         bar.set_postfix(failed=failed, refresh=False)
-    except BaseException:  # interrupted, or the folder cannot be written: keep what is on disk
+    except BaseException as exc:  # interrupted, or the folder cannot be written: keep what is on disk
         bar.close()
         with contextlib.suppress(OSError):  # e.g. the disk is still full: the first error is the one to report
-            _close_session(store, metadata, session, ran, failed, len(tasks))
+            table = _close_session(store, metadata, session, ran, failed, len(tasks))
+            exc.runs_on_disk = (len(table), len(tasks))  # type: ignore[attr-defined]  # what the CLI reports
         raise
     bar.close()
     table = _close_session(store, metadata, session, ran, failed, len(tasks))
     wall = time.perf_counter() - started_wall
     return SweepOutcome(store.root, table, len(tasks), ran, failed, len(tasks) - len(todo), wall)
+
+
+def _stop_on_a_broken_contract(records: list[dict[str, Any]]) -> None:
+    """The first runs back whose evaluation returned the wrong thing stop the sweep, before any of
+    them is written: every other run would fail the same way."""
+    for record in records:
+        if record["status"] != "ok" and str(record.get("error", "")).startswith(CONTRACT_BROKEN):
+            raise SweepError(f"{record['error']}; stopped at the first run (run {record['run_index']}), nothing "
+                             "written")
 
 
 def _close_session(

@@ -41,6 +41,24 @@ class WorkerDied(SweepError):
     """A worker process died running an item, and the executor was given no `lost` function."""
 
 
+REIMPORTED_MAIN_EXIT = 86
+"""Exit code of a worker process that found itself starting a sweep while importing the main script."""
+
+UNGUARDED_MAIN = (
+    "the worker processes started this script's sweep again: Python starts each worker by importing the "
+    "script, so the code that starts a sweep must sit under `if __name__ == \"__main__\":` (see "
+    "docs/researchers.md, section 2), or use executor=\"sequential\"; nothing was run"
+)
+
+
+def exit_if_reimporting_main() -> None:
+    """In a worker process still importing the main script (Python's 'spawn' start re-runs an
+    unguarded script's top level), a sweep must not start again: exit at once with
+    REIMPORTED_MAIN_EXIT, which the parent turns into one clear error (:data:`UNGUARDED_MAIN`)."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise SystemExit(REIMPORTED_MAIN_EXIT)
+
+
 def default_workers() -> int:
     """All cores this process may use."""
     try:
@@ -236,9 +254,11 @@ class _Solo:
             status, value = self._conn.recv()
         except (EOFError, OSError):
             self._process.join()
-            cause = describe_death(self._process.exitcode)
+            exitcode = self._process.exitcode
             self.close()
-            return False, cause
+            if exitcode == REIMPORTED_MAIN_EXIT:
+                raise SweepError(UNGUARDED_MAIN) from None
+            return False, describe_death(exitcode)
         if status == "error":
             raise value
         return True, value

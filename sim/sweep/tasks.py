@@ -75,12 +75,36 @@ def declared_columns(evaluate: Evaluate) -> dict[str, str] | None:
 
 
 def execute(task: RunTask, evaluate: Evaluate = simulate) -> dict[str, Any]:
-    """Run one task; return its record (keys: run identity, values, status, error, metrics)."""
+    """Run one task; return its record (keys: run identity, values, status, error, metrics). A
+    result that breaks the evaluation contract is a failed run whose error starts with
+    CONTRACT_BROKEN (the sweep stops on it)."""
     try:
-        summary, timeseries = evaluate(task.scenario, task.seed)
+        result = evaluate(task.scenario, task.seed)
     except Exception as exc:  # noqa: BLE001 - a failed run is data, not a crash
         return failed_record(task, "".join(traceback.format_exception_only(exc)).strip())
+    broken = contract_problem(result)
+    if broken:
+        return failed_record(task, f"{CONTRACT_BROKEN}{broken}")
+    summary, timeseries = result
     return ok_record(task, summary, timeseries)
+
+
+CONTRACT_BROKEN = "the evaluation function returned "
+"""Start of the error of a run whose evaluation returned something other than (summary, timeseries)."""
+
+
+def contract_problem(result: Any) -> str | None:
+    """None when `result` is what an evaluation function must return: (summary, timeseries), a
+    mapping of the run's numbers and a pandas DataFrame of its weeks or None; else what is wrong."""
+    from collections.abc import Mapping
+
+    if (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], Mapping)
+            and (result[1] is None or isinstance(result[1], pd.DataFrame))):
+        return None
+    got = (f"a tuple of {', '.join(type(x).__name__ for x in result)}" if isinstance(result, tuple)
+           else f"a {type(result).__name__}")
+    return (f"{got}; it must return (summary, timeseries): a dict of the run's numbers (one column each) and a "
+            "pandas DataFrame of its weeks, or None (see docs/researchers.md, section 2)")
 
 
 def identity(task: RunTask) -> dict[str, Any]:
