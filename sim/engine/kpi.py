@@ -207,7 +207,7 @@ def most_kpi_per_week(kpi: Kpi, behavior: Behavior, usage: Usage) -> float | Non
         return None
     if kpi.regime == "active_user":
         return 1.0
-    observable = REGIME_OBSERVABLE[kpi.regime]
+    observable = REGISTRY[kpi.regime].observable
     per_hour = {"tokens": (usage.genuine.tokens_per_hour, usage.performative.tokens_per_hour),
                 "queries": (usage.genuine.queries_per_hour, usage.performative.queries_per_hour),
                 "actions": (usage.genuine.queries_per_hour * usage.genuine.action_rate,

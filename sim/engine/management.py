@@ -15,6 +15,7 @@ import numpy as np
 from sim.engine.economics import WEEKS_PER_MONTH, roi
 from sim.engine.kpi import SCHEMES
 from sim.scenario.io import apply_changes
+from sim.scenario.regimes import REGISTRY
 from sim.scenario.schema import DEFAULT_TARGETS, Scenario
 
 
@@ -178,11 +179,8 @@ class ManagementState:
         return True
 
 
-KPI_UNITS: dict[str, str] = {"tokens": "tokens", "queries": "queries", "active_user": "(active = 1)",
-                             "completions": "tasks marked done", "time_saved": "hours claimed saved",
-                             "action_linked": "actions", "error_reduction": "hours of measured improvement",
-                             "composite": "(weighted, 1 = every part at its default target)"}
-"""What one KPI unit of each regime is, for reports and warnings."""
+KPI_UNITS: dict[str, str] = {name: regime.unit for name, regime in REGISTRY.items()}
+"""What one KPI unit of each regime is, for reports and warnings (from the regime registry)."""
 
 
 def regime_periods(scenario: Scenario) -> list[tuple[int, int, Scenario]]:

@@ -43,16 +43,16 @@ class Regime:
 REGISTRY: dict[str, Regime] = {r.name: r for r in (
     Regime("tokens", 0, "tokens", float(src.AMAZON_TOKENS_PER_ENGINEER_WEEK), "tokens", "tokens consumed"),
     Regime("queries", 1, "queries", 50.0, "queries", "queries sent"),  # ASSUMPTION: about what 4 h of genuine use send
-    Regime("active_user", 2, "queries", 1.0, "active users", "active users (an activity threshold)", indicator=True),
-    Regime("completions", 3, "completions", 50.0, "completions", "tasks marked done",
+    Regime("active_user", 2, "queries", 1.0, "(active = 1)", "active users (an activity threshold)", indicator=True),
+    Regime("completions", 3, "completions", 50.0, "tasks marked done", "tasks marked done",
            misreport=MisreportSpec("misreported_completions", True, "misreport_cost")),
-    Regime("time_saved", 4, "claimed_hours_saved", 1.0, "hours", "self-reported hours saved",  # ASSUMPTION: "an hour a week"
+    Regime("time_saved", 4, "claimed_hours_saved", 1.0, "hours claimed saved", "self-reported hours saved",  # ASSUMPTION: "an hour a week"
            misreport=MisreportSpec("misreported_hours", False, "misreport_cost"), valuation="claimed_hours"),
     Regime("action_linked", 5, "actions", 30.0, "actions", "interactions followed by a downstream action"),
-    Regime("error_reduction", 6, "true_hours_saved", 1.0, "hours of errors avoided", "measured error-rate reduction",
+    Regime("error_reduction", 6, "true_hours_saved", 1.0, "hours of measured improvement", "measured error-rate reduction",
            noisy=True, misreport=MisreportSpec("manipulated_hours", False, "outcome_manipulation_cost",
                                                "outcome_manipulation_integrity")),
-    Regime("composite", 7, None, 1.0, "weighted units", "a weighted mix of regimes"),
+    Regime("composite", 7, None, 1.0, "(weighted, 1 = every part at its default target)", "a weighted mix of regimes"),
 )}
 """Every KPI regime by name, in the order of their codes."""
 
