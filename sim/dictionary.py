@@ -244,7 +244,9 @@ def render_markdown() -> str:
         "weeks. Counts are integers. ROI is a ratio in data files (1.0 = 100%). Sweep tables also hold one column "
         "per varied key path, named with double underscores (`kpi.strength` -> `kpi__strength`; the mapping is in "
         "the sweep's metadata.json and the Parquet schema metadata), and every summary column below, present for "
-        "failed runs too (null). A market's `industry.parquet` (one row per week, totals over firms) and "
+        "failed runs too (null; pandas reads an integer column with nulls as float64 unless asked for "
+        "`pd.read_parquet(path, dtype_backend=\"numpy_nullable\")`, which keeps it Int64; polars and duckdb keep it "
+        "integer). A market's `industry.parquet` (one row per week, totals over firms) and "
         "`firms.parquet` (one row per firm and week) use the weekly names above for the same quantities, plus the "
         "market columns at the end.",
         "",

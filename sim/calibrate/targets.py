@@ -166,7 +166,7 @@ def load_targets(path: str | Path | None = None) -> tuple[CalibrationSpec, Path,
                                        f"measures {', '.join(MEASURES)}")
             continue
         try:
-            base = load_scenario(read_referenced(where, "scenario", target.scenario, root))
+            base = load_scenario(read_referenced(where, "scenario", target.scenario, root, referrer="calibration file"))
             for key, bound in spec.parameters.items():
                 for value in (bound.low, bound.high):
                     apply_changes(base, {**target.overrides, key: value}, origin=f"{where}: parameters.{key}={value}")

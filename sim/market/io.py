@@ -128,7 +128,7 @@ def resolve(market: Market, origin: str, root: Path, organisation: Scenario | No
     """The firms' starting scenario and each policy's scenario, every one validated."""
     if organisation is None:
         try:
-            path = read_referenced(origin, "organisation", market.organisation, root)
+            path = read_referenced(origin, "organisation", market.organisation, root, referrer="market file")
         except ScenarioError as exc:  # already names the market file and the key
             raise MarketError(str(exc)) from None
         try:

@@ -112,7 +112,7 @@ def read_scenario_chain(path: Path, what: str = "scenario file", paths: list[Pat
         if parent is None:
             break
         referrer = shown(current)
-        current = referenced_file(referrer, EXTENDS_KEY, parent, current.parent, what)
+        current = referenced_file(referrer, EXTENDS_KEY, parent, current.parent, what, what)
     merged: dict[str, Any] = {}
     for i, (_, data) in enumerate(reversed(chain)):
         if i:
@@ -128,10 +128,10 @@ REFERENCE_SUFFIXES = (".yaml", ".yml")
 `scenario`) must be a YAML file of the expected kind: nothing else is read, nothing of it echoed."""
 
 
-def referenced_file(origin: str, key: str, value: Any, base_dir: Path, what: str) -> Path:
-    """The path `key: value` of the file `origin` names (relative to `base_dir`): an existing file
-    whose name, and whose target if it is a link, ends in .yaml or .yml. Otherwise a ScenarioError
-    that names the key and the path, never anything in the file."""
+def referenced_file(origin: str, key: str, value: Any, base_dir: Path, what: str, referrer: str = "file") -> Path:
+    """The path `key: value` of the file `origin` (a `referrer`, e.g. 'sweep file') names, relative to
+    `base_dir`: an existing file whose name, and whose target if it is a link, ends in .yaml or
+    .yml. Otherwise a ScenarioError that names the key and the path, never anything in the file."""
     if not isinstance(value, str) or not value.strip():
         raise ScenarioError(f"{origin}: {key}: expected the path of a {what}, got {short(value)}")
     path = base_dir / value
@@ -142,7 +142,8 @@ def referenced_file(origin: str, key: str, value: Any, base_dir: Path, what: str
         raise ScenarioError(f"{origin}: {key}: cannot read '{short_text(value)}' "
                             f"({getattr(exc, 'strerror', None) or exc})") from None
     if not is_file:
-        raise ScenarioError(f"{origin}: {key}: no such {what} '{short_text(value)}' (looked for {shown(path)})")
+        raise ScenarioError(f"{origin}: {key}: no {what} '{short_text(value)}' (looked for {shown(path)}; the "
+                            f"path is relative to the {referrer})")
     if path.suffix.lower() not in REFERENCE_SUFFIXES or target.suffix.lower() not in REFERENCE_SUFFIXES:
         raise ScenarioError(f"{origin}: {key}: '{short_text(value)}' is not a YAML file; a {what} ends in "
                             ".yaml or .yml (and so does the file a link points to)")
@@ -175,9 +176,10 @@ def read_kind(path: Path, origin: str, key: str, what: str) -> dict[str, Any]:
     return data
 
 
-def read_referenced(origin: str, key: str, value: Any, base_dir: Path, what: str = "scenario file") -> Path:
+def read_referenced(origin: str, key: str, value: Any, base_dir: Path, what: str = "scenario file",
+                    referrer: str = "file") -> Path:
     """:func:`referenced_file`, then the file checked by :func:`read_kind`; returns its path."""
-    path = referenced_file(origin, key, value, base_dir, what)
+    path = referenced_file(origin, key, value, base_dir, what, referrer)
     read_kind(path, origin, key, what)
     return path
 

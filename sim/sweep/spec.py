@@ -251,7 +251,7 @@ def load_spec(source: str | Path | dict[str, Any], base_dir: Path | None = None)
         lines = [describe_error(err, SweepSpec) for err in exc.errors()]
         raise SweepError(error_message(f"{origin}: invalid sweep{file_kind_hint(data, "sweep")}", lines)) from None
     try:
-        base_path = read_referenced(origin, "base", spec.base, root, "scenario or market file")
+        base_path = read_referenced(origin, "base", spec.base, root, "scenario or market file", "sweep file")
         unfixed = load_market(base_path) if is_market_file(base_path) else load_scenario(base_path)
     except ScenarioError as exc:
         raise SweepError(str(exc)) from None
