@@ -193,12 +193,16 @@ class Engine:
 
     def org_count(self, mask: np.ndarray) -> np.ndarray:
         """How many rows of each organisation are True, as floats."""
+        if self.k == 1:
+            return np.array([float(np.count_nonzero(mask))])
         if self.equal_sizes:
             return np.count_nonzero(mask.reshape(self.k, -1), axis=1).astype(float)
         return np.array([float(np.count_nonzero(mask[s])) for s in self.slices])
 
     def org_count_at(self, rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Per organisation: how many of these row indices (or the sum of `weights` over them)."""
+        if self.k == 1:
+            return np.array([float(rows.size) if weights is None else float(np.sum(weights))])
         return np.bincount(self.org_of_row[rows], weights=weights, minlength=self.k).astype(float)
 
     def draw(self, sample: Callable[[int, np.random.Generator, int], np.ndarray | None]) -> np.ndarray | float:
