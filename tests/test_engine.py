@@ -39,6 +39,7 @@ CASES = {
     "imitation": ["behavior.rule=imitation", "behavior.initial_performative_share=0.3"],
     "threshold": ["behavior.rule=threshold", "behavior.initial_performative_share=0.2"],
     "interventions": [],  # from SOURCES: a regime switch at week 5
+    "experience": ["behavior.experience=0.3"],
     "reward cap with scripts": ["kpi.reward_cap=1.5", "kpi.strength=3", "usage.script.equivalent_hours=1"],
     "reward cap, time saved": ["kpi.regime=time_saved", "kpi.reward_cap=1.2", "kpi.strength=2"],
     "ROI audit switches the regime": ["management.roi_audit.every_weeks=4", "management.roi_audit.hurdle_roi=5",

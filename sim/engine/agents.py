@@ -43,6 +43,7 @@ class Employee(mesa.Agent):
     perceived_speedup = _trait("perceived_speedup", "Hours saved per genuine AI hour believed at the start.")
     intrinsic_motivation = _trait("intrinsic_motivation", "Utility per believed hour saved (m_i).")
     integrity_cost = _trait("integrity_cost", "Utility cost per performative hour (iota_i).")
+    experience = _trait("experience", "Experience e_i in [0, 1] (NaN when the scenario does not model it).")
 
     @property
     def team(self) -> int:

@@ -20,19 +20,29 @@ class Traits:
     intrinsic_motivation: np.ndarray  # m_i, hours of utility per believed hour saved
     integrity_cost: np.ndarray  # iota_i, hours of utility lost per performative hour
     threshold: np.ndarray  # share of colleagues performing that triggers performing (threshold rule)
+    experience: np.ndarray  # e_i in [0, 1] (NaN where the scenario does not model it)
 
     @classmethod
     def draw(cls, behavior: Behavior, n: int, rng: np.random.Generator) -> Traits:
-        """Draw every trait in a fixed order, so a seed fixes the workforce."""
+        """Draw every trait in a fixed order, so a seed fixes the workforce (experience, when
+        modelled, last: it gives the speed-up, so the other draws are those without it)."""
         speedup = draw_trait(behavior.speedup, n, rng)
         prior = draw_trait(behavior.perceived_speedup_prior, n, rng)
         anchoring = np.clip(draw_trait(behavior.perception_anchoring, n, rng), 0.0, 1.0)
+        motivation = draw_trait(behavior.intrinsic_motivation, n, rng)
+        integrity = draw_trait(behavior.integrity_cost, n, rng)
+        threshold = draw_trait(behavior.threshold, n, rng)
+        experience = np.full(n, np.nan)
+        if behavior.experience is not None:
+            experience = np.clip(draw_trait(behavior.experience, n, rng), 0.0, 1.0)
+            speedup = behavior.ai_knowledge_gain * (1.0 - experience) - behavior.ai_review_overhead
         return cls(
             speedup=speedup,
             perceived_speedup=(1.0 - anchoring) * speedup + anchoring * prior,
-            intrinsic_motivation=draw_trait(behavior.intrinsic_motivation, n, rng),
-            integrity_cost=draw_trait(behavior.integrity_cost, n, rng),
-            threshold=draw_trait(behavior.threshold, n, rng),
+            intrinsic_motivation=motivation,
+            integrity_cost=integrity,
+            threshold=threshold,
+            experience=experience,
         )
 
     @property

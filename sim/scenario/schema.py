@@ -165,6 +165,16 @@ class Behavior(Strict):
     """imitation: probability per week that an employee compares with one random colleague."""
     selection_intensity: float = Field(5.0, ge=0)
     """imitation: beta of the Fermi rule 1 / (1 + exp(-beta (payoff_j - payoff_i))), per hour of utility."""
+    experience: Trait | None = None
+    """e_i in [0, 1], 0 = novice, 1 = the most experienced. Set, it gives each employee's speed-up
+    (model brief 11.7): s_i = `ai_knowledge_gain` x (1 - e_i) - `ai_review_overhead` (AI supplies
+    what one does not yet know; everyone pays for checking its output), in place of `speedup`.
+    None: the speed-up is drawn from `speedup`, whatever one's experience."""
+    ai_knowledge_gain: float = Field(src.AI_KNOWLEDGE_GAIN, ge=0)
+    """With `experience`: hours saved per genuine AI hour for a complete novice, before the overhead."""
+    ai_review_overhead: float = Field(src.AI_REVIEW_OVERHEAD, ge=0)
+    """With `experience`: hours per genuine AI hour spent checking its output (the most experienced
+    lose this much: METR's -0.16)."""
     threshold: Trait = UniformDist(dist="uniform", low=0.0, high=1.0)
     """threshold: share of colleagues who must perform before this employee does (Granovetter)."""
     misreport_cost: float = Field(src.MISREPORT_COST, gt=0)

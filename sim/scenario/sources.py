@@ -70,6 +70,16 @@ PERCEPTION_SOURCE = (
 METR_BELIEVED_SPEEDUP = 0.25
 METR_MEASURED_SPEEDUP = -0.16
 
+# --- Who gains (model brief 11.7): the speed-up from experience, when `behavior.experience` is set --
+# s_i = gain x (1 - e_i) - overhead: AI supplies what an employee does not yet know (Brynjolfsson,
+# Li, Raymond: it spreads top performers' know-how), and everyone pays the overhead of checking its
+# output. The most experienced (e = 1) lose the overhead: METR's experienced developers, -0.16 hours
+# per AI hour; complete novices (e = 0) gain Brynjolfsson's novices' +34% (0.34): gain = 0.34 + 0.16.
+AI_REVIEW_OVERHEAD = 0.16
+AI_KNOWLEDGE_GAIN = 0.50
+EXPERIENCE_SOURCE = ("novices +34% (0.34 hours saved per AI hour), Brynjolfsson, Li, Raymond NBER w31161; "
+                     "the most experienced -0.16, METR arXiv 2507.09089 (the overhead)")
+
 # --- Behaviour in hours of utility (model brief 10.1): fitted to the evidence of brief 10.7 --
 # Honest use is g = m * believed / c, claims (believed * g) are m * believed^2 / c: c is FITTED so
 # that claims come to ~1.1 h a week (Humlum & Vestergaard 2025).
@@ -194,6 +204,8 @@ SOURCES: dict[str, str] = {
         "equivalent_hours", "done_rate")},
     "behavior.effort_cost": HUMLUM_SOURCE + "; " + CALIBRATION_SOURCE,
     "behavior.speedup": SPEEDUP_SOURCE + "; " + CALIBRATION_SOURCE,
+    "behavior.ai_knowledge_gain": EXPERIENCE_SOURCE,
+    "behavior.ai_review_overhead": EXPERIENCE_SOURCE,
     "behavior.perceived_speedup_prior": PERCEPTION_SOURCE + "; " + CALIBRATION_SOURCE,
     "behavior.perception_anchoring": PERCEPTION_SOURCE + "; " + CALIBRATION_SOURCE,
     "usage.genuine.tokens_per_hour": USAGE_SOURCE,

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
 from sim.report.style import styled, subplots
 
@@ -248,6 +249,22 @@ def bounded_stakes(data: dict[str, Any]) -> Figure:
 
 
 @styled
+def experience_gradient(data: dict[str, Any]) -> Figure:
+    fig, ax = subplots(figsize=FIGSIZE, layout="constrained")
+    gains = np.asarray(data["gains"]) * 100
+    x = np.arange(len(data["bands"]))
+    for seed_gains in gains:
+        ax.plot(x, seed_gains, color="tab:blue", alpha=0.35, marker=".", linewidth=0.8)
+    ax.plot(x, gains.mean(axis=0), color="tab:blue", marker="o", linewidth=2, label="mean over seeds (lines: one seed each)")
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.set_xticks(x, data["bands"])
+    ax.set(xlabel="experience (0 = novice, 1 = most experienced)", ylabel="true hours saved, % of work hours",
+           title="Who gains from AI, no KPI")
+    ax.legend(fontsize=8)
+    return fig
+
+
+@styled
 def seed_metric_table(data: dict[str, Any]) -> Figure:
     fig, ax = subplots(figsize=(7.2, 3.8))
     table, seed = data["table"], data["seed"]
@@ -334,6 +351,7 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "over_claiming": over_claiming,
     "script_threshold": script_threshold,
     "bounded_stakes": bounded_stakes,
+    "experience_gradient": experience_gradient,
     "detector": detector,
     "prices": prices,
     "energy": energy,

@@ -390,6 +390,50 @@ def bounded_stakes() -> CheckGroup:
     )
 
 
+EXPERIENCE_RUN = {"behavior": {"experience": {"dist": "beta", "a": 2.0, "b": 2.0}}, "organization": {"employees": 1000},
+                  "weeks": 26}
+EXPERIENCE_SEEDS = (1, 2, 3)
+EXPERIENCE_BANDS = 5
+WORK_HOURS_PER_WEEK = 40.0
+
+
+def experience_gradient() -> CheckGroup:
+    """Who gains (brief 11.7): with the speed-up following experience, the realised gain (true hours
+    saved per hour of work, from the AI hours each employee chooses on what they believe) by
+    experience band, in organisations with no KPI (organic.yaml), over seeds."""
+    edges = np.linspace(0.0, 1.0, EXPERIENCE_BANDS + 1)
+    gains = np.zeros((len(EXPERIENCE_SEEDS), EXPERIENCE_BANDS))
+    for i, seed in enumerate(EXPERIENCE_SEEDS):
+        source = load_scenario("scenarios/organic.yaml")
+        model = OrganisationModel(load_scenario({**source.model_dump(exclude={"name", "description"}), **EXPERIENCE_RUN}),
+                                  rng=seed, agents=False)
+        saved = np.zeros(model.state.size)
+        for _ in range(model.config.weeks):
+            model.step()
+            saved += model.traits.speedup * model.state.genuine_hours
+        share = saved / (WORK_HOURS_PER_WEEK * model.config.weeks)
+        band = np.clip(np.digitize(model.traits.experience, edges) - 1, 0, EXPERIENCE_BANDS - 1)
+        gains[i] = [share[band == b].mean() for b in range(EXPERIENCE_BANDS)]
+    mean = gains.mean(axis=0)
+    return CheckGroup(
+        "experience_gradient",
+        "Who gains: novices most, the most experienced nothing or less",
+        "model brief 11.7; Brynjolfsson, Li, Raymond NBER w31161 (novices +34%, top performers ~0); METR arXiv "
+        "2507.09089 (experienced developers 19% slower)",
+        [
+            Check("novices_gain_more", "realised gain of the least experienced fifth minus the most experienced fifth "
+                  f"(share of work hours; {len(EXPERIENCE_SEEDS)} seeds)", 0.0, float(mean[0] - mean[-1]), 0.0,
+                  "at_least", unit="share"),
+            Check("experts_gain_nothing", "realised gain of the most experienced fifth (at most ~0: they use AI "
+                  "on what they believe it saves)", 0.0, float(mean[-1]), 0.002, "at_most", unit="share"),
+            Check("novice_gain_level", "realised gain of the least experienced fifth (Brynjolfsson's novices: +34% "
+                  "with AI on every conversation; here AI takes a few hours a week)", 0.34, float(mean[0]), 0.0,
+                  "info", unit="share"),
+        ],
+        {"bands": [f"{a:.1f}-{b:.1f}" for a, b in zip(edges[:-1], edges[1:])], "gains": gains.tolist()},
+    )
+
+
 GROUPS: dict[str, Callable[[], CheckGroup]] = {
     "holmstrom_milgrom": holmstrom_milgrom,
     "becker": becker,
@@ -399,6 +443,7 @@ GROUPS: dict[str, Callable[[], CheckGroup]] = {
     "over_claiming": over_claiming,
     "script_threshold": script_threshold,
     "bounded_stakes": bounded_stakes,
+    "experience_gradient": experience_gradient,
     "detector": detector,
     "prices": prices_and_targets,
     "energy": energy_and_carbon,
