@@ -41,6 +41,8 @@ CONTEXTS: dict[str, dict[str, Any]] = {
                                   "usage": {"script": {"equivalent_hours": 0.5}}},
     "kpi.active_threshold_queries": {"kpi": {"regime": "active_user"}},
     "kpi.reward_cap": {"kpi": {"strength": 3}},
+    "management.roi_audit.scrutiny": {"management": {"roi_audit": {"every_weeks": 2, "hurdle_roi": 50}}},
+    "management.roi_audit.base_rate": {"management": {"roi_audit": {"every_weeks": 2, "scrutiny": 0.0, "hurdle_roi": 50}}},
     **{f"behavior.ai_{name}": {"behavior": {"experience": {"dist": "beta", "a": 2.0, "b": 2.0}}}
        for name in ("knowledge_gain", "review_overhead")},
     "kpi.measurement_noise": {"kpi": {"regime": "error_reduction"}},
@@ -72,6 +74,9 @@ OTHER_VALUE: dict[str, Any] = {
     "kpi.scheme": "quota",
     "kpi.target": 20000.0,
     "kpi.reward_cap": 1.0,
+    "management.roi_audit.scrutiny": 0.0,
+    "management.roi_audit.belief_weight": 0.8,
+    "management.roi_audit.base_rate": 50.0,
     "behavior.experience": {"dist": "beta", "a": 2.0, "b": 2.0},
     "kpi.weights": {"tokens": 0.2, "error_reduction": 0.8},
     "pricing.usd_per_action": 0.01,

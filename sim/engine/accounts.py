@@ -69,6 +69,9 @@ def week_totals(engine: Engine, week: int, choice: Choice, flags: Flags, genuine
     reported_kpi = engine.org_sum(measured)
     reported_value = np.where(stacked.claimed_valuation, totals["claimed_hours_saved"] * wage,
                               reported_kpi * stacked.usd_per_kpi_unit)
+    belief = np.array([m.belief for m in management])
+    if np.any(belief != 1.0):  # management values its dashboard at what it now believes (brief 11.5)
+        reported_value = reported_value * belief
     per_genuine, per_performative, per_scripted = stacked.exposures
     expected_exposures = (totals["genuine_queries"] * per_genuine + totals["performative_queries"] * per_performative
                           + totals["scripted_queries"] * per_scripted) / 1e6

@@ -525,7 +525,7 @@ class Engine:
         choice = choice.restricted(self.seated())
         totals = self._observe(week, choice)
         for k, management in enumerate(self.management):
-            management.review(week, {name: float(totals[name][k]) for name in REVIEWED})
+            management.review(week, {name: float(totals[name][k]) for name in REVIEWED}, self.rngs[k])
         self._learn(choice)
 
     def run(self, weeks: int | None = None) -> None:
@@ -692,7 +692,7 @@ class Engine:
         )
 
 
-REVIEWED = ("target_reached_share", "reported_value_usd", "ai_spend_usd", "true_value_usd")
+REVIEWED = ("target_reached_share", "reported_value_usd", "ai_spend_usd", "true_value_usd", "actions")
 """The week's totals management reviews (ManagementState.review)."""
 
 

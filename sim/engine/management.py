@@ -74,6 +74,10 @@ class ManagementState:
     period_spend_usd: float = 0.0
     audit_true_value_usd: float = 0.0
     audit_spend_usd: float = 0.0
+    audit_reported_value_usd: float = 0.0
+    audit_actions: float = 0.0
+    belief: float = 1.0  # what management takes a dollar of its dashboard's value to be worth (model brief 11.5)
+    first_claim_per_action: float | None = None  # finance's first look: the baseline of its scrutiny
     events: list[tuple[int, str]] = field(default_factory=list)  # (week, what management did)
     changes: list[PolicyChange] = field(default_factory=list)  # every policy change, in order
 
@@ -131,14 +135,15 @@ class ManagementState:
             self.changes.append(record)
         return record
 
-    def review(self, week: int, row: dict[str, float]) -> None:
-        """After a week: the target ratchet on attainment, the budget review on reported ROI."""
+    def review(self, week: int, row: dict[str, float], rng: np.random.Generator | None = None) -> None:
+        """After a week: the target ratchet on attainment, finance's look at true ROI, the budget
+        review on reported ROI (`rng`: the organisation's, for finance's scrutiny)."""
         policy = self.policy
         ratchet = policy.management.target_ratchet
         ranked = SCHEMES[policy.kpi.scheme].uses_team_cutoff  # a rank has no target to ratchet
         if ratchet.enabled and not ranked and row["target_reached_share"] >= ratchet.attainment_share:
             self.target *= 1 + ratchet.step
-        failed = self._audit_true_roi(week, row)
+        failed = self._audit_true_roi(week, row, rng)
         budget = policy.management.budget
         if not budget.enabled:
             return
@@ -146,28 +151,61 @@ class ManagementState:
         self.period_spend_usd += row["ai_spend_usd"]
         if week % budget.review_every_weeks == 0:
             reported = roi(self.period_reported_value_usd, self.period_spend_usd)
-            if np.isfinite(reported) and not failed:  # a failed audit overrules the dashboard this time
+            if np.isfinite(reported) and not (failed and self.policy.management.roi_audit.belief_weight is None):
+                # a failed audit's budget cut (a rule) overrules the dashboard this time; a belief moved by
+                # the audit has already re-valued the period
                 change = np.clip(budget.growth_per_unit_roi * (reported - budget.hurdle_roi), -budget.max_change, budget.max_change)
                 self.budget_index *= 1 + float(change)
             self.period_reported_value_usd = self.period_spend_usd = 0.0
 
-    def _audit_true_roi(self, week: int, row: dict[str, float]) -> bool:
-        """Finance measures true ROI over the period since its last audit; a failed audit cuts the
-        budget and can switch the KPI regime (its default target). Returns whether it failed."""
+    def _audit_true_roi(self, week: int, row: dict[str, float], rng: np.random.Generator | None) -> bool:
+        """Finance looks at the period since its last audit: on a calendar (every look an audit), or
+        with scrutiny (an audit with a chance that grows as the dashboard's value outpaces the
+        downstream actions finance can count). An audit
+        measures true ROI; with a belief, management's valuation of its dashboard moves towards what
+        the audit found; without one, a failed audit cuts the budget (a rule). A failed audit can
+        switch the KPI regime (its default target). Returns whether an audit failed."""
         audit = self.policy.management.roi_audit
         if audit.every_weeks is None:
             return False
         self.audit_true_value_usd += row["true_value_usd"]
         self.audit_spend_usd += row["ai_spend_usd"]
+        self.audit_reported_value_usd += row["reported_value_usd"]
+        self.audit_actions += row["actions"]
         if week % audit.every_weeks:
             return False
+        scrutiny = ""
+        if audit.scrutiny is not None:  # the dashboard's value per downstream action, against its first look
+            per_action = self.audit_reported_value_usd / self.audit_actions if self.audit_actions > 0 else np.inf
+            if self.first_claim_per_action is None:
+                self.first_claim_per_action = per_action
+            first = self.first_claim_per_action
+            growth = (max(0.0, per_action / first - 1.0) if np.isfinite(per_action) and first > 0 else
+                      (0.0 if per_action == first else np.inf))
+            chance = 1.0 - np.exp(-(audit.base_rate + audit.scrutiny * growth))
+            if rng is None or rng.random() >= chance:
+                self.audit_actions = self.audit_reported_value_usd = 0.0
+                self.audit_true_value_usd = self.audit_spend_usd = 0.0
+                return False
+            scrutiny = f" (finance's scrutiny: the dashboard's value per downstream action x{1 + growth:.2f} since its first look)"
         true_roi = roi(self.audit_true_value_usd, self.audit_spend_usd)
+        belief = ""
+        if audit.belief_weight is not None and self.audit_reported_value_usd > 0:
+            found = self.audit_true_value_usd * self.belief / self.audit_reported_value_usd  # true / face value
+            before, self.belief = self.belief, (1 - audit.belief_weight) * self.belief + audit.belief_weight * found
+            if before > 0:  # the budget period's readings, valued again with the new belief
+                self.period_reported_value_usd *= self.belief / before
+            belief = f"; management now values its dashboard at {self.belief:.0%} of face value"
+        self.audit_actions = self.audit_reported_value_usd = 0.0
         self.audit_true_value_usd = self.audit_spend_usd = 0.0
         if not np.isfinite(true_roi) or true_roi >= audit.hurdle_roi:
-            self.events.append((week, f"ROI audit passed (true ROI {true_roi:.0%})"))
+            self.events.append((week, f"ROI audit passed (true ROI {true_roi:.0%}){scrutiny}{belief}"))
             return False
-        self.budget_index *= 1 - audit.budget_cut
-        action = f"ROI audit failed (true ROI {true_roi:.0%}): budget cut by {audit.budget_cut:.0%}"
+        action = f"ROI audit failed (true ROI {true_roi:.0%}){scrutiny}"
+        if audit.belief_weight is None:
+            self.budget_index *= 1 - audit.budget_cut
+            action += f": budget cut by {audit.budget_cut:.0%}"
+        action += belief
         if audit.switch_regime is not None and audit.switch_regime != self.policy.kpi.regime:
             changes = {"kpi.regime": audit.switch_regime, "kpi.target": None}
             if audit.switch_regime == "composite" and not self.policy.kpi.weights:

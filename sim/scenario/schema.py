@@ -431,11 +431,26 @@ class RoiAudit(Strict):
     """Finance measures true ROI now and then (model brief 10.6: the bubble bursting)."""
 
     every_weeks: int | None = Field(None, ge=1)
-    """Weeks between audits of true ROI over the period since the last; empty = never."""
+    """Weeks between audits of true ROI over the period since the last (ASSUMPTION: a calendar);
+    with `scrutiny`, weeks between finance's looks at spend, each of which may become an audit;
+    empty = never."""
     hurdle_roi: float = 0.0
     """True ROI below this (a ratio) fails the audit."""
     budget_cut: float = Field(0.5, ge=0, le=1)
-    """Share of the budget cut when an audit fails."""
+    """Share of the budget cut when an audit fails (ASSUMPTION: a rule); not used with `belief_weight`,
+    where the budget follows what management believes after the audit."""
+    scrutiny: float | None = Field(None, ge=0)
+    """Finance's scrutiny (model brief 11.5): at each look, an audit with probability
+    1 - exp(-(base_rate + scrutiny x g)), g the growth of the dashboard's value per downstream action
+    since the first look (claimed value outpacing the results finance can count); empty: an audit
+    at every look."""
+    base_rate: float = Field(0.0, ge=0)
+    """With `scrutiny`: the audit hazard of a look when the dashboard's value per action has not grown."""
+    belief_weight: float | None = Field(None, ge=0, le=1)
+    """Management's belief (model brief 11.5): it values the dashboard at a factor (1 at the start,
+    the dashboard taken at its word) that each audit moves this far towards what the audit found
+    (true value over the dashboard's value for the period); budget, seats and KPI pressure then
+    follow the believed ROI at the next reviews. Empty: a failed audit cuts the budget by `budget_cut`."""
     switch_regime: Regime | None = None
     """KPI regime management switches to when an audit fails (its default target); empty = keep."""
 

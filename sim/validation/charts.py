@@ -330,6 +330,13 @@ def bubble(data: dict[str, Any]) -> Figure:
 
 
 @styled
+def belief_bubble(data: dict[str, Any]) -> Figure:
+    fig = bubble(data)
+    fig.axes[0].set_title("The bubble from beliefs: first audits are an output (5 seeds, dotted)")
+    return fig
+
+
+@styled
 def learning(data: dict[str, Any]) -> Figure:
     fig, ax = subplots(figsize=FIGSIZE)
     weeks = range(1, len(data["learned"]) + 1)
@@ -366,5 +373,6 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "hysteresis": hysteresis,
     "persistence": persistence,
     "bubble": bubble,
+    "belief_bubble": belief_bubble,
     "learning": learning,
 }

@@ -151,10 +151,55 @@ def learning() -> CheckGroup:
     )
 
 
+def belief_bubble() -> CheckGroup:
+    """The bubble from beliefs (model brief 11.5): budget and pressure follow the ROI management
+    believes; finance audits with a chance that grows as the dashboard's value outpaces downstream
+    actions; an audit moves the belief. When (and whether) it bursts is an output, over seeds."""
+    runs = [sim.run(EXPERIMENTS / "bubble_beliefs.yaml", seed=seed) for seed in SEEDS]
+    first_audits, drops, slowdowns = [], [], []
+    for result in runs:
+        ts = result.timeseries.set_index("week")
+        audits = [week for week, text in result.model.management.events if text.startswith("ROI audit")]
+        first_audits.append(audits[0] if audits else np.nan)
+        failed = [week for week, text in result.model.management.events if text.startswith("ROI audit failed")]
+        if failed:
+            week = failed[0]
+            before = ts.loc[week - 12: week, "roi_reported"].mean()
+            after = ts.loc[week + 1: week + 13, "roi_reported"].mean()
+            drops.append(after - before)
+            budget, last = ts["budget_index"], int(ts.index[-1])
+            growth_before = (budget.loc[week] / budget.iloc[0]) ** (13 / week) - 1
+            growth_after = (budget.loc[last] / budget.loc[week]) ** (13 / max(last - week, 1)) - 1
+            slowdowns.append(growth_after - growth_before)
+    weeks = np.array(first_audits, dtype=float)
+    seen = weeks[np.isfinite(weeks)]
+    return CheckGroup(
+        "belief_bubble",
+        "The bubble from beliefs: it grows while the dashboard is believed and bursts when belief meets evidence",
+        "model brief 11.5; scenarios/experiments/bubble_beliefs.yaml (scrutiny and belief weight: ASSUMPTION; "
+        "the budget's pull on seats and KPI pressure: a rule, ASSUMPTION)",
+        [
+            Check("belief_bubble_audits", f"seeds (of {len(SEEDS)}) in which finance's scrutiny led to an audit",
+                  float(len(SEEDS)), float(len(seen)), 0.0, "info", unit="seeds"),
+            Check("belief_bubble_timing_spread", "weeks of the first audit, latest minus earliest over seeds (0: a "
+                  "calendar; here an output)", 0.0, float(seen.max() - seen.min()) if seen.size else np.nan, 0.0,
+                  "info", unit="weeks"),
+            Check("belief_bubble_reported_roi_falls", "largest change of reported ROI, quarter after the first failed "
+                  "audit minus quarter before (negative: the dashboard is no longer believed)", 0.0,
+                  float(max(drops)) if drops else np.nan, 0.0, "at_most", unit="ratio"),
+            Check("belief_bubble_budget_slows", "largest change of the budget's growth a quarter, after the first failed "
+                  "audit minus before (negative: the budget follows the belief; it stalls or shrinks)", 0.0,
+                  float(max(slowdowns)) if slowdowns else np.nan, 0.0, "at_most", unit="ratio"),
+        ],
+        {"runs": [r.timeseries for r in runs], "audit_weeks": first_audits},
+    )
+
+
 GROUPS: dict[str, Callable[[], CheckGroup]] = {
     "hysteresis": hysteresis,
     "persistence": persistence,
     "bubble": bubble,
+    "belief_bubble": belief_bubble,
     "learning": learning,
 }
 """Experiment check groups (model brief 10.6), in report order."""
