@@ -298,6 +298,21 @@ def hysteresis(data: dict[str, Any]) -> Figure:
 
 
 @styled
+def bifurcation(data: dict[str, Any]) -> Figure:
+    fig, axes = subplots(1, len(data["erosions"]), figsize=(3.4 * len(data["erosions"]), 3.4), sharey=True,
+                         layout="constrained")
+    for ax, erosion in zip(axes, data["erosions"]):
+        low, high = data["end"][f"{erosion}|0.05"], data["end"][f"{erosion}|0.95"]
+        ax.fill_between(data["strengths"], low, high, color="tab:purple", alpha=0.15, label="history decides")
+        ax.plot(data["strengths"], low, marker="o", color="tab:blue", label="5% start gaming")
+        ax.plot(data["strengths"], high, marker="s", ls="--", color="tab:red", label="95% start gaming")
+        ax.set(xlabel="kpi.strength", title=f"norm erosion {erosion:g}", ylim=(-0.02, 1.02))
+    axes[0].set_ylabel("share gaming at the end")
+    axes[0].legend(fontsize=7)
+    return fig
+
+
+@styled
 def persistence(data: dict[str, Any]) -> Figure:
     fig, ax = subplots(figsize=FIGSIZE)
     for i, series in enumerate(data["eroded"]):
@@ -372,6 +387,7 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "seed_metric_table": seed_metric_table,
     "hysteresis": hysteresis,
     "persistence": persistence,
+    "bifurcation": bifurcation,
     "bubble": bubble,
     "belief_bubble": belief_bubble,
     "learning": learning,

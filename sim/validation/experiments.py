@@ -151,6 +151,54 @@ def learning() -> CheckGroup:
     )
 
 
+BIFURCATION_STRENGTHS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)
+BIFURCATION_EROSIONS = (0.0, 0.6, 1.0)
+BIFURCATION_STARTS = (0.05, 0.95)
+BIFURCATION_SEEDS = (1, 2)
+BISTABLE_GAP = 0.5
+"""End gaming shares of a low and a high start further apart than this: two stable states."""
+
+
+def bifurcation() -> CheckGroup:
+    """Where the organisation has two stable states (brief 10.6 and 11.6): the end-of-run gaming share
+    against KPI strength, from a low and a high start, for a few strengths of norm erosion; the
+    window where the two starts end apart is where history decides. One engine runs all of them."""
+    from sim.runner import run_batch
+    from sim.scenario.io import load_scenario
+
+    base = load_scenario(EXPERIMENTS / "norms_low_start.yaml", ["organization.employees=200"])
+    grid = [(e, a, start, seed) for e in BIFURCATION_EROSIONS for a in BIFURCATION_STRENGTHS
+            for start in BIFURCATION_STARTS for seed in BIFURCATION_SEEDS]
+    scenarios = [base.model_copy(update={
+        "seed": seed, "kpi": base.kpi.model_copy(update={"strength": a}),
+        "behavior": base.behavior.model_copy(update={"norm_erosion": e, "initial_performative_share": start})})
+        for e, a, start, seed in grid]
+    ends = {}
+    for (e, a, start, _), (summary, _) in zip(grid, run_batch(scenarios), strict=True):
+        ends.setdefault((e, a, start), []).append(summary["gaming_share_final"])
+    end = {key: float(np.mean(values)) for key, values in ends.items()}
+    window = {e: [a for a in BIFURCATION_STRENGTHS if end[(e, a, 0.95)] - end[(e, a, 0.05)] > BISTABLE_GAP]
+              for e in BIFURCATION_EROSIONS}
+    return CheckGroup(
+        "bifurcation",
+        "Where history decides: two stable states, and the window of KPI strength where they exist",
+        "model brief 10.6 and 11.6; scenarios/experiments/norms_low_start.yaml at 200 employees, seeds "
+        f"{BIFURCATION_SEEDS}",
+        [
+            Check("bistable_window_full_erosion", "KPI strengths (of those tried) where a 95% start ends more than "
+                  f"{BISTABLE_GAP:.0%} above a 5% start, norm erosion 1", 1.0, float(len(window[1.0])), 0.0,
+                  "at_least", unit="strengths"),
+            Check("no_bistability_without_erosion", "the same, fixed stigma (norm erosion 0)", 0.0,
+                  float(len(window[0.0])), 0.0, "at_most", unit="strengths"),
+            Check("bistable_window_partial_erosion", "the same, norm erosion 0.6 (a narrower window, or none)", 0.0,
+                  float(len(window[0.6])), 0.0, "info", unit="strengths"),
+        ],
+        {"strengths": list(BIFURCATION_STRENGTHS), "erosions": list(BIFURCATION_EROSIONS),
+         "end": {f"{e}|{start}": [end[(e, a, start)] for a in BIFURCATION_STRENGTHS]
+                 for e in BIFURCATION_EROSIONS for start in BIFURCATION_STARTS}},
+    )
+
+
 def belief_bubble() -> CheckGroup:
     """The bubble from beliefs (model brief 11.5): budget and pressure follow the ROI management
     believes; finance audits with a chance that grows as the dashboard's value outpaces downstream
@@ -198,6 +246,7 @@ def belief_bubble() -> CheckGroup:
 GROUPS: dict[str, Callable[[], CheckGroup]] = {
     "hysteresis": hysteresis,
     "persistence": persistence,
+    "bifurcation": bifurcation,
     "bubble": bubble,
     "belief_bubble": belief_bubble,
     "learning": learning,
