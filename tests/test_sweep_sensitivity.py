@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from sim.sweep import run_sweep
 from sim.sweep.report import write_report

@@ -30,7 +30,7 @@ from sim.calibrate.analysis import Fit, analyse, summary
 from sim.output import folder_name
 from sim.calibrate.evaluate import evaluate_point, output_columns
 from sim.calibrate.targets import CalibrationSpec, load_targets
-from sim.output import atomic_write, atomic_write_text
+from sim.output import atomic_write
 from sim.sweep import run_sweep
 from sim.sweep.samplers import sample
 from sim.sweep.sensitivity import sweep_indices

@@ -11,7 +11,7 @@ import yaml
 from sim.dictionary import write_parquet
 from sim.market.report import write_market_report
 from sim.market.run import MarketResult
-from sim.output import atomic_write, atomic_write_text, git_commit
+from sim.output import atomic_write, git_commit
 from sim.runner import clean_for_json
 
 

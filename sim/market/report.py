@@ -18,7 +18,7 @@ from sim.market.run import INFLATING_ROI_GAP, MarketResult, credited_by_class, p
 from sim.output import atomic_write, atomic_write_text
 from sim.report.figures import COLOURS, new_axes, usd_axis
 from sim.report.html import figure_html, list_html, page, png_bytes, table_html
-from sim.report.style import styled, subplots
+from sim.report.style import styled
 
 REPORT_NAME = "report.html"
 FIGURE_DIR = "figures"

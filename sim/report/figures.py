@@ -6,12 +6,11 @@ Every function has the shape ``plot_x(timeseries, ax=None) -> Figure``. Figures 
 
 from __future__ import annotations
 
-import matplotlib
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
-from sim.report.style import styled, subplots
+from sim.report.style import styled
 
 FIGSIZE_IN = (7.0, 3.6)
 COLOURS = {
