@@ -191,6 +191,21 @@ class Engine:
             return values.reshape(self.k, -1).sum(axis=1)
         return np.array([values[s].sum() for s in self.slices])
 
+    def org_sums(self, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """:meth:`org_sum` of several per-row arrays at once (one NumPy reduction, each row of the
+        stack added pairwise as it is alone, so every sum is identical to its own)."""
+        if not self.equal_sizes:
+            return {name: self.org_sum(values) for name, values in arrays.items()}
+        totals = np.stack(list(arrays.values())).reshape(len(arrays), self.k, -1).sum(axis=2)
+        return dict(zip(arrays, totals, strict=True))
+
+    def org_counts(self, masks: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """:meth:`org_count` of several per-row masks at once."""
+        if not self.equal_sizes:
+            return {name: self.org_count(mask) for name, mask in masks.items()}
+        counts = np.count_nonzero(np.stack(list(masks.values())).reshape(len(masks), self.k, -1), axis=2)
+        return dict(zip(masks, counts.astype(float), strict=True))
+
     def org_count(self, mask: np.ndarray) -> np.ndarray:
         """How many rows of each organisation are True, as floats."""
         if self.k == 1:
