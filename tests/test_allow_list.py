@@ -29,6 +29,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "behavior.outcome_manipulation": {"kpi": {"regime": "error_reduction", "strength": 4}},
     "behavior.norm_erosion": {"behavior": {"initial_performative_share": 0.4}, "kpi": {"strength": 1.5}},
     "behavior.initial_performative_share": {"kpi": {"strength": 2}, "behavior": {"inertia": 0.2}},
+    "behavior.descriptive_norm": {"behavior": {"initial_performative_share": 0.4}, "kpi": {"strength": 1.5}},
     "behavior.flag_memory": {"audit": {"rate": 0.5}, "kpi": {"strength": 1.5}},
     "behavior.max_ai_hours_per_week": {"kpi": {"strength": 3}},
     "usage.genuine.done_rate": {"kpi": {"regime": "completions"}},

@@ -76,7 +76,7 @@ class DecisionTerms:
     integrity: np.ndarray  # integrity cost per performative hour (after norm erosion)
     penalty_genuine: np.ndarray | float  # expected penalty per genuine hour (false flags)
     penalty_performative: np.ndarray | float  # expected penalty per performative hour
-    peer_pull: np.ndarray | float  # colleagues' pull per performative hour: 2 kappa x their mean p
+    peer_pull: np.ndarray | float  # colleagues' pull per performative hour: 2 kappa x their mean p + nu x share gaming
     shock_genuine: np.ndarray | float  # this week's random-utility shock
     shock_performative: np.ndarray | float
     habit_genuine: np.ndarray | float  # the adjustment cost's pull towards last week's hours
@@ -173,6 +173,9 @@ class Engine:
                                            "norm_erosion", "learning_rate", "flag_memory", "selection_intensity")}
         self.adjustment_rows = self.rows_of([self.adjustment_cost(k) for k in range(self.k)])
         self.noise = [b.noise for b in behaviors]
+        self.descriptive_norm = self.rows_of([b.descriptive_norm for b in behaviors])
+        # whether colleagues' gaming last week matters to anyone (stigma erosion, a descriptive norm)
+        self.sees_peers_gaming = any(b.norm_erosion > 0 or b.descriptive_norm > 0 for b in behaviors)
         self._week_cache: tuple[int, WeekTerms] | None = None
         self.decision_terms: DecisionTerms | None = None
         self._start_state()
@@ -432,6 +435,10 @@ class Engine:
         if np.any(kappa):
             pull = (2 * kappa) * state.peer_performative_hours
             a_p = a_p + pull
+        if np.any(self.descriptive_norm):  # doing as colleagues do: nu x the share seen gaming
+            norm = self.descriptive_norm * state.peer_gaming_share
+            pull = pull + norm
+            a_p = a_p + norm
         adjustment: Any = 0.0
         shock_g: np.ndarray | float = 0.0
         shock_p: np.ndarray | float = 0.0
@@ -495,9 +502,10 @@ class Engine:
         erosion, that share is the culture employees start in (the share seen gaming)."""
         behaviors = [c.behavior for c in self.configs]
         starters = self.draw(lambda k, rng, n: rng.random(n) < behaviors[k].initial_performative_share)
-        if any(b.norm_erosion > 0 for b in behaviors):
-            self.state.peer_gaming_share = self.rows_of([np.full(n, b.initial_performative_share) if b.norm_erosion > 0
-                                                         else 0.0 for b, n in zip(behaviors, self.sizes, strict=True)])
+        if self.sees_peers_gaming:
+            self.state.peer_gaming_share = self.rows_of([np.full(n, b.initial_performative_share)
+                                                         if b.norm_erosion > 0 or b.descriptive_norm > 0 else 0.0
+                                                         for b, n in zip(behaviors, self.sizes, strict=True)])
         starters = np.broadcast_to(np.asarray(starters, dtype=bool), (self.rows,))
         problems = self.week_problems(frictions=False)
         choice = self.solve(problems, may_game=starters).restricted(self.seated())
@@ -524,7 +532,7 @@ class Engine:
         for k, management in enumerate(self.management):
             management.apply_interventions(self.configs[k], week)
         state.peer_performative_hours = self.network.neighbour_mean(state.performative_hours)
-        if any(c.behavior.norm_erosion > 0 for c in self.configs):
+        if self.sees_peers_gaming:
             state.peer_gaming_share = self.network.neighbour_mean(state.gaming.astype(float))
         by_rule: dict[str, list[int]] = {}
         for k, config in enumerate(self.configs):
@@ -667,6 +675,8 @@ class Engine:
             payoff = payoff - units * channel.integrity_weight * integrity - 0.5 * channel.quadratic_cost * units**2
         if stacked.any_conformity:
             payoff -= stacked.conformity * (p - state.peer_performative_hours) ** 2
+        if np.any(self.descriptive_norm):
+            payoff = payoff + self.descriptive_norm * state.peer_gaming_share * p
         state.choose(choice)
         state.kpi, state.reward, state.penalty, state.payoff = measured, reward, flags.penalty, payoff
         state.flags = flags.total

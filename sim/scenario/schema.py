@@ -189,6 +189,12 @@ class Behavior(Strict):
     norm_erosion: float = Field(0.0, ge=0, le=1)
     """Stigma that fades as gaming spreads (model brief 10.6): this week's integrity cost is iota_i x
     (1 - norm_erosion x share of colleagues seen gaming last week). 0 = fixed stigma (default)."""
+    descriptive_norm: float = Field(0.0, ge=0)
+    """nu: what doing as colleagues do is worth (model brief 11.6: fitting in, being seen as an AI
+    power user), hours of utility per performative hour times the share of colleagues seen gaming
+    last week. With nu above the integrity cost, gaming pays among gamers even with no KPI: it can
+    persist after the KPI that started it is withdrawn. 0 = none (default; ASSUMPTION: no source
+    for its size)."""
     learning_rate: float = Field(0.0, ge=0, le=1)
     """Share of the perception gap closed by each week of genuine use (feedback on what AI really
     saves). 0 = beliefs fixed (default)."""

@@ -319,6 +319,9 @@ def persistence(data: dict[str, Any]) -> Figure:
         ax.plot(data["week"], series, color="tab:red", alpha=0.7, label="stigma erodes" if i == 0 else None)
     for i, series in enumerate(data["fixed"]):
         ax.plot(data["week"], series, color="tab:grey", alpha=0.7, ls="--", label="fixed stigma" if i == 0 else None)
+    for i, series in enumerate(data.get("normed", [])):
+        ax.plot(data["week"], series, color="tab:purple", alpha=0.7, ls="-.",
+                label="fixed stigma, a descriptive norm" if i == 0 else None)
     ax.axvline(data["switch"], color="black", linestyle=":", label="KPI withdrawn")
     ax.set(xlabel="week", ylabel="share of employees gaming", ylim=(0, 1.02),
            title="Gaming after the KPI is withdrawn (5 seeds each)")

@@ -25,6 +25,9 @@ LOW_STATE, HIGH_STATE = 0.25, 0.75
 GONE_SHARE = 0.05
 """Gaming counts as gone once fewer than this share of employees game."""
 MIN_PERSISTENCE_WEEKS = 3
+DESCRIPTIVE_NORM = 2.5
+"""A descriptive norm worth 2.5 hours of utility per performative hour when all colleagues game
+(ASSUMPTION: no source for its size), for the persistence check (model brief 11.6)."""
 
 
 def _series(name: str, seed: int, *overrides: str) -> pd.DataFrame:
@@ -57,10 +60,13 @@ def weeks_until_gone(ts: pd.DataFrame, week: int) -> int:
 
 
 def persistence() -> CheckGroup:
-    """Gaming outlives the KPI that caused it when stigma erodes; not with a fixed stigma."""
+    """Gaming outlives the KPI that caused it when stigma erodes, or when doing as colleagues do pays
+    (a descriptive norm); with a fixed stigma and no norm it stops within a week or two."""
     switch = 27
     eroded = [_series("norms_withdrawal", seed) for seed in SEEDS]
     fixed = [_series("norms_withdrawal_fixed_stigma", seed) for seed in SEEDS]
+    normed = [_series("norms_withdrawal_fixed_stigma", seed, f"behavior.descriptive_norm={DESCRIPTIVE_NORM}")
+              for seed in SEEDS]
     eroded_weeks = [weeks_until_gone(ts, switch) for ts in eroded]
     fixed_weeks = [weeks_until_gone(ts, switch) for ts in fixed]
     return CheckGroup(
@@ -73,9 +79,13 @@ def persistence() -> CheckGroup:
                   float(min(eroded_weeks)), 0.0, "at_least", unit="weeks"),
             Check("fixed_stigma_stops", "most weeks until fewer than 5% game, fixed stigma", 2.0,
                   float(max(fixed_weeks)), 0.0, "at_most", unit="weeks"),
+            Check("descriptive_norm_persists", f"smallest end-of-run gaming share, fixed stigma with a descriptive "
+                  f"norm worth {DESCRIPTIVE_NORM:g} h (doing as colleagues do pays: gaming persists with no KPI)",
+                  HIGH_STATE, float(min(ts["gaming_share"].iloc[-1] for ts in normed)), 0.0, "at_least", unit="share"),
         ],
         {"week": eroded[0]["week"].to_numpy(), "eroded": [ts["gaming_share"].to_numpy() for ts in eroded],
-         "fixed": [ts["gaming_share"].to_numpy() for ts in fixed], "switch": switch},
+         "fixed": [ts["gaming_share"].to_numpy() for ts in fixed],
+         "normed": [ts["gaming_share"].to_numpy() for ts in normed], "switch": switch},
     )
 
 
