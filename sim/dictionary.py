@@ -166,6 +166,10 @@ def _columns() -> list[Column]:
         Column("inflating_share_peak", market, f, "share", "highest weekly share of firms on inflating policies"),
         Column("inflating_share_peak_week", market, i, "week", "week of that peak"),
         Column("inflating_share_end", market, f, "share", "share of firms on inflating policies in the last week"),
+        Column("policy_true_roi_start", market, f, "ratio", "pooled true ROI of the policies firms hold in the first week (firm-weighted; the race measured on true value)"),
+        Column("policy_true_roi_end", market, f, "ratio", "the same in the last week"),
+        Column("policy_moves", market, f, "moves", "policy changes of firms over the run"),
+        Column("moves_to_lower_true_roi_share", market, f, "share", "share of policy changes to a policy of lower pooled true ROI (NaN: no change)"),
         Column("correction_week", market, i, "week", "week the correction came (null: it never came)"),
         Column("scandals", market, i, "scandals", "outside audits that found ROI overstated by the scandal gap or more"),
         Column("value_based_pricing_week", market, i, "week", "week the vendor moved to value-based pricing (null: never)"),
@@ -196,7 +200,8 @@ INTEGER_SUMMARY = tuple(n for n, c in SUMMARY.items() if c.dtype == "int64")
 
 MARKET_SUMMARY_NAMES = (
     "firms", "weeks", "employees_per_firm_mean", "inflating_policies", "inflating_share_start",
-    "inflating_share_peak", "inflating_share_peak_week", "inflating_share_end", "correction_week", "scandals",
+    "inflating_share_peak", "inflating_share_peak_week", "inflating_share_end", "policy_true_roi_start",
+    "policy_true_roi_end", "policy_moves", "moves_to_lower_true_roi_share", "correction_week", "scandals",
     "value_based_pricing_week", "price_usd_per_action", "credited_honest_before_usd",
     "credited_inflating_before_usd", "credited_honest_after_usd", "credited_inflating_after_usd", "roi_reported",
     "roi_true", "ai_spend_usd", "ai_spend_peak_week", "ai_spend_growth", "ai_spend_end_vs_peak",

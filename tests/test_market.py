@@ -287,3 +287,17 @@ def test_market_weeks_after_the_run_are_refused(change):
 
     with pytest.raises(MarketError, match=r"is after the run's last week \(156\); allowed: 1..156, or empty for never"):
         load_market("scenarios/market/default.yaml", [change])
+
+
+def test_the_race_is_also_measured_on_true_value():
+    """Brief 11.6: the report says whether firms moved to policies of lower true ROI, with figures
+    that follow from the firms table (the policies held first and last, the moves and their direction)."""
+    from sim.market.run import policy_gaps, run_market
+
+    result = run_market("scenarios/market/default.yaml", overrides=["firms=12", "weeks=52", "organisation_set.organization.employees=60"])
+    s = result.summary
+    true_roi = policy_gaps(result.firms)["roi_true"]
+    firms = result.firms
+    last = firms[firms["week"] == firms["week"].max()]["policy"].astype(str)
+    assert s["policy_true_roi_end"] == pytest.approx(float(last.map(lambda p: true_roi[p]).mean()))
+    assert s["policy_moves"] >= 0 and (s["policy_moves"] == 0 or 0 <= s["moves_to_lower_true_roi_share"] <= 1)

@@ -185,12 +185,12 @@ def findings(result: MarketResult) -> list[str]:
                    "report within that of the truth.")
     rose = s["inflating_share_peak"] - s["inflating_share_start"]
     if rose > 0.05:
-        out.append(f"A race to the bottom: the share of firms on inflating policies rose from {pct(s['inflating_share_start'])} "
+        out.append(f"A race to inflating dashboards: the share of firms on inflating policies rose from {pct(s['inflating_share_start'])} "
                    f"to {pct(s['inflating_share_peak'])} by week {s['inflating_share_peak_week']}, because investors "
                    f"credited those firms ${s['credited_inflating_before_usd']:,.2f} per employee-week of AI gains against "
                    f"${s['credited_honest_before_usd']:,.2f} for honest ones, and firms copy better-valued firms.")
     else:
-        out.append(f"No race to the bottom: the share of firms on inflating policies peaked at {pct(s['inflating_share_peak'])} "
+        out.append(f"No race to inflating dashboards: the share of firms on inflating policies peaked at {pct(s['inflating_share_peak'])} "
                    f"(from {pct(s['inflating_share_start'])}); investors credited inflating firms "
                    f"${s['credited_inflating_before_usd']:,.2f} per employee-week against ${s['credited_honest_before_usd']:,.2f} "
                    "for honest ones.")
@@ -209,6 +209,14 @@ def findings(result: MarketResult) -> list[str]:
     else:
         out.append(f"No correction came ({s['scandals']} firms exposed by audits); at the end {pct(s['inflating_share_end'])} "
                    "of firms were on inflating policies.")
+    if s["policy_moves"]:
+        lower = s["moves_to_lower_true_roi_share"]
+        verdict = ("a race to the bottom in truth" if s["policy_true_roi_end"] < s["policy_true_roi_start"] and lower > 0.5
+                   else "not a race to the bottom in truth")
+        out.append(f"Measured on true value: the policies firms held had a pooled true ROI of {pct(s['policy_true_roi_start'])} "
+                   f"in the first week and {pct(s['policy_true_roi_end'])} in the last; of {s['policy_moves']:,.0f} policy "
+                   f"changes, {pct(lower)} went to a policy of lower true ROI: {verdict}, whatever the dashboards "
+                   "show (one world; `tokenmaxx sweep` over seeds gives the spread).")
     out.append(f"The boom: industry AI spend per week grew x{s['ai_spend_growth']:.2f} (budgets follow reported ROI and "
                f"buy seats) to week {s['ai_spend_peak_week']} and ended at {pct(s['ai_spend_end_vs_peak'])} of its peak. "
                f"Industry ROI as reported was {pct(s['roi_reported'])}; in truth {pct(s['roi_true'])}.")

@@ -93,6 +93,27 @@ def policy_gaps(firms: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def race_on_true_value(firms: pd.DataFrame) -> dict[str, float]:
+    """The race to the bottom measured on true value (model brief 11.6): the pooled true ROI of the
+    policies firms hold in the first and the last week (firm-weighted), and of all policy changes the
+    share that moved to a policy of lower true ROI (pooled over the run)."""
+    true_roi = policy_gaps(firms)["roi_true"]
+    first, last = firms["week"].min(), firms["week"].max()
+
+    def held(week: int) -> float:
+        policies = firms.loc[firms["week"] == week, "policy"].astype(str)
+        return float(policies.map(lambda p: true_roi[p]).mean())
+
+    ordered = firms.sort_values(["firm", "week"])
+    before = ordered.groupby("firm", observed=True)["policy"].shift().astype(object)
+    now = ordered["policy"].astype(object)
+    moved = before.notna() & (before != now)
+    downhill = [true_roi[str(b)] > true_roi[str(a)] for b, a in zip(before[moved], now[moved], strict=True)]
+    return {"policy_true_roi_start": held(first), "policy_true_roi_end": held(last),
+            "policy_moves": float(len(downhill)),
+            "moves_to_lower_true_roi_share": float(np.mean(downhill)) if downhill else float("nan")}
+
+
 def credited_by_class(firms: pd.DataFrame) -> pd.DataFrame:
     """Mean credited gain per week of firms on inflating and on honest policies ($ per employee-week)."""
     table = firms.pivot_table(index="week", columns="inflating", values="credited_gain_usd_per_employee_week",
@@ -157,6 +178,7 @@ def summarise(model: MarketModel, industry: pd.DataFrame, firms: pd.DataFrame, i
         "vendor_seats_usd": float(industry["vendor_seats_usd"].sum()),
         "gaming_share_mean": float(np.average(industry["gaming_share"], weights=industry["employees"])),
         "policy_shares_end": {p: int(industry[f"firms_on_{p}"].iloc[-1]) for p in model.policy_names},
+        **race_on_true_value(firms),
     }
 
 
