@@ -405,8 +405,8 @@ def _craft(sandbox: Path, crafts: list[str], rng: random.Random) -> None:
     folder = sandbox / "results" / CRAFTED
     shutil.copytree(template_sweep(), folder)
     runs = folder / "runs"
-    parts = sorted(runs.glob("run-*.parquet"))
     for craft in crafts:
+        parts = sorted(runs.glob("run-*.parquet"))  # as the crafts before left them
         if craft != "missing_parts":
             (folder / "runs.parquet").unlink(missing_ok=True)  # else the table is read, not the parts
         new = runs / f"run-{rng.randrange(20):06d}-{rng.randrange(16**8):08x}.parquet"

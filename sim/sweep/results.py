@@ -70,7 +70,7 @@ def read_design(path: Path, spec: SweepSpec) -> pd.DataFrame:
         raise refuse("missing, a link or not a regular file")
     try:
         design = pd.read_csv(path, index_col="point")
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError, OSError) as exc:  # pandas on garbage
         raise refuse(f"cannot be read as a table ({first_line(exc)})") from None
     missing = [p for p in spec.varied if p not in design.columns]
     if missing:
