@@ -164,7 +164,9 @@ def format_summary(summary: dict, scenario, timeseries=None) -> str:
     regime = summary["kpi_regime"] if summary["final_kpi_regime"] == summary["kpi_regime"] else (
         f"{summary['kpi_regime']}, then {summary['final_kpi_regime']}")
     lines = [f"scenario: {summary['name']} ({regime} KPI, {summary['kpi_scheme']} reward; "
-             f"{summary['employees']:,} employees, {summary['weeks']} weeks)"]
+             f"{summary['employees']:,} employees, {summary['weeks']} weeks)",
+             f"one world: seed {summary['seed']} at the defaults' parameter values; other seeds give other numbers "
+             "(`tokenmaxx compare A.yaml B.yaml --replicates 20` runs 20 of each, with intervals)"]
     lines += [f"  {label:<{width}}  {text}" for label, text in rows]
     return "\n".join(lines)
 
