@@ -13,9 +13,11 @@ FLAG_MEMORY_HALF_LIFE_WEEKS = 13.0
 """ASSUMPTION: a flag's effect on beliefs halves in a quarter year."""
 
 
-def effective_integrity(integrity: np.ndarray, norm_erosion: float, peer_gaming_share: np.ndarray) -> np.ndarray:
-    """This week's integrity cost: iota_i x (1 - norm_erosion x share of colleagues seen gaming)."""
-    if norm_erosion == 0:
+def effective_integrity(integrity: np.ndarray, norm_erosion: np.ndarray | float,
+                        peer_gaming_share: np.ndarray | float) -> np.ndarray:
+    """This week's integrity cost: iota_i x (1 - norm_erosion x share of colleagues seen gaming)
+    (`norm_erosion` one number, or one per employee when organisations differ)."""
+    if not np.any(norm_erosion):
         return integrity
     return integrity * (1.0 - norm_erosion * peer_gaming_share)
 

@@ -122,38 +122,6 @@ class Flags:
         return self.total > 0
 
 
-def draw_flags(
-    genuine: np.ndarray,
-    performative: np.ndarray,
-    audit: Audit,
-    detection: Detection,
-    detector: HourlyFlagRates,
-    rng: np.random.Generator,
-    script_hours: np.ndarray | float = 0.0,
-    misreport_units: np.ndarray | float = 0.0,
-) -> Flags:
-    """Audit a random share of employees, screen everyone with the detector, check a share of
-    claims. `script_hours`: each employee's scripted equivalent hours; `misreport_units`: their
-    misreports this week (caught whole or not at all)."""
-    n = genuine.shape[0]
-    audit_flags = np.zeros(n)
-    if audit.rate > 0:
-        audited = np.flatnonzero(rng.random(n) < audit.rate)
-        scripted = script_hours[audited] if np.ndim(script_hours) else script_hours
-        mean = audit.tpr * (performative[audited] + scripted) + audit.fpr * genuine[audited]
-        audit_flags[audited] = rng.poisson(mean)
-    detector_flags = np.zeros(n)
-    if detector.tpr > 0 or detector.fpr > 0 or detector.script_tpr > 0:
-        mean = detector.tpr * performative + detector.fpr * genuine + detector.script_tpr * script_hours
-        detector_flags = poisson_by_inversion(mean, rng.random(n))
-    claims_caught = np.zeros(n)
-    if audit.claim_check_rate > 0 and np.any(misreport_units):
-        caught = rng.random(n) < audit.claim_check_rate * audit.claim_check_tpr
-        claims_caught = np.where(caught, misreport_units, 0.0)
-    penalty = audit.penalty * (audit_flags + claims_caught) + detection.penalty * detector_flags
-    return Flags(audit_flags, detector_flags, claims_caught, penalty)
-
-
 def poisson_by_inversion(mean: np.ndarray, uniform: np.ndarray) -> np.ndarray:
     """Exact Poisson draws from one uniform each, by inverting the CDF.
 

@@ -263,9 +263,6 @@ class Engine:
         self._stacked = None
         self._week_cache = None
 
-    def org_rates(self, k: int) -> dict[str, Rate]:
-        return self._org_rates[k]
-
     def policy_terms(self, k: int = 0) -> PolicyTerms:
         """What changes only when organisation k's policy (or, with learning, its beliefs) does."""
         policy = self.management[k].policy
@@ -335,10 +332,8 @@ class Engine:
 
     def integrity(self) -> np.ndarray:
         """This week's integrity cost per performative hour, after norm erosion."""
-        erosion = self.behavior_rows["norm_erosion"]
-        if not np.any(erosion):
-            return self.traits.integrity_cost
-        return self.traits.integrity_cost * (1.0 - erosion * self.state.peer_gaming_share)
+        return culture.effective_integrity(self.traits.integrity_cost, self.behavior_rows["norm_erosion"],
+                                           self.state.peer_gaming_share)
 
     # --- seats ---------------------------------------------------------------------------------
     def seated(self) -> np.ndarray | None:
