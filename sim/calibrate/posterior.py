@@ -39,16 +39,14 @@ class Posterior:
         return {key: float(v) for key, v in zip(self.parameters, self.values[index])}
 
     def sample(self, n: int, seed: int) -> list[int]:
-        """Indices of ``n`` draws, in proportion to their weights (systematic resampling: the same
-        seed gives the same draws; with equal weights and ``n`` <= draws, ``n`` distinct draws)."""
+        """Indices of `n` draws taken independently in proportion to their weights; the same seed
+        gives the same draws, and a larger `n` extends the list without changing its start."""
         if n <= 0:
             return []
-        rng = np.random.default_rng(seed)
-        order = rng.permutation(len(self))
-        cumulative = np.cumsum(self.weights[order])
+        cumulative = np.cumsum(self.weights)
         cumulative[-1] = 1.0
-        points = (rng.random() + np.arange(n)) / n
-        return [int(i) for i in order[np.searchsorted(cumulative, points, side="right").clip(max=len(self) - 1)]]
+        points = np.random.default_rng(seed).random(n)
+        return [int(i) for i in np.searchsorted(cumulative, points, side="right").clip(max=len(self) - 1)]
 
     def central(self) -> int:
         """Index of the central draw: the one nearest the weighted median of every parameter,

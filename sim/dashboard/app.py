@@ -273,6 +273,11 @@ def Headline(model: DashboardModel) -> None:
                 for label, series, fmt in HEADLINE_ROWS)
         solara.HTML(tag="table", classes=["tokenmaxx-table", "tokenmaxx-headline"],
                     unsafe_innerHTML=f"<tr><th>this week</th>{head}</tr>{rows}")
+        with model.lock:
+            notes = [model.worlds_note(org) for org in model.organisations]
+        solara.HTML(tag="p", classes=["tokenmaxx-note", "tokenmaxx-worlds"], unsafe_innerHTML=(
+            f"These numbers are one world (seed {model.config.seed}, the defaults' values). "
+            + "; ".join(html.escape(note) for note in notes) + "."))
         if len(organisations) > 1:
             solara.HTML(tag="p", classes=["tokenmaxx-note"], unsafe_innerHTML=(
                 "A and B have the same employees and colleague network (same seed); only the policy differs. "
