@@ -178,10 +178,17 @@ def paired(comparison: Comparison) -> pd.DataFrame:
     (on that metric, in the organisation's interest)."""
     table = comparison.summaries.set_index(["scenario", "replicate"])
     labels = list(comparison.scenarios)
+    sizes = {label: s.organization.employees * s.weeks for label, s in comparison.scenarios.items()}
+    per_employee_week = len(set(sizes.values())) > 1  # totals of organisations of different sizes do not compare
     rows = []
     for label in labels[1:]:
         for key, name, unit, better in PAIRED_METRICS:
-            diff = (table.loc[label, key] - table.loc[labels[0], key]).to_numpy(dtype=float)
+            a, b = table.loc[label, key], table.loc[labels[0], key]
+            if per_employee_week and unit != "roi":
+                a, b = a / sizes[label], b / sizes[labels[0]]
+                name, unit = f"{name} per employee-week", ("usd per employee-week" if unit == "usd" else
+                                                           "hours per employee-week")
+            diff = (a - b).to_numpy(dtype=float)
             stats = describe(diff)
             finite = diff[np.isfinite(diff)]
             rows.append({"scenario": label, "metric": key, "label": name, "unit": unit, **stats,

@@ -171,3 +171,15 @@ def test_what_differs_names_each_intervention_value():
     assert lines == ["management.interventions.0.week: (not set) (a), 27 (b)",
                      "management.interventions.0.set.kpi.regime: (not set) (a), action_linked (b)",
                      "management.interventions.0.set.kpi.target: (not set) (a), 30 (b)"]
+
+
+def test_organisations_of_different_sizes_are_compared_per_employee_week():
+    result = compare([LIBRARY / "amazon.yaml", LIBRARY / "amazon.yaml"], 3, 2, ["weeks=4"],
+                     overrides_for={0: ["organization.employees=20"], 1: ["organization.employees=40"]})
+    table = paired(result).set_index("metric")
+    assert table.loc["true_value_usd", "label"] == "true value per employee-week"
+    s = result.summaries.set_index(["scenario", "replicate"])
+    a, b = list(result.scenarios)
+    diff = (s.loc[b, "true_value_usd"] / (40 * 4) - s.loc[a, "true_value_usd"] / (20 * 4)).to_numpy()
+    assert table.loc["true_value_usd", "median"] == pytest.approx(np.median(diff))
+    assert table.loc["roi_true", "label"] == "ROI in truth"  # a ratio needs no scaling

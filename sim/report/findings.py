@@ -348,8 +348,9 @@ def comparison_findings(table: pd.DataFrame, labels: list[str], replicates: int,
             verdict = (f"{label} creates more true value than {base} in {chance(p)} of worlds"
                        + (" (almost always better)" if p >= 0.95 else " (almost always worse)" if p <= 0.05
                           else ": which is better is not settled"))
+            scale = " per employee-week" if row["label"].endswith("per employee-week") else " over the run"
             out.append(f"World by world, {verdict}; the difference is "
-                       f"{interval_text(row.to_dict(), 'usd', signed=True)} over the run (median [90% interval]).")
+                       f"{interval_text(row.to_dict(), row['unit'], signed=True)}{scale} (median [90% interval]).")
         out.append(
             f"Compared with {base}, {label} changes the performative share of AI hours from "
             f"{pct(mean('performative_share', base))} to {pct(mean('performative_share', label))}, true ROI from "
