@@ -373,7 +373,7 @@ def WhyPanel(employee: int | None, explanations: list[Explanation | None]) -> No
                 + "".join(_cell(_hours(e.first_performative_hour, e.wage)) for e in shown) + "</tr>")
     rows.append(f'<tr class="section"><th colspan="{len(shown) + 1}">Per genuine hour (hours of their pay)</th></tr>')
     term_rows("genuine")
-    if any(e.script_value is not None or e.misreports or e.bonus for e in shown):
+    if any(e.script_value is not None or e.misreports or e.bonus or e.cap for e in shown):
         rows.append(f'<tr class="section"><th colspan="{len(shown) + 1}">Other ways to game, and the bonus</th></tr>')
     if any(e.script_value is not None for e in shown):
         rows.append("<tr><td>net value of running a script this week</td>" + "".join(
@@ -385,6 +385,8 @@ def WhyPanel(employee: int | None, explanations: list[Explanation | None]) -> No
                         + "".join(_cell(_hours(net, e.wage) if x is e else "") for x in shown) + "</tr>")
         if e.bonus:
             rows.append(f'<tr><td colspan="{len(shown) + 1}">{e.organisation}: {html.escape(e.bonus)}</td></tr>')
+        if e.cap:
+            rows.append(f'<tr><td colspan="{len(shown) + 1}">{e.organisation}: {html.escape(e.cap)}</td></tr>')
     rows.append(f'<tr class="section"><th colspan="{len(shown) + 1}">What they did this week</th></tr>')
     keys = list(dict.fromkeys(k for e in shown for k in e.outcome))
     for key in keys:
