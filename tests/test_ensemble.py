@@ -222,3 +222,13 @@ def test_a_sweep_over_worlds_gives_every_point_the_same_worlds(tmp_path):
     scenario = load_scenario(LIBRARY / "default.yaml", ["organization.employees=30", "weeks=4", "kpi.strength=0.75"])
     alone = run(in_world(scenario, worlds[1])).summary
     assert b.loc[1, "roi_true"] == pytest.approx(alone["roi_true"])
+
+
+def test_sweep_bands_over_worlds_are_the_median_and_90_percent_interval():
+    from sim.sweep.charts import replicate_bands
+
+    table = pd.DataFrame({"x": [1.0] * 101, "replicate": range(101), "m": np.arange(101, dtype=float)})
+    over_worlds = replicate_bands(table, "x", None, "m", worlds=True).iloc[0]
+    assert (over_worlds["mean"], over_worlds["low"], over_worlds["high"]) == pytest.approx((50.0, 5.0, 95.0))
+    of_the_mean = replicate_bands(table, "x", None, "m").iloc[0]
+    assert of_the_mean["high"] - of_the_mean["low"] < 15  # the mean's interval is narrower than the spread
