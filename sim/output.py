@@ -60,7 +60,8 @@ written, so that a later command replaces the folder only when it proves to be t
 RESULT_KINDS = ("run", "market", "compare")
 OLD_LAYOUTS = {
     "run": ({"metadata.json", "scenario.yaml"},
-            {"summary.json", "timeseries.parquet", "timeseries.csv", "scenario.yaml", "metadata.json", "report.html"}),
+            {"summary.json", "timeseries.parquet", "timeseries.csv", "scenario.yaml", "metadata.json", "report.html",
+             "worlds.csv"}),
     "market": ({"metadata.json", "market.yaml"},
                {"summary.json", "industry.parquet", "industry.csv", "firms.parquet", "events.json", "market.yaml",
                 "metadata.json", "report.html"}),
