@@ -1,0 +1,302 @@
+"""Inference of an organisation's hidden TokenMaxxing from its per-user-week usage, with the model
+as a likelihood-free simulator.
+
+The unknowns are the behavioural parameters of the calibration (their prior box in
+scenarios/calibration/targets.yaml, or the draws of scenarios/calibration/posterior.csv when it
+exists). The policy scenario fixes what the organisation told us (KPI, incentive, audits, prices);
+the simulated organisations have the observed head-count and weeks. Each draw is simulated once
+(all draws stepped together on batched engines), the same summary statistics are computed on its
+synthetic usage as on the observed, and rejection ABC (an Epanechnikov kernel on the nearest
+`accept_share` of draws, distances in median absolute deviations of the simulated statistics)
+gives the posterior of every hidden quantity: the performative share of tokens and hours, the share
+of gaming users, the dashboard's overstatement, and the detector's precision.
+
+Why not an inference library: pyabc 0.13 installs on this Python, but its samplers call the
+simulator once per particle, so it cannot use the batched engine, and it draws from NumPy's global
+generator; one reference table also serves every synthetic organisation of the recovery study.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.audit.usage import run_usage_engines, tables, truth_summary
+from sim.runner import integer_counts, summarise
+from sim.scenario.io import ScenarioError, apply_changes
+from sim.scenario.schema import Scenario
+
+TARGETS_FILE = Path("scenarios/calibration/targets.yaml")
+POSTERIOR_FILE = Path("scenarios/calibration/posterior.csv")
+ESTIMANDS = ("performative_token_share", "performative_hour_share", "gaming_user_share", "kpi_inflation",
+             "value_overstatement", "detector_precision", "detector_recall")
+"""Hidden quantities the audit estimates (each simulated organisation's value is known)."""
+INTERVAL = (0.05, 0.95)
+"""Quantiles of the 90% interval."""
+SHARES = frozenset({"performative_token_share", "performative_hour_share", "gaming_user_share",
+                    "detector_precision", "detector_recall"})
+"""Estimands kept within [0, 1] after the regression adjustment."""
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Parameter key paths and how to draw them: a uniform box, or weighted posterior draws."""
+
+    names: tuple[str, ...]
+    low: np.ndarray | None = None
+    high: np.ndarray | None = None
+    draws: np.ndarray | None = None  # (n, d) posterior draws
+    weights: np.ndarray | None = None
+    source: str = ""
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n parameter sets, (n, d)."""
+        if self.draws is not None:
+            picks = rng.choice(len(self.draws), size=n, replace=True, p=self.weights)
+            return self.draws[picks]
+        return self.low + (self.high - self.low) * rng.random((n, len(self.names)))
+
+
+def load_prior(targets: Path = TARGETS_FILE, posterior: Path = POSTERIOR_FILE) -> Prior:
+    """The calibration's posterior draws when `posterior` exists (columns draw, weight, then one per
+    key path), else the prior box of `targets`."""
+    if posterior.is_file():
+        table = pd.read_csv(posterior)
+        names = tuple(c for c in table.columns if c not in ("draw", "weight"))
+        if not names or "weight" not in table:
+            raise ScenarioError(f"{posterior}: expected columns draw, weight and one per parameter key path")
+        weights = table["weight"].to_numpy(dtype=float)
+        if not (np.all(weights >= 0) and weights.sum() > 0):
+            raise ScenarioError(f"{posterior}, column weight: expected weights of 0 or more, not all 0")
+        return Prior(names, draws=table[list(names)].to_numpy(dtype=float), weights=weights / weights.sum(),
+                     source=f"{posterior} ({len(table):,} posterior draws)")
+    from sim.calibrate.targets import CalibrationSpec
+    from sim.scenario.io import read_yaml
+
+    spec = CalibrationSpec.model_validate(read_yaml(targets))
+    names = tuple(spec.parameters)
+    return Prior(names, low=np.array([spec.parameters[n].low for n in names]),
+                 high=np.array([spec.parameters[n].high for n in names]), source=f"{targets} (prior box)")
+
+
+# --- summary statistics ----------------------------------------------------------------------------
+
+def kpi_measure(observed: pd.DataFrame, regime: str) -> pd.Series:
+    """What the dashboard counts per user-week, from the export: requests under `queries`, actions
+    under `action_linked`, tokens otherwise."""
+    if regime == "queries":
+        return observed["requests"].astype(float)
+    if regime == "action_linked" and observed["actions"].notna().all():
+        return observed["actions"].astype(float)
+    return (observed["input_tokens"] + observed["output_tokens"]).astype(float)
+
+
+def statistics(observed: pd.DataFrame, target: float, regime: str, weeks: int | None = None,
+               users: int | None = None) -> dict[str, float]:
+    """Summary statistics of one organisation's observables table (NaN where the export lacks the
+    column): tokens per request and per action, action rate, prompt repetition, usage against the
+    KPI target, spread between users, and weekly dynamics. User-weeks absent from the table count
+    as weeks without use."""
+    users = users or observed["user"].nunique()
+    weeks = weeks or int(observed["week"].max())
+    tokens = (observed["input_tokens"] + observed["output_tokens"]).astype(float)
+    frame = observed.assign(tokens=tokens, kpi=kpi_measure(observed, regime),
+                            repeated=observed["repeated_prompt_share"] * observed["requests"])
+    per_user = frame.groupby("user")[["tokens", "requests", "actions", "repeated", "kpi"]].sum(min_count=1)
+    requests = per_user["requests"].to_numpy(dtype=float)
+    stats: dict[str, float] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stats["log_tokens_per_request_median"] = float(np.nanmedian(np.log1p(per_user["tokens"] / np.maximum(requests, 1))))
+        stats["log_tokens_per_request_p90"] = float(np.nanpercentile(np.log1p(per_user["tokens"] / np.maximum(requests, 1)), 90))
+        if observed["actions"].notna().all():
+            rate = per_user["actions"].to_numpy(dtype=float) / np.maximum(requests, 1)
+            stats["action_rate"] = float(per_user["actions"].sum() / max(requests.sum(), 1))
+            stats["action_rate_p10"] = float(np.percentile(rate, 10))
+            stats["log_tokens_per_action_median"] = float(np.median(np.log1p(per_user["tokens"] / (per_user["actions"] + 1))))
+        else:
+            stats.update(action_rate=np.nan, action_rate_p10=np.nan, log_tokens_per_action_median=np.nan)
+        if observed["repeated_prompt_share"].notna().any():
+            rep = per_user["repeated"].to_numpy(dtype=float) / np.maximum(requests, 1)
+            stats["repeat_share"] = float(np.nansum(per_user["repeated"]) / max(requests.sum(), 1))
+            stats["repeat_share_p90"] = float(np.nanpercentile(rep, 90))
+        else:
+            stats.update(repeat_share=np.nan, repeat_share_p90=np.nan)
+        ratio = frame["kpi"].to_numpy(dtype=float) / target
+        cells = users * weeks
+        stats["share_at_target"] = float(np.sum(ratio >= 1.0 - 1e-9) / cells)
+        padded = np.concatenate([ratio, np.zeros(max(cells - ratio.size, 0))])
+        stats["kpi_over_target_median"] = float(np.median(padded))
+        stats["kpi_over_target_p90"] = float(np.percentile(padded, 90))
+        user_kpi = np.concatenate([per_user["kpi"].to_numpy(dtype=float), np.zeros(max(users - len(per_user), 0))]) / weeks
+        stats["log_kpi_spread"] = float(np.std(np.log1p(user_kpi / target)))
+        stats["idle_user_share"] = float(np.mean(user_kpi <= 0))
+        by_week = frame.groupby("week")["tokens"].sum().reindex(range(1, weeks + 1), fill_value=0.0).to_numpy()
+        half = max(weeks // 2, 1)
+        stats["log_growth_first_to_last_half"] = float(np.log1p(by_week[-half:].mean()) - np.log1p(by_week[:half].mean()))
+        wide = frame.pivot_table(index="user", columns="week", values="tokens", aggfunc="sum", fill_value=0.0)
+        logs = np.log1p(wide.to_numpy(dtype=float))
+        if logs.shape[1] > 1:
+            a, b = logs[:, :-1].ravel(), logs[:, 1:].ravel()
+            stats["week_to_week_correlation"] = float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else 1.0
+        else:
+            stats["week_to_week_correlation"] = np.nan
+    return stats
+
+
+# --- detector scores --------------------------------------------------------------------------------
+
+def detector_scores(observed: pd.DataFrame, policy: Scenario) -> pd.Series:
+    """Each user's distance from genuine use on what the model's detector sees (log tokens per
+    request, action rate, repeated-prompt share, each in spreads of genuine use; only those the export
+    has), over the whole export: :func:`sim.engine.enforcement.separation` per user."""
+    gen, detection = policy.usage.genuine, policy.detection
+    frame = observed.assign(tokens=observed["input_tokens"] + observed["output_tokens"],
+                            repeated=observed["repeated_prompt_share"] * observed["requests"])
+    per_user = frame.groupby("user")[["tokens", "requests", "actions", "repeated"]].sum(min_count=1)
+    requests = np.maximum(per_user["requests"].to_numpy(dtype=float), 1)
+    gaps = [(np.log(per_user["tokens"].to_numpy(dtype=float) / requests + 1) - np.log(gen.tokens_per_hour / gen.queries_per_hour + 1))
+            / detection.spread_log_tokens_per_query]
+    if observed["actions"].notna().all():
+        gaps.append((per_user["actions"].to_numpy(dtype=float) / requests - gen.action_rate) / detection.spread_action_rate)
+    if observed["repeated_prompt_share"].notna().any():
+        gaps.append((np.nan_to_num(per_user["repeated"].to_numpy(dtype=float)) / requests - gen.repeat_share)
+                    / detection.spread_repeat_share)
+    return pd.Series(np.sqrt(np.sum(np.square(gaps), axis=0)), index=per_user.index, name="detector_score")
+
+
+def detector_quality(observed: pd.DataFrame, truth: pd.DataFrame, policy: Scenario, threshold: float) -> tuple[float, float]:
+    """(precision, recall) of flagging users whose score reaches `threshold`, a user counting as
+    gaming when they gamed in at least half their weeks (NaN precision when nobody is flagged)."""
+    scores = detector_scores(observed, policy)
+    gaming = truth.groupby("user")["gaming"].mean().reindex(scores.index).to_numpy() >= 0.5
+    flagged = scores.to_numpy() >= threshold
+    precision = float(np.sum(flagged & gaming) / np.sum(flagged)) if flagged.any() else np.nan
+    recall = float(np.sum(flagged & gaming) / np.sum(gaming)) if gaming.any() else np.nan
+    return precision, recall
+
+
+# --- the reference table ----------------------------------------------------------------------------
+
+@dataclass
+class ReferenceTable:
+    """Simulated organisations: their parameters, statistics and hidden truth (one row each)."""
+
+    parameters: pd.DataFrame
+    statistics: pd.DataFrame
+    truth: pd.DataFrame
+    prior: Prior
+    wall_time_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def simulated_scenarios(policy: Scenario, users: int, weeks: int, thetas: np.ndarray, names: tuple[str, ...],
+                        seeds: np.ndarray) -> list[Scenario]:
+    """The policy with the observed size and each parameter set and seed."""
+    base = apply_changes(policy, {"organization.employees": users, "weeks": weeks}, origin="audit")
+    return [apply_changes(base, {**dict(zip(names, map(float, theta), strict=True)), "seed": int(seed)},
+                          origin="audit prior draw", check=False) for theta, seed in zip(thetas, seeds, strict=True)]
+
+
+def reference_table(policy: Scenario, users: int, weeks: int, simulations: int, seed: int,
+                    prior: Prior | None = None, threshold: float | None = None) -> ReferenceTable:
+    """`simulations` organisations drawn from the prior and simulated on batched engines."""
+    import time
+
+    started = time.perf_counter()
+    prior = prior or load_prior()
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 29]))
+    thetas = prior.sample(simulations, rng)
+    seeds = rng.integers(0, 2**63 - 1, size=simulations)
+    scenarios = simulated_scenarios(policy, users, weeks, thetas, prior.names, seeds)
+    threshold = policy.detection.threshold_sd if threshold is None else threshold
+    target, regime = policy.kpi.resolved_target, policy.kpi.regime
+    stats: list[dict[str, float] | None] = [None] * simulations
+    truths: list[dict[str, float] | None] = [None] * simulations
+    for members, engine in run_usage_engines(scenarios):
+        for k, i in enumerate(members):
+            observed, truth = tables(engine.usage(k))
+            stats[i] = statistics(observed, target, regime, weeks, users)
+            summary = summarise(scenarios[i], None, engine.facts(k), integer_counts(engine.columns(k)))
+            precision, recall = detector_quality(observed, truth, policy, threshold)
+            truths[i] = {**truth_summary(truth), "kpi_inflation": summary["kpi_inflation"],
+                         "value_overstatement": summary["value_overstatement"],
+                         "detector_precision": precision, "detector_recall": recall}
+    return ReferenceTable(pd.DataFrame(thetas, columns=list(prior.names)), pd.DataFrame(stats), pd.DataFrame(truths),
+                          prior, time.perf_counter() - started)
+
+
+# --- rejection ABC with regression adjustment -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Posterior:
+    """Accepted simulations, their kernel weights and the adjusted values of every estimand."""
+
+    rows: np.ndarray  # indices into the reference table
+    weights: np.ndarray
+    values: pd.DataFrame  # adjusted estimands of the accepted rows (plus parameters, unadjusted)
+    statistics_used: tuple[str, ...]
+
+    def interval(self, name: str) -> tuple[float, float, float]:
+        """(median, 5%, 95%) of an estimand, weighted (NaN where no accepted draw has a value)."""
+        values = self.values[name].to_numpy(dtype=float)
+        keep = np.isfinite(values)
+        if not keep.any():
+            return (np.nan, np.nan, np.nan)
+        q = weighted_quantiles(values[keep], self.weights[keep], [0.5, *INTERVAL])
+        return (float(q[0]), float(q[1]), float(q[2]))
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, quantiles: list[float]) -> np.ndarray:
+    """Quantiles of a weighted sample (linear interpolation of the weighted CDF at mid-points)."""
+    order = np.argsort(values)
+    v, w = values[order], weights[order]
+    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return np.interp(quantiles, cdf, v)
+
+
+def abc_posterior(observed_stats: dict[str, float], table: ReferenceTable, accept_share: float = 0.1,
+                  exclude: int | None = None, adjust: bool = False) -> Posterior:
+    """Rejection ABC on the reference table (with `adjust`, the local-linear regression adjustment
+    of Beaumont, Zhang and Balding 2002, Genetics 162:2025: off by default, since on the recovery
+    study it narrowed the 90% intervals to 73-80% coverage against 89-90% without). Only the
+    statistics the observed export has (finite) are used; `exclude` leaves one simulated row out
+    (the recovery study's held-out organisation)."""
+    sims = table.statistics
+    used = tuple(name for name, value in observed_stats.items()
+                 if np.isfinite(value) and name in sims and np.isfinite(sims[name]).all() and sims[name].std() > 0)
+    if not used:
+        raise ScenarioError("audit: none of the summary statistics can be computed from this export")
+    s = sims[list(used)].to_numpy(dtype=float)
+    x = np.array([observed_stats[n] for n in used])
+    scale = np.median(np.abs(s - np.median(s, axis=0)), axis=0) * 1.4826
+    scale = np.where(scale > 0, scale, s.std(axis=0))
+    distance = np.sqrt(np.sum(((s - x) / scale) ** 2, axis=1))
+    if exclude is not None:
+        distance[exclude] = np.inf
+    n_accept = max(int(round(accept_share * len(distance))), len(used) + 2)
+    rows = np.argsort(distance, kind="stable")[:n_accept]
+    bandwidth = distance[rows[-1]] if distance[rows[-1]] > 0 else 1.0
+    weights = 1.0 - (distance[rows] / bandwidth) ** 2
+    weights = np.where(weights > 0, weights, 1e-3)  # the farthest accepted draw keeps a sliver of weight
+    design = np.column_stack([np.ones(len(rows)), (s[rows] - x) / scale])
+    values = {}
+    for name in table.truth.columns:
+        y = table.truth[name].to_numpy(dtype=float)[rows]
+        keep = np.isfinite(y)
+        adjusted = y.copy()
+        if adjust and keep.sum() > design.shape[1] + 2:
+            root_w = np.sqrt(weights[keep])
+            beta, *_ = np.linalg.lstsq(design[keep] * root_w[:, None], y[keep] * root_w, rcond=None)
+            adjusted[keep] = y[keep] - design[keep, 1:] @ beta[1:]
+        if name in SHARES:
+            adjusted = np.clip(adjusted, 0.0, 1.0)
+        elif name in ("kpi_inflation", "value_overstatement"):
+            adjusted = np.where(np.isfinite(adjusted), np.maximum(adjusted, 0.0), adjusted)
+        values[name] = adjusted
+    for name in table.parameters.columns:
+        values[name] = table.parameters[name].to_numpy()[rows]
+    return Posterior(rows, weights, pd.DataFrame(values), used)
