@@ -1,7 +1,7 @@
 """Command line: `tokenmaxx run SCENARIO [--seed N] [--set key.path=value ...] [--out DIR]`;
 `tokenmaxx dashboard [SCENARIO] [--port N]` serves the interactive dashboard.
 
-Also `check`, `list`, `show` and `compare` (see :mod:`sim.cli_library`).
+Also `check`, `list`, `show` and `compare` (see :mod:`sim.cli_library`), and `audit` (see :mod:`sim.cli_audit`).
 
 User errors (a bad scenario, a missing file) print one clear message and exit with code 2.
 """
@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from sim import cli_library, cli_market
+from sim import cli_audit, cli_library, cli_market
 from sim.scenario.io import ScenarioError
 from sim.scenario.safe_yaml import printable
 
@@ -58,12 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="override one scenario value, e.g. --set kpi.strength=2 (repeatable)",
     )
     run.add_argument("--out", type=Path, default=None, help="output folder (default results/<scenario name>/)")
+    cli_audit.add_export_option(run)
     validate = commands.add_parser(
         "validate", help="run the theory and calibration checks and write a report; exit 1 if any fails"
     )
     validate.add_argument("--out", type=Path, default=Path("results/validation"), help="report folder")
     cli_library.add_parsers(commands)
     cli_market.add_parser(commands)
+    cli_audit.add_parser(commands)
     add_sweep_commands(commands)
     add_calibrate_parser(commands)
     add_dashboard_parser(commands)
@@ -148,6 +150,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         write_run(result, folder, wall)
         write_run_report(result, folder)
+        if args.export_usage:
+            cli_audit.export_usage(result.scenario, args.export_usage, folder)
 
     publish_folder(out_dir, write, "run")
     print(printable(format_summary(result.summary, result.scenario, result.timeseries), keep_newlines=True))
@@ -266,6 +270,7 @@ COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep, "repor
             "calibrate": cmd_calibrate, "dashboard": cmd_dashboard}
 COMMANDS.update(cli_library.COMMANDS)
 COMMANDS.update(cli_market.COMMANDS)
+COMMANDS.update(cli_audit.COMMANDS)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -30,8 +30,9 @@ from sim.runner import integer_counts, summarise
 from sim.scenario.io import ScenarioError, apply_changes
 from sim.scenario.schema import Scenario
 
-TARGETS_FILE = Path("scenarios/calibration/targets.yaml")
-POSTERIOR_FILE = Path("scenarios/calibration/posterior.csv")
+CALIBRATION_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "calibration"
+TARGETS_FILE = CALIBRATION_DIR / "targets.yaml"
+POSTERIOR_FILE = CALIBRATION_DIR / "posterior.csv"
 ESTIMANDS = ("performative_token_share", "performative_hour_share", "gaming_user_share", "kpi_inflation",
              "value_overstatement", "detector_precision", "detector_recall")
 """Hidden quantities the audit estimates (each simulated organisation's value is known)."""
