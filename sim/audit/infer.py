@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.audit.usage import run_usage_engines, tables, truth_summary
+from sim.audit.usage import run_usage_engines
 from sim.runner import integer_counts, summarise
 from sim.scenario.io import ScenarioError, apply_changes
 from sim.scenario.schema import Scenario
@@ -86,98 +86,125 @@ def load_prior(targets: Path = TARGETS_FILE, posterior: Path = POSTERIOR_FILE) -
 
 # --- summary statistics ----------------------------------------------------------------------------
 
-def kpi_measure(observed: pd.DataFrame, regime: str) -> pd.Series:
+def wide(observed: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The observables table as (weeks, users) arrays (users sorted; a user-week absent from the
+    table is a week without use); a column the export lacks is all NaN; `repeated_prompts` = share
+    x requests."""
+    users = np.unique(observed["user"].to_numpy(dtype=str))
+    weeks = int(observed["week"].max())
+    col = np.searchsorted(users, observed["user"].to_numpy(dtype=str))
+    row = observed["week"].to_numpy(dtype=np.int64) - 1
+    out = {}
+    for name in ("input_tokens", "output_tokens", "requests", "actions"):
+        values = observed[name].to_numpy(dtype=float)
+        grid = np.zeros((weeks, len(users)))
+        grid[row, col] = values
+        out[name] = grid if np.isfinite(values).all() else np.full((weeks, len(users)), np.nan)
+    share = observed["repeated_prompt_share"].to_numpy(dtype=float)
+    if np.isfinite(share).any():
+        grid = np.zeros((weeks, len(users)))
+        grid[row, col] = np.nan_to_num(share) * observed["requests"].to_numpy(dtype=float)
+        out["repeated_prompts"] = grid
+    else:
+        out["repeated_prompts"] = np.full((weeks, len(users)), np.nan)
+    return out
+
+
+def kpi_measure(arrays: dict[str, np.ndarray], regime: str) -> np.ndarray:
     """What the dashboard counts per user-week, from the export: requests under `queries`, actions
-    under `action_linked`, tokens otherwise."""
+    under `action_linked` (when the export has them), tokens otherwise."""
     if regime == "queries":
-        return observed["requests"].astype(float)
-    if regime == "action_linked" and observed["actions"].notna().all():
-        return observed["actions"].astype(float)
-    return (observed["input_tokens"] + observed["output_tokens"]).astype(float)
+        return arrays["requests"]
+    if regime == "action_linked" and np.isfinite(arrays["actions"]).all():
+        return arrays["actions"]
+    return arrays["input_tokens"] + arrays["output_tokens"]
 
 
-def statistics(observed: pd.DataFrame, target: float, regime: str, weeks: int | None = None,
-               users: int | None = None) -> dict[str, float]:
-    """Summary statistics of one organisation's observables table (NaN where the export lacks the
-    column): tokens per request and per action, action rate, prompt repetition, usage against the
-    KPI target, spread between users, and weekly dynamics. User-weeks absent from the table count
-    as weeks without use."""
-    users = users or observed["user"].nunique()
-    weeks = weeks or int(observed["week"].max())
-    tokens = (observed["input_tokens"] + observed["output_tokens"]).astype(float)
-    frame = observed.assign(tokens=tokens, kpi=kpi_measure(observed, regime),
-                            repeated=observed["repeated_prompt_share"] * observed["requests"])
-    per_user = frame.groupby("user")[["tokens", "requests", "actions", "repeated", "kpi"]].sum(min_count=1)
-    requests = per_user["requests"].to_numpy(dtype=float)
-    stats: dict[str, float] = {}
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stats["log_tokens_per_request_median"] = float(np.nanmedian(np.log1p(per_user["tokens"] / np.maximum(requests, 1))))
-        stats["log_tokens_per_request_p90"] = float(np.nanpercentile(np.log1p(per_user["tokens"] / np.maximum(requests, 1)), 90))
-        if observed["actions"].notna().all():
-            rate = per_user["actions"].to_numpy(dtype=float) / np.maximum(requests, 1)
-            stats["action_rate"] = float(per_user["actions"].sum() / max(requests.sum(), 1))
-            stats["action_rate_p10"] = float(np.percentile(rate, 10))
-            stats["log_tokens_per_action_median"] = float(np.median(np.log1p(per_user["tokens"] / (per_user["actions"] + 1))))
-        else:
-            stats.update(action_rate=np.nan, action_rate_p10=np.nan, log_tokens_per_action_median=np.nan)
-        if observed["repeated_prompt_share"].notna().any():
-            rep = per_user["repeated"].to_numpy(dtype=float) / np.maximum(requests, 1)
-            stats["repeat_share"] = float(np.nansum(per_user["repeated"]) / max(requests.sum(), 1))
-            stats["repeat_share_p90"] = float(np.nanpercentile(rep, 90))
-        else:
-            stats.update(repeat_share=np.nan, repeat_share_p90=np.nan)
-        ratio = frame["kpi"].to_numpy(dtype=float) / target
-        cells = users * weeks
-        stats["share_at_target"] = float(np.sum(ratio >= 1.0 - 1e-9) / cells)
-        padded = np.concatenate([ratio, np.zeros(max(cells - ratio.size, 0))])
-        stats["kpi_over_target_median"] = float(np.median(padded))
-        stats["kpi_over_target_p90"] = float(np.percentile(padded, 90))
-        user_kpi = np.concatenate([per_user["kpi"].to_numpy(dtype=float), np.zeros(max(users - len(per_user), 0))]) / weeks
-        stats["log_kpi_spread"] = float(np.std(np.log1p(user_kpi / target)))
-        stats["idle_user_share"] = float(np.mean(user_kpi <= 0))
-        by_week = frame.groupby("week")["tokens"].sum().reindex(range(1, weeks + 1), fill_value=0.0).to_numpy()
-        half = max(weeks // 2, 1)
-        stats["log_growth_first_to_last_half"] = float(np.log1p(by_week[-half:].mean()) - np.log1p(by_week[:half].mean()))
-        wide = frame.pivot_table(index="user", columns="week", values="tokens", aggfunc="sum", fill_value=0.0)
-        logs = np.log1p(wide.to_numpy(dtype=float))
-        if logs.shape[1] > 1:
-            a, b = logs[:, :-1].ravel(), logs[:, 1:].ravel()
-            stats["week_to_week_correlation"] = float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else 1.0
-        else:
-            stats["week_to_week_correlation"] = np.nan
+def statistics(arrays: dict[str, np.ndarray], target: float, regime: str) -> dict[str, float]:
+    """Summary statistics of one organisation's (weeks, users) observables (NaN where the export
+    lacks the column): tokens per request and per action, action rate, prompt repetition, usage
+    against the KPI target, spread between users, and weekly dynamics."""
+    tokens = arrays["input_tokens"] + arrays["output_tokens"]
+    requests = arrays["requests"]
+    weeks, users = tokens.shape
+    user_tokens, user_requests = tokens.sum(axis=0), requests.sum(axis=0)
+    per_request = np.log1p(user_tokens / np.maximum(user_requests, 1))
+    stats = {"log_tokens_per_request_median": float(np.median(per_request)),
+             "log_tokens_per_request_p90": float(np.percentile(per_request, 90))}
+    if np.isfinite(arrays["actions"]).all():
+        user_actions = arrays["actions"].sum(axis=0)
+        stats["action_rate"] = float(user_actions.sum() / max(user_requests.sum(), 1))
+        stats["action_rate_p10"] = float(np.percentile(user_actions / np.maximum(user_requests, 1), 10))
+        stats["log_tokens_per_action_median"] = float(np.median(np.log1p(user_tokens / (user_actions + 1))))
+    else:
+        stats.update(action_rate=np.nan, action_rate_p10=np.nan, log_tokens_per_action_median=np.nan)
+    if np.isfinite(arrays["repeated_prompts"]).all():
+        user_repeated = arrays["repeated_prompts"].sum(axis=0)
+        stats["repeat_share"] = float(user_repeated.sum() / max(user_requests.sum(), 1))
+        stats["repeat_share_p90"] = float(np.percentile(user_repeated / np.maximum(user_requests, 1), 90))
+    else:
+        stats.update(repeat_share=np.nan, repeat_share_p90=np.nan)
+    ratio = kpi_measure(arrays, regime) / target
+    stats["share_at_target"] = float(np.mean(ratio >= 1.0 - 1e-9))
+    stats["kpi_over_target_median"] = float(np.median(ratio))
+    stats["kpi_over_target_p90"] = float(np.percentile(ratio, 90))
+    user_ratio = ratio.mean(axis=0)
+    stats["log_kpi_spread"] = float(np.std(np.log1p(user_ratio)))
+    stats["idle_user_share"] = float(np.mean(user_requests <= 0))
+    by_week = tokens.sum(axis=1)
+    half = max(weeks // 2, 1)
+    stats["log_growth_first_to_last_half"] = float(np.log1p(by_week[-half:].mean()) - np.log1p(by_week[:half].mean()))
+    logs = np.log1p(tokens)
+    if weeks > 1:
+        a, b = logs[:-1].ravel(), logs[1:].ravel()
+        stats["week_to_week_correlation"] = float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else 1.0
+    else:
+        stats["week_to_week_correlation"] = np.nan
     return stats
 
 
 # --- detector scores --------------------------------------------------------------------------------
 
-def detector_scores(observed: pd.DataFrame, policy: Scenario) -> pd.Series:
+def detector_scores(arrays: dict[str, np.ndarray], policy: Scenario) -> np.ndarray:
     """Each user's distance from genuine use on what the model's detector sees (log tokens per
-    request, action rate, repeated-prompt share, each in spreads of genuine use; only those the export
-    has), over the whole export: :func:`sim.engine.enforcement.separation` per user."""
+    request, action rate, repeated-prompt share, each in spreads of genuine use; only those the
+    export has), over the whole export, as :func:`sim.engine.enforcement.separation` measures it."""
     gen, detection = policy.usage.genuine, policy.detection
-    frame = observed.assign(tokens=observed["input_tokens"] + observed["output_tokens"],
-                            repeated=observed["repeated_prompt_share"] * observed["requests"])
-    per_user = frame.groupby("user")[["tokens", "requests", "actions", "repeated"]].sum(min_count=1)
-    requests = np.maximum(per_user["requests"].to_numpy(dtype=float), 1)
-    gaps = [(np.log(per_user["tokens"].to_numpy(dtype=float) / requests + 1) - np.log(gen.tokens_per_hour / gen.queries_per_hour + 1))
+    tokens = (arrays["input_tokens"] + arrays["output_tokens"]).sum(axis=0)
+    requests = np.maximum(arrays["requests"].sum(axis=0), 1)
+    gaps = [(np.log(tokens / requests + 1) - np.log(gen.tokens_per_hour / gen.queries_per_hour + 1))
             / detection.spread_log_tokens_per_query]
-    if observed["actions"].notna().all():
-        gaps.append((per_user["actions"].to_numpy(dtype=float) / requests - gen.action_rate) / detection.spread_action_rate)
-    if observed["repeated_prompt_share"].notna().any():
-        gaps.append((np.nan_to_num(per_user["repeated"].to_numpy(dtype=float)) / requests - gen.repeat_share)
-                    / detection.spread_repeat_share)
-    return pd.Series(np.sqrt(np.sum(np.square(gaps), axis=0)), index=per_user.index, name="detector_score")
+    if np.isfinite(arrays["actions"]).all():
+        gaps.append((arrays["actions"].sum(axis=0) / requests - gen.action_rate) / detection.spread_action_rate)
+    if np.isfinite(arrays["repeated_prompts"]).all():
+        gaps.append((arrays["repeated_prompts"].sum(axis=0) / requests - gen.repeat_share) / detection.spread_repeat_share)
+    return np.sqrt(np.sum(np.square(gaps), axis=0))
 
 
-def detector_quality(observed: pd.DataFrame, truth: pd.DataFrame, policy: Scenario, threshold: float) -> tuple[float, float]:
+def detector_quality(scores: np.ndarray, gaming_weeks_share: np.ndarray, threshold: float) -> tuple[float, float]:
     """(precision, recall) of flagging users whose score reaches `threshold`, a user counting as
     gaming when they gamed in at least half their weeks (NaN precision when nobody is flagged)."""
-    scores = detector_scores(observed, policy)
-    gaming = truth.groupby("user")["gaming"].mean().reindex(scores.index).to_numpy() >= 0.5
-    flagged = scores.to_numpy() >= threshold
+    gaming = gaming_weeks_share >= 0.5
+    flagged = scores >= threshold
     precision = float(np.sum(flagged & gaming) / np.sum(flagged)) if flagged.any() else np.nan
     recall = float(np.sum(flagged & gaming) / np.sum(gaming)) if gaming.any() else np.nan
     return precision, recall
+
+
+def hidden_shares(truth: dict[str, np.ndarray]) -> dict[str, float]:
+    """:func:`sim.audit.usage.truth_summary` of (weeks, users) truth arrays."""
+    gaming_hours = truth["performative_hours"].sum() + truth["script_upkeep_hours"].sum()
+    hours = truth["genuine_hours"].sum() + gaming_hours
+    tokens = truth["tokens"].sum()
+    return {"performative_token_share": float(truth["performative_tokens"].sum() / tokens) if tokens > 0 else 0.0,
+            "performative_hour_share": float(gaming_hours / hours) if hours > 0 else 0.0,
+            "gaming_user_share": float(truth["gaming"].mean(axis=1).mean())}
+
+
+def mask_like(arrays: dict[str, np.ndarray], observed: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Simulated arrays with the columns the observed export lacks blanked (NaN) the same way."""
+    return {name: (np.full_like(values, np.nan) if not np.isfinite(observed[name]).all() else values)
+            for name, values in arrays.items()}
 
 
 # --- the reference table ----------------------------------------------------------------------------
@@ -203,8 +230,10 @@ def simulated_scenarios(policy: Scenario, users: int, weeks: int, thetas: np.nda
 
 
 def reference_table(policy: Scenario, users: int, weeks: int, simulations: int, seed: int,
-                    prior: Prior | None = None, threshold: float | None = None) -> ReferenceTable:
-    """`simulations` organisations drawn from the prior and simulated on batched engines."""
+                    prior: Prior | None = None, threshold: float | None = None,
+                    like: dict[str, np.ndarray] | None = None) -> ReferenceTable:
+    """`simulations` organisations drawn from the prior and simulated on batched engines; `like`
+    (an observed export's arrays) blanks the columns that export lacks, in every simulation."""
     import time
 
     started = time.perf_counter()
@@ -219,11 +248,13 @@ def reference_table(policy: Scenario, users: int, weeks: int, simulations: int, 
     truths: list[dict[str, float] | None] = [None] * simulations
     for members, engine in run_usage_engines(scenarios):
         for k, i in enumerate(members):
-            observed, truth = tables(engine.usage(k))
-            stats[i] = statistics(observed, target, regime, weeks, users)
+            weeks_k = engine.usage(k)
+            arrays = weeks_k.observed if like is None else mask_like(weeks_k.observed, like)
+            stats[i] = statistics(arrays, target, regime)
             summary = summarise(scenarios[i], None, engine.facts(k), integer_counts(engine.columns(k)))
-            precision, recall = detector_quality(observed, truth, policy, threshold)
-            truths[i] = {**truth_summary(truth), "kpi_inflation": summary["kpi_inflation"],
+            precision, recall = detector_quality(detector_scores(arrays, policy), weeks_k.truth["gaming"].mean(axis=0),
+                                                 threshold)
+            truths[i] = {**hidden_shares(weeks_k.truth), "kpi_inflation": summary["kpi_inflation"],
                          "value_overstatement": summary["value_overstatement"],
                          "detector_precision": precision, "detector_recall": recall}
     return ReferenceTable(pd.DataFrame(thetas, columns=list(prior.names)), pd.DataFrame(stats), pd.DataFrame(truths),

@@ -27,7 +27,7 @@ import pandas as pd
 from sim.audit.formats import pseudonym, read_usage
 from sim.audit.infer import (
     ESTIMANDS, Posterior, Prior, ReferenceTable, abc_posterior, detector_scores, load_prior, reference_table, statistics,
-    weighted_quantiles,
+    weighted_quantiles, wide,
 )
 from sim.scenario.schema import Scenario
 
@@ -82,14 +82,14 @@ def audit(paths: list[Path], policy: Scenario, *, fmt: str | None = None, simula
         raise UsageError(f"{', '.join(map(str, paths))}: {users} user{'s' if users != 1 else ''}; the audit needs at "
                          f"least {MIN_USERS} (it fits distributions over users)")
     target, regime = policy.kpi.resolved_target, policy.kpi.regime
-    observed_stats = statistics(observed, target, regime, weeks, users)
-    table = reference_table(policy, users, weeks, simulations, seed, prior or load_prior())
+    arrays = wide(observed)
+    observed_stats = statistics(arrays, target, regime)
+    table = reference_table(policy, users, weeks, simulations, seed, prior or load_prior(), like=arrays)
     posterior = abc_posterior(observed_stats, table, accept_share)
     threshold = policy.detection.threshold_sd
-    scores = detector_scores(observed, policy)
     per_user = observed.assign(tokens=observed["input_tokens"] + observed["output_tokens"]).groupby("user").agg(
         weeks=("week", "nunique"), tokens=("tokens", "sum"), requests=("requests", "sum"))
-    per_user["detector_score"] = scores
+    per_user["detector_score"] = detector_scores(arrays, policy)  # users sorted, as groupby sorts them
     per_user["flagged"] = per_user["detector_score"] >= threshold
     rows = []
     for name in ESTIMANDS:
