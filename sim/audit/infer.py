@@ -101,7 +101,8 @@ def wide(observed: pd.DataFrame) -> dict[str, np.ndarray]:
         grid[row, col] = values
         out[name] = grid if np.isfinite(values).all() else np.full((weeks, len(users)), np.nan)
     share = observed["repeated_prompt_share"].to_numpy(dtype=float)
-    if np.isfinite(share).any():
+    used = observed["requests"].to_numpy(dtype=float) > 0
+    if np.isfinite(share[used]).all() and used.any():  # repetition known for every week with use
         grid = np.zeros((weeks, len(users)))
         grid[row, col] = np.nan_to_num(share) * observed["requests"].to_numpy(dtype=float)
         out["repeated_prompts"] = grid
