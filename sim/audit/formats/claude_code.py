@@ -122,8 +122,8 @@ def read_days(path: Path) -> pd.DataFrame:
         tools = get(record, "tool_actions", path, number, dict)
         accepted = rejected = 0
         for name in tools:
-            accepted += get(tools, f"{name}.accepted", path, number, int)
-            rejected += get(tools, f"{name}.rejected", path, number, int)
+            accepted += get(record, f"tool_actions.{name}.accepted", path, number, int)
+            rejected += get(record, f"tool_actions.{name}.rejected", path, number, int)
         tokens_in = tokens_out = 0
         for i, model in enumerate(get(record, "model_breakdown", path, number, list)):
             prefix = f"model_breakdown[{i}]"
