@@ -218,6 +218,8 @@ class ReferenceTable:
     statistics: pd.DataFrame
     truth: pd.DataFrame
     prior: Prior
+    seeds: np.ndarray  # each simulated organisation's seed
+    scenarios: list[Scenario]  # each simulated organisation as it ran
     wall_time_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -259,7 +261,30 @@ def reference_table(policy: Scenario, users: int, weeks: int, simulations: int, 
                          "value_overstatement": summary["value_overstatement"],
                          "detector_precision": precision, "detector_recall": recall}
     return ReferenceTable(pd.DataFrame(thetas, columns=list(prior.names)), pd.DataFrame(stats), pd.DataFrame(truths),
-                          prior, time.perf_counter() - started)
+                          prior, seeds, scenarios, time.perf_counter() - started)
+
+
+WEEKS_PER_YEAR = 52
+
+
+def kpi_effect(table: ReferenceTable, posterior: Posterior) -> pd.DataFrame:
+    """The KPI's effect in the accepted worlds (model brief 11.1): each accepted organisation run
+    again with the same parameters and seed but no KPI pressure (`kpi.strength` 0), on
+    :func:`sim.runner.run_batch`; per accepted row, the change of true value and of reported value in
+    USD a year (the policy's minus no KPI's; seats and licences are the same on both sides)."""
+    from sim.runner import run_batch
+
+    chosen = [table.scenarios[i] for i in posterior.rows]
+    without = [apply_changes(s, {"kpi.strength": 0.0}, origin="audit: no KPI", check=False) for s in chosen]
+    results = run_batch(chosen + without)
+    n = len(chosen)
+    rows = []
+    for (with_kpi, _), (no_kpi, _), scenario in zip(results[:n], results[n:], chosen, strict=True):
+        per_year = WEEKS_PER_YEAR / scenario.weeks
+        rows.append({"true_value_change_usd_per_year": (with_kpi["true_value_usd"] - no_kpi["true_value_usd"]) * per_year,
+                     "reported_value_change_usd_per_year":
+                         (with_kpi["reported_value_usd"] - no_kpi["reported_value_usd"]) * per_year})
+    return pd.DataFrame(rows)
 
 
 # --- rejection ABC with regression adjustment -------------------------------------------------------

@@ -39,6 +39,10 @@ def _pct(x: float) -> str:
     return "n/a" if not np.isfinite(x) else f"{x:.0%}"
 
 
+def _usd(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{'-' if x < 0 else '+'}${abs(x):,.0f}"
+
+
 def _num(x: float) -> str:
     return "n/a" if not np.isfinite(x) else f"{x:.2f}"
 
@@ -60,6 +64,9 @@ def write_report(result: AuditResult, folder: Path) -> Path:
         r = est[name]
         fmt = _pct if name in SHARES else _num
         rows.append([LABELS[name], fmt(r["median"]), f"{fmt(r['low_5pct'])} to {fmt(r['high_95pct'])}"])
+    for name in ("true_value_change_usd_per_year", "reported_value_change_usd_per_year"):
+        r = est[name]
+        rows.append([LABELS[name], _usd(r["median"]), f"{_usd(r['low_5pct'])} to {_usd(r['high_95pct'])}"])
     flagged = int(result.users["flagged"].sum())
     precision, recall = est["detector_precision"], est["detector_recall"]
     detector = (

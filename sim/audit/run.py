@@ -26,8 +26,8 @@ import pandas as pd
 
 from sim.audit.formats import pseudonym, read_usage
 from sim.audit.infer import (
-    ESTIMANDS, Posterior, Prior, ReferenceTable, abc_posterior, detector_scores, load_prior, reference_table, statistics,
-    weighted_quantiles, wide,
+    ESTIMANDS, Posterior, Prior, ReferenceTable, abc_posterior, detector_scores, kpi_effect, load_prior, reference_table,
+    statistics, weighted_quantiles, wide,
 )
 from sim.scenario.schema import Scenario
 
@@ -46,6 +46,8 @@ LABELS = {
     "value_overstatement": "reported value over true value",
     "detector_precision": "detector precision at the threshold (share of flagged users who game)",
     "detector_recall": "detector recall at the threshold (share of gaming users flagged)",
+    "true_value_change_usd_per_year": "the KPI's effect on true value, USD a year, against no KPI",
+    "reported_value_change_usd_per_year": "the KPI's effect on reported value, USD a year, against no KPI",
 }
 
 
@@ -95,6 +97,10 @@ def audit(paths: list[Path], policy: Scenario, *, fmt: str | None = None, simula
     for name in ESTIMANDS:
         median, low, high = posterior.interval(name)
         rows.append({"estimand": name, "meaning": LABELS[name], "median": median, "low_5pct": low, "high_95pct": high})
+    effect = kpi_effect(table, posterior)
+    for name in effect.columns:
+        q = weighted_quantiles(effect[name].to_numpy(dtype=float), posterior.weights, [0.5, 0.05, 0.95])
+        rows.append({"estimand": name, "meaning": LABELS[name], "median": q[0], "low_5pct": q[1], "high_95pct": q[2]})
     return AuditResult(policy, observed, observed_stats, table, posterior, per_user.reset_index(), pd.DataFrame(rows),
                        threshold, seed, time.perf_counter() - started, [str(p) for p in paths])
 
@@ -168,7 +174,8 @@ def describe(result: AuditResult, out_dir: Path) -> str:
         if np.isfinite(row["median"]):
             pct = row["estimand"] in ("performative_token_share", "performative_hour_share", "gaming_user_share",
                                       "detector_precision", "detector_recall")
-            fmt = (lambda x: f"{x:.0%}") if pct else (lambda x: f"{x:.2f}")
+            usd = row["estimand"].endswith("_usd_per_year")
+            fmt = (lambda x: f"{x:.0%}") if pct else (lambda x: f"{x:+,.0f}") if usd else (lambda x: f"{x:.2f}")
             lines.append(f"  {row['meaning']}: {fmt(row['median'])} (90%: {fmt(row['low_5pct'])} to {fmt(row['high_95pct'])})")
     lines.append(f"  users flagged by the detector (score >= {result.threshold:g}): {int(result.users['flagged'].sum())} "
                  "(a reason to look, not proof; see the precision above)")
