@@ -52,3 +52,38 @@ def recovery_study(policy: Scenario, users: int, weeks: int, simulations: int, h
                         f"{name}_low": low, f"{name}_high": high})
         rows.append(row)
     return Recovery(pd.DataFrame(rows))
+
+
+VALIDATE_STUDY = {"users": 60, "weeks": 8, "simulations": 1000, "held_out": 200, "seed": 29}
+"""The recovery study `tokenmaxx validate` runs (about 6 s on one core)."""
+COVERAGE_TOLERANCE = 0.07
+"""How far the 90% intervals' coverage may stray from 0.9 over 200 organisations (the binomial sd
+is 0.021: about three of them, plus the slight over-coverage of rejection ABC's wide kernel)."""
+MIN_CORRELATION = 0.8
+"""Point estimates must track the truth at least this closely."""
+
+
+def recovery_check() -> "CheckGroup":  # noqa: F821 (sim.validation.base, imported when run)
+    """The `audit_recovery` validation group: coverage of the 90% intervals and correlation of the
+    medians with the truth, for each hidden share, on the default policy."""
+    from sim.audit.infer import CALIBRATION_DIR
+    from sim.scenario.io import load_scenario
+    from sim.validation.base import Check, CheckGroup
+
+    study = recovery_study(load_scenario(CALIBRATION_DIR.parent / "default.yaml"), **VALIDATE_STUDY)
+    checks = []
+    for name in STUDIED:
+        checks.append(Check(f"audit_coverage_{name}", f"90% intervals of the audit hold the true {name.replace('_', ' ')} "
+                            f"of held-out synthetic organisations", 0.9, study.coverage(name), COVERAGE_TOLERANCE,
+                            unit="share"))
+        checks.append(Check(f"audit_tracking_{name}", f"audit medians correlate with the true {name.replace('_', ' ')}",
+                            MIN_CORRELATION, study.correlation(name), 0.0, "at_least"))
+    return CheckGroup(
+        "audit_recovery",
+        "tokenmaxx audit recovers known performative shares",
+        f"leave one out over {VALIDATE_STUDY['simulations']:,} synthetic organisations of the default policy "
+        f"({VALIDATE_STUDY['users']} users x {VALIDATE_STUDY['weeks']} weeks), {VALIDATE_STUDY['held_out']} held out "
+        "(sim/audit/recovery.py)",
+        checks,
+        {"rows": study.rows.to_dict("list")},
+    )
