@@ -5,6 +5,7 @@ and the inference recovers known truth at about its nominal coverage."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -162,7 +163,7 @@ def test_audit_of_each_hand_written_example_writes_a_report_and_leaks_no_identif
     assert users["user"].str.match(r"^user-[0-9a-f]{12}$").all()
     for path in out.rglob("*"):
         if path.is_file() and path.suffix in (".csv", ".json", ".html"):
-            text = path.read_text()
+            text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", path.read_text())  # figures are not text
             for name in ("alice", "bob", "carol", "erin", "ci-review-bot"):
                 assert name not in text, f"{name} in {path.name}"
     assert "performative share of tokens" in capsys.readouterr().out
@@ -216,7 +217,7 @@ def test_prior_comes_from_the_calibration_box(tmp_path):
 
 
 def test_recovery_intervals_cover_the_truth_at_about_their_nominal_rate():
-    """Leave-one-out over 300 synthetic organisations (40 users x 6 weeks): measured 0.91-0.93
+    """Leave-one-out over 300 synthetic organisations (40 users x 6 weeks): measured 0.89-0.93
     coverage and 0.88-0.96 correlation of medians with the truth (seed 7)."""
     study = recovery_study(load_scenario(POLICY), users=40, weeks=6, simulations=300, held_out=100, seed=7)
     for name in STUDIED:

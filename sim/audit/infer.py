@@ -123,8 +123,11 @@ def kpi_measure(arrays: dict[str, np.ndarray], regime: str) -> np.ndarray:
 
 def statistics(arrays: dict[str, np.ndarray], target: float, regime: str) -> dict[str, float]:
     """Summary statistics of one organisation's (weeks, users) observables (NaN where the export
-    lacks the column): tokens per request and per action, action rate, prompt repetition, usage
-    against the KPI target, spread between users, and weekly dynamics."""
+    lacks the column) over its users with any request: tokens per request and per action, action
+    rate, prompt repetition, usage against the KPI target, spread between users, weeks without use,
+    and weekly dynamics."""
+    active = arrays["requests"].sum(axis=0) > 0  # a user without any request appears in no daily or span export
+    arrays = {name: values[:, active] for name, values in arrays.items()}
     tokens = arrays["input_tokens"] + arrays["output_tokens"]
     requests = arrays["requests"]
     weeks, users = tokens.shape
@@ -151,7 +154,7 @@ def statistics(arrays: dict[str, np.ndarray], target: float, regime: str) -> dic
     stats["kpi_over_target_p90"] = float(np.percentile(ratio, 90))
     user_ratio = ratio.mean(axis=0)
     stats["log_kpi_spread"] = float(np.std(np.log1p(user_ratio)))
-    stats["idle_user_share"] = float(np.mean(user_requests <= 0))
+    stats["idle_week_share"] = float(np.mean(requests <= 0))
     by_week = tokens.sum(axis=1)
     half = max(weeks // 2, 1)
     stats["log_growth_first_to_last_half"] = float(np.log1p(by_week[-half:].mean()) - np.log1p(by_week[:half].mean()))
