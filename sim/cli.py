@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.output import check_out_dir, folder_name, publish_folder, write_run
-    from sim.runner import check_seed, run
+    from sim.runner import check_seed, run, with_seed
     from sim.scenario.io import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
@@ -141,6 +141,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         check_seed(args.seed)
     out_dir = args.out or Path("results") / folder_name(scenario.name, "scenario")
     check_out_dir(out_dir, "run")  # before the run, not after it
+    usage = None
+    if args.export_usage:  # checked before the run: an export that cannot be written stops nothing half-way
+        usage = cli_audit.prepare_usage(scenario if args.seed is None else with_seed(scenario, args.seed), args.export_usage)
     started = time.perf_counter()
     result = run(scenario) if args.seed is None else run(scenario, seed=args.seed)
     wall = time.perf_counter() - started
@@ -150,8 +153,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         write_run(result, folder, wall)
         write_run_report(result, folder)
-        if args.export_usage:
-            cli_audit.export_usage(result.scenario, args.export_usage, folder)
+        if usage is not None:
+            cli_audit.export_usage(result.scenario, usage, args.export_usage, folder)
 
     publish_folder(out_dir, write, "run")
     print(printable(format_summary(result.summary, result.scenario, result.timeseries), keep_newlines=True))

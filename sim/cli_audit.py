@@ -60,13 +60,26 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
-def export_usage(scenario, formats: list[str], folder: Path) -> list[Path]:
-    """The run's usage in each format under folder/usage/<format>/ (the run simulated again on a
-    :class:`sim.audit.usage.UsageEngine`: the same seed gives the same weeks)."""
-    from sim.audit.formats import write_usage
+def prepare_usage(scenario, formats: list[str]):
+    """The run's per-employee-week usage (observables, truth), simulated on a
+    :class:`sim.audit.usage.UsageEngine` (the same seed gives the same weeks as the run), checked to
+    be exportable in every format before anything runs or is written."""
+    from sim.audit.formats import FORMATS
     from sim.audit.usage import simulate_usage
 
     observed, truth = simulate_usage([scenario])[0]
+    for fmt in formats:
+        check = getattr(FORMATS[fmt], "check", None)
+        if check is not None:
+            check(observed)
+    return observed, truth
+
+
+def export_usage(scenario, usage, formats: list[str], folder: Path) -> list[Path]:
+    """The usage in each format under folder/usage/<format>/, its truth beside each."""
+    from sim.audit.formats import write_usage
+
+    observed, truth = usage
     written: list[Path] = []
     for fmt in dict.fromkeys(formats):
         options = {}

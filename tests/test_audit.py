@@ -182,7 +182,7 @@ def test_audit_is_deterministic_given_seed_and_salt(tmp_path):
 
 def test_run_exports_usage_with_its_truth_and_audit_reads_it(tmp_path, capsys):
     out = tmp_path / "run"
-    argv = ["run", POLICY, "--set", "organization.employees=30", "--set", "weeks=6", "--out", str(out),
+    argv = ["run", POLICY, "--set", "organization.employees=30", "--set", "weeks=6", "--seed", "3", "--out", str(out),
             "--export-usage", "copilot", "--export-usage", "table"]
     assert main(argv) == 0
     assert main(argv) == 0  # the folder is the run's own: replaced, not refused
@@ -223,3 +223,10 @@ def test_recovery_intervals_cover_the_truth_at_about_their_nominal_rate():
     for name in STUDIED:
         assert 0.8 <= study.coverage(name) <= 1.0, (name, study.coverage(name))
         assert study.correlation(name) > 0.8, (name, study.correlation(name))
+
+
+def test_an_export_too_large_stops_before_the_run(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", POLICY, "--set", "organization.employees=2000", "--set", "weeks=20", "--out", str(out),
+                 "--export-usage", "otel"]) == 2
+    assert "more than 300,000" in capsys.readouterr().err and not out.exists()

@@ -39,11 +39,8 @@ SCOPE = "tokenmaxx.synthetic"
 def write(observed: pd.DataFrame, folder: Path) -> list[Path]:
     """One OTLP/JSON line per user-week, one span per request (tokens spread evenly over them);
     repeated prompts repeat the week's first prompt in `gen_ai.input.messages`."""
+    check(observed)
     requests = observed["requests"].to_numpy(dtype=np.int64)
-    total = int(requests.sum())
-    if total > MAX_SPANS:
-        raise UsageError(f"--export-usage otel: {total:,} requests would be {total:,} spans, more than {MAX_SPANS:,}; "
-                         "export fewer (e.g. --set organization.employees=100 --set weeks=12)")
     folder.mkdir(parents=True, exist_ok=True)
     share = observed["repeated_prompt_share"].fillna(0.0).to_numpy()
     repeated = np.minimum(np.rint(share * requests).astype(np.int64), np.maximum(requests - 1, 0))
@@ -77,6 +74,14 @@ def write(observed: pd.DataFrame, folder: Path) -> list[Path]:
                                           "scopeSpans": [{"scope": {"name": SCOPE}, "spans": spans}]}]}
             out.write(json.dumps(request, separators=(",", ":")) + "\n")
     return [path]
+
+
+def check(observed: pd.DataFrame) -> None:
+    """Refuse an export of more than MAX_SPANS spans (one per request)."""
+    total = int(observed["requests"].sum())
+    if total > MAX_SPANS:
+        raise UsageError(f"--export-usage otel: {total:,} requests would be as many spans, more than {MAX_SPANS:,}; "
+                         "export a smaller organisation (e.g. --set organization.employees=100 --set weeks=12)")
 
 
 def _attr(key: str, value: str | int) -> dict:
