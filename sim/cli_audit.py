@@ -30,8 +30,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     audit.add_argument("--out", type=Path, default=None, help="results folder (default results/audit-<policy name>/)")
     audit.add_argument("--format", dest="fmt", choices=USAGE_FORMATS, default=None,
                        help="the export's format (default: recognised from each file)")
+    audit.add_argument("--method", choices=("rejection", "smc"), default="rejection",
+                       help="rejection: rejection ABC on a batched reference table (default; its coverage is checked "
+                            "by `tokenmaxx validate`); smc: pyabc's ABC-SMC, simulations batched (slower)")
     audit.add_argument("--simulations", type=int, default=1000,
-                       help="simulated organisations to compare with (default 1000)")
+                       help="simulated organisations to compare with, for --method rejection (default 1000)")
     audit.add_argument("--seed", type=int, default=0, help="seed of the simulations (default 0)")
     audit.add_argument("--salt", default=None,
                        help="salt of the hashed user pseudonyms (default: a fresh random salt, so pseudonyms "
@@ -54,7 +57,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     out_dir = args.out or Path("results") / folder_name(f"audit-{policy.name}", "audit")
     check_out_dir(out_dir, "audit")
     result = audit(list(args.usage), policy, fmt=args.fmt, simulations=args.simulations, seed=args.seed,
-                   salt=args.salt, keep_identifiers=args.keep_identifiers)
+                   salt=args.salt, keep_identifiers=args.keep_identifiers, method=args.method)
     publish_folder(out_dir, lambda folder: write_audit(result, folder), "audit")
     print(describe(result, out_dir))
     return 0

@@ -235,6 +235,29 @@ def simulated_scenarios(policy: Scenario, users: int, weeks: int, thetas: np.nda
                           origin="audit prior draw", check=False) for theta, seed in zip(thetas, seeds, strict=True)]
 
 
+def simulate_organisations(policy: Scenario, scenarios: list[Scenario], threshold: float | None = None,
+                           like: dict[str, np.ndarray] | None = None
+                           ) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
+    """Each scenario's summary statistics and hidden truth, the scenarios stepped together on
+    batched engines; `like` (an observed export's arrays) blanks the columns that export lacks."""
+    threshold = policy.detection.threshold_sd if threshold is None else threshold
+    target, regime = policy.kpi.resolved_target, policy.kpi.regime
+    stats: list[dict[str, float]] = [{}] * len(scenarios)
+    truths: list[dict[str, float]] = [{}] * len(scenarios)
+    for members, engine in run_usage_engines(scenarios):
+        for k, i in enumerate(members):
+            weeks_k = engine.usage(k)
+            arrays = weeks_k.observed if like is None else mask_like(weeks_k.observed, like)
+            stats[i] = statistics(arrays, target, regime)
+            summary = summarise(scenarios[i], None, engine.facts(k), integer_counts(engine.columns(k)))
+            precision, recall = detector_quality(detector_scores(arrays, policy), weeks_k.truth["gaming"].mean(axis=0),
+                                                 threshold)
+            truths[i] = {**hidden_shares(weeks_k.truth), "kpi_inflation": summary["kpi_inflation"],
+                         "value_overstatement": summary["value_overstatement"],
+                         "detector_precision": precision, "detector_recall": recall}
+    return stats, truths
+
+
 def reference_table(policy: Scenario, users: int, weeks: int, simulations: int, seed: int,
                     prior: Prior | None = None, threshold: float | None = None,
                     like: dict[str, np.ndarray] | None = None) -> ReferenceTable:
@@ -248,21 +271,7 @@ def reference_table(policy: Scenario, users: int, weeks: int, simulations: int, 
     thetas = prior.sample(simulations, rng)
     seeds = rng.integers(0, 2**63 - 1, size=simulations)
     scenarios = simulated_scenarios(policy, users, weeks, thetas, prior.names, seeds)
-    threshold = policy.detection.threshold_sd if threshold is None else threshold
-    target, regime = policy.kpi.resolved_target, policy.kpi.regime
-    stats: list[dict[str, float] | None] = [None] * simulations
-    truths: list[dict[str, float] | None] = [None] * simulations
-    for members, engine in run_usage_engines(scenarios):
-        for k, i in enumerate(members):
-            weeks_k = engine.usage(k)
-            arrays = weeks_k.observed if like is None else mask_like(weeks_k.observed, like)
-            stats[i] = statistics(arrays, target, regime)
-            summary = summarise(scenarios[i], None, engine.facts(k), integer_counts(engine.columns(k)))
-            precision, recall = detector_quality(detector_scores(arrays, policy), weeks_k.truth["gaming"].mean(axis=0),
-                                                 threshold)
-            truths[i] = {**hidden_shares(weeks_k.truth), "kpi_inflation": summary["kpi_inflation"],
-                         "value_overstatement": summary["value_overstatement"],
-                         "detector_precision": precision, "detector_recall": recall}
+    stats, truths = simulate_organisations(policy, scenarios, threshold, like)
     return ReferenceTable(pd.DataFrame(thetas, columns=list(prior.names)), pd.DataFrame(stats), pd.DataFrame(truths),
                           prior, seeds, scenarios, time.perf_counter() - started)
 

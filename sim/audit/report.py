@@ -84,8 +84,12 @@ def write_report(result: AuditResult, folder: Path) -> Path:
     working = [
         f"usage: {', '.join(result.sources)}; {result.observed['user'].nunique()} users, {int(result.observed['week'].max())} weeks",
         f"prior: {result.table.prior.source}; parameters {', '.join(result.table.prior.names)}",
-        f"simulations: {len(result.table.statistics):,} organisations of the export's size under the policy, "
-        f"{len(result.posterior.rows)} nearest accepted (rejection ABC, Epanechnikov weights), seed {result.seed}",
+        (f"simulations: {len(result.table.statistics):,} organisations of the export's size under the policy, "
+         f"{len(result.posterior.rows)} nearest accepted (rejection ABC, Epanechnikov weights), seed {result.seed}"
+         if result.method == "rejection" else
+         f"simulations: {result.table.extra['simulations']:,} organisations of the export's size under the policy in "
+         f"{result.table.extra['generations']} generations of pyabc's ABC-SMC (final epsilon "
+         f"{result.table.extra['epsilon']:.3g}), {len(result.posterior.rows)} weighted particles, seed {result.seed}"),
         f"statistics used: {', '.join(result.posterior.statistics_used)}",
         "identifiers: replaced by salted hashes in every output",
     ]

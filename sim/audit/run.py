@@ -66,11 +66,18 @@ class AuditResult:
     seed: int
     wall_time_s: float
     sources: list[str]
+    method: str = "rejection"
+
+
+METHODS = ("rejection", "smc")
+"""`rejection`: rejection ABC on a batched reference table (the recovery study's method);
+`smc`: pyabc's ABC-SMC with batched simulations (:mod:`sim.audit.smc`)."""
 
 
 def audit(paths: list[Path], policy: Scenario, *, fmt: str | None = None, simulations: int = DEFAULT_SIMULATIONS,
           seed: int = 0, salt: str | None = None, keep_identifiers: bool = False,
-          accept_share: float = DEFAULT_ACCEPT_SHARE, prior: Prior | None = None) -> AuditResult:
+          accept_share: float = DEFAULT_ACCEPT_SHARE, prior: Prior | None = None, method: str = "rejection",
+          smc_options: dict[str, int] | None = None) -> AuditResult:
     """Read, infer, score. Identifiers are replaced by salted hashes unless `keep_identifiers`
     (a fresh random salt unless one is given: pseudonyms then differ between audits)."""
     from sim.audit.formats import UsageError
@@ -86,8 +93,14 @@ def audit(paths: list[Path], policy: Scenario, *, fmt: str | None = None, simula
     target, regime = policy.kpi.resolved_target, policy.kpi.regime
     arrays = wide(observed)
     observed_stats = statistics(arrays, target, regime)
-    table = reference_table(policy, users, weeks, simulations, seed, prior or load_prior(), like=arrays)
-    posterior = abc_posterior(observed_stats, table, accept_share)
+    if method == "smc":
+        from sim.audit.smc import abc_smc
+
+        table, posterior = abc_smc(observed_stats, policy, users, weeks, prior or load_prior(), arrays, seed,
+                                   **(smc_options or {}))
+    else:
+        table = reference_table(policy, users, weeks, simulations, seed, prior or load_prior(), like=arrays)
+        posterior = abc_posterior(observed_stats, table, accept_share)
     threshold = policy.detection.threshold_sd
     per_user = observed.assign(tokens=observed["input_tokens"] + observed["output_tokens"]).groupby("user").agg(
         weeks=("week", "nunique"), tokens=("tokens", "sum"), requests=("requests", "sum"))
@@ -102,7 +115,7 @@ def audit(paths: list[Path], policy: Scenario, *, fmt: str | None = None, simula
         q = weighted_quantiles(effect[name].to_numpy(dtype=float), posterior.weights, [0.5, 0.05, 0.95])
         rows.append({"estimand": name, "meaning": LABELS[name], "median": q[0], "low_5pct": q[1], "high_95pct": q[2]})
     return AuditResult(policy, observed, observed_stats, table, posterior, per_user.reset_index(), pd.DataFrame(rows),
-                       threshold, seed, time.perf_counter() - started, [str(p) for p in paths])
+                       threshold, seed, time.perf_counter() - started, [str(p) for p in paths], method)
 
 
 def statistics_table(result: AuditResult) -> pd.DataFrame:
@@ -135,10 +148,12 @@ def summary_json(result: AuditResult) -> dict[str, Any]:
                      "note": "a score is a reason to look, never proof: see the estimated precision"},
         "statistics_used": list(result.posterior.statistics_used),
         "prior": result.table.prior.source,
-        "simulations": int(len(result.table.statistics)),
+        "simulations": int(result.table.extra.get("simulations", len(result.table.statistics))),
         "accepted": int(len(result.posterior.rows)),
         "seed": result.seed,
-        "method": "rejection ABC on a batched reference table (sim.audit.infer)",
+        "method": {"rejection": "rejection ABC on a batched reference table (sim.audit.infer)",
+                   "smc": "pyabc ABC-SMC, simulations batched (sim.audit.smc)"}[result.method],
+        **({"smc": result.table.extra} if result.method == "smc" else {}),
         "identifiers": "hashed with a salt (user-<12 hex digits>)",
         "wall_time_s": round(result.wall_time_s, 2),
     }
@@ -168,8 +183,9 @@ def describe(result: AuditResult, out_dir: Path) -> str:
     """The audit's headline as text."""
     lines = [f"audit of {', '.join(result.sources)} under policy {result.policy.name} "
              f"({result.policy.kpi.regime} KPI): {result.observed['user'].nunique()} users, "
-             f"{int(result.observed['week'].max())} weeks; {len(result.table.statistics):,} simulated organisations, "
-             f"{len(result.posterior.rows)} accepted"]
+             f"{int(result.observed['week'].max())} weeks; "
+             f"{int(result.table.extra.get('simulations', len(result.table.statistics))):,} simulated organisations, "
+             f"{len(result.posterior.rows)} accepted ({result.method})"]
     for row in result.estimates.to_dict("records"):
         if np.isfinite(row["median"]):
             pct = row["estimand"] in ("performative_token_share", "performative_hour_share", "gaming_user_share",
