@@ -169,6 +169,13 @@ def test_audit_of_each_hand_written_example_writes_a_report_and_leaks_no_identif
     assert "performative share of tokens" in capsys.readouterr().out
 
 
+def test_identifiers_are_kept_only_when_asked(tmp_path):
+    out = tmp_path / "kept"
+    assert main(["audit", str(EXAMPLES / "table.csv"), "--policy", POLICY, "--out", str(out), "--simulations", "50",
+                 "--keep-identifiers"]) == 0
+    assert "alice@example.com" in pd.read_csv(out / "users.csv")["user"].tolist()
+
+
 def test_audit_is_deterministic_given_seed_and_salt(tmp_path):
     outs = []
     for i in range(2):
