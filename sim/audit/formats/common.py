@@ -158,6 +158,7 @@ def pseudonym(users: pd.Series | np.ndarray, salt: str) -> np.ndarray:
     """Each identifier as `user-` and 12 hex digits of SHA-256(salt + identifier): the same user
     gets the same pseudonym within one salt, and nobody can look a name up without the salt."""
     unique, inverse = np.unique(np.asarray(users, dtype=str), return_inverse=True)
-    hashed = np.array([f"user-{hashlib.sha256((salt + '\x00' + u).encode()).hexdigest()[:12]}" for u in unique],
+    separator = "\x00"  # so that salt "ab" + user "c" differs from salt "a" + user "bc"
+    hashed = np.array(["user-" + hashlib.sha256((salt + separator + u).encode()).hexdigest()[:12] for u in unique],
                       dtype=object)
     return hashed[inverse]
