@@ -50,7 +50,7 @@ def _num(x: float) -> str:
 def write_report(result: AuditResult, folder: Path) -> Path:
     """report.html and figures/posterior.png."""
     from sim.output import atomic_write, atomic_write_text
-    from sim.audit.run import LABELS, statistics_table
+    from sim.audit.run import LABELS, flagging_share, statistics_table
 
     est = {r["estimand"]: r for r in result.estimates.to_dict("records")}
     share = est["performative_token_share"]
@@ -69,11 +69,13 @@ def write_report(result: AuditResult, folder: Path) -> Path:
         rows.append([LABELS[name], _usd(r["median"]), f"{_usd(r['low_5pct'])} to {_usd(r['high_95pct'])}"])
     flagged = int(result.users["flagged"].sum())
     precision, recall = est["detector_precision"], est["detector_recall"]
+    flags_anywhere = flagging_share(result)
     detector = (
         f"<p>{flagged} of {len(result.users)} users reach the detector's threshold ({result.threshold:g} spreads of "
-        f"genuine use). Among the simulated organisations that resemble this one, a flagged user games in at least "
-        f"half their weeks with probability {_pct(precision['median'])} (90%: {_pct(precision['low_5pct'])} to "
-        f"{_pct(precision['high_95pct'])}); the detector finds {_pct(recall['median'])} of gaming users. "
+        f"genuine use). In {_pct(flags_anywhere)} of the simulated organisations that resemble this one the detector "
+        "flags anyone; there, a flagged user games in at least half their weeks with probability "
+        f"{_pct(precision['median'])} (90%: {_pct(precision['low_5pct'])} to {_pct(precision['high_95pct'])}), "
+        f"and the detector finds {_pct(recall['median'])} of gaming users. "
         "<b>A score is a reason to look, never proof</b>: nobody should be accused on a score alone. "
         "Per-user scores (pseudonyms only) are in users.csv.</p>")
     stats = statistics_table(result)

@@ -118,6 +118,13 @@ def audit(paths: list[Path], policy: Scenario, *, fmt: str | None = None, simula
                        threshold, seed, time.perf_counter() - started, [str(p) for p in paths], method)
 
 
+def flagging_share(result: AuditResult) -> float:
+    """Weighted share of the accepted simulated organisations in which the detector flags anyone
+    (where it flags nobody, its precision is undefined)."""
+    flagged = np.isfinite(result.posterior.values["detector_precision"].to_numpy(dtype=float))
+    return float(np.sum(result.posterior.weights[flagged]) / np.sum(result.posterior.weights))
+
+
 def statistics_table(result: AuditResult) -> pd.DataFrame:
     """Each statistic used: observed value, accepted simulations' weighted median and 90% range."""
     rows = []
@@ -145,6 +152,7 @@ def summary_json(result: AuditResult) -> dict[str, Any]:
                                       "high_95pct": clean(r["high_95pct"]), "meaning": r["meaning"]}
                       for r in result.estimates.to_dict("records")},
         "detector": {"threshold_sd": result.threshold, "flagged_users": flagged,
+                     "simulated_organisations_with_a_flag_share": flagging_share(result),
                      "note": "a score is a reason to look, never proof: see the estimated precision"},
         "statistics_used": list(result.posterior.statistics_used),
         "prior": result.table.prior.source,
