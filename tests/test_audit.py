@@ -169,6 +169,16 @@ def test_audit_of_each_hand_written_example_writes_a_report_and_leaks_no_identif
     assert "performative share of tokens" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_audit_of_each_synthetic_export_brackets_its_estimate(fmt, small_org, tmp_path):
+    observed, truth = small_org
+    write_usage(fmt, observed, truth, tmp_path / "usage")
+    assert main(["audit", str(tmp_path / "usage"), "--policy", POLICY, "--out", str(tmp_path / "a"),
+                 "--simulations", "80", "--salt", "t"]) == 0
+    share = json.loads((tmp_path / "a" / "audit.json").read_text())["estimates"]["performative_token_share"]
+    assert 0 <= share["low_5pct"] <= share["median"] <= share["high_95pct"] <= 1
+
+
 def test_identifiers_are_kept_only_when_asked(tmp_path):
     out = tmp_path / "kept"
     assert main(["audit", str(EXAMPLES / "table.csv"), "--policy", POLICY, "--out", str(out), "--simulations", "50",
