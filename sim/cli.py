@@ -1,7 +1,7 @@
 """Command line: `tokenmaxx run SCENARIO [--seed N] [--set key.path=value ...] [--out DIR]`;
 `tokenmaxx dashboard [SCENARIO] [--port N]` serves the interactive dashboard.
 
-Also `check`, `list`, `show` and `compare` (see :mod:`sim.cli_library`).
+Also `check`, `list`, `show` and `compare` (see :mod:`sim.cli_library`), and `audit` (see :mod:`sim.cli_audit`).
 
 User errors (a bad scenario, a missing file) print one clear message and exit with code 2.
 """
@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from sim import cli_library, cli_market
+from sim import cli_audit, cli_library, cli_market
 from sim.scenario.io import ScenarioError
 from sim.scenario.safe_yaml import printable
 
@@ -67,12 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="override one scenario value, e.g. --set kpi.strength=2 (repeatable)",
     )
     run.add_argument("--out", type=Path, default=None, help="output folder (default results/<scenario name>/)")
+    cli_audit.add_export_option(run)
     validate = commands.add_parser(
         "validate", help="run the theory and calibration checks and write a report; exit 1 if any fails"
     )
     validate.add_argument("--out", type=Path, default=Path("results/validation"), help="report folder")
     cli_library.add_parsers(commands)
     cli_market.add_parser(commands)
+    cli_audit.add_parser(commands)
     add_sweep_commands(commands)
     add_calibrate_parser(commands)
     add_dashboard_parser(commands)
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.output import check_out_dir, folder_name, publish_folder, write_run, write_worlds
-    from sim.runner import check_seed, run
+    from sim.runner import check_seed, run, with_seed
     from sim.scenario.io import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
@@ -153,6 +155,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ScenarioError(f"--worlds {args.worlds}: expected a whole number from 1 to {MAX_WORLDS}")
     out_dir = args.out or Path("results") / folder_name(scenario.name, "scenario")
     check_out_dir(out_dir, "run")  # before the run, not after it
+    usage = None
+    if args.export_usage:  # checked before the run: an export that cannot be written stops nothing half-way
+        usage = cli_audit.prepare_usage(scenario if args.seed is None else with_seed(scenario, args.seed), args.export_usage)
     started = time.perf_counter()
     ensemble = None if one_world else run_worlds(scenario, args)
     result = run(scenario) if args.seed is None else run(scenario, seed=args.seed)
@@ -165,6 +170,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if ensemble is not None:
             write_worlds(ensemble, result, folder)
         write_run_report(result, folder, ensemble)
+        if usage is not None:
+            cli_audit.export_usage(result.scenario, usage, args.export_usage, folder)
 
     publish_folder(out_dir, write, "run")
     if ensemble is not None:
@@ -311,6 +318,7 @@ COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep, "repor
             "calibrate": cmd_calibrate, "dashboard": cmd_dashboard}
 COMMANDS.update(cli_library.COMMANDS)
 COMMANDS.update(cli_market.COMMANDS)
+COMMANDS.update(cli_audit.COMMANDS)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

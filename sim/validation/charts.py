@@ -367,6 +367,26 @@ def learning(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
+def audit_recovery(data: dict[str, Any]) -> Figure:
+    rows = data["rows"]
+    names = [k[: -len("_true")] for k in rows if k.endswith("_true")]
+    fig, axes = subplots(1, len(names), figsize=(10, 3.4), layout="constrained")
+    for ax, name in zip(np.atleast_1d(axes), names, strict=True):
+        truth, median = np.asarray(rows[f"{name}_true"]), np.asarray(rows[f"{name}_median"])
+        low, high = np.asarray(rows[f"{name}_low"]), np.asarray(rows[f"{name}_high"])
+        inside = (low <= truth + 1e-12) & (truth <= high + 1e-12)
+        ax.errorbar(truth, median, yerr=[median - low, high - median], fmt="none", ecolor="#bbbbbb", lw=0.8)
+        ax.plot(truth[inside], median[inside], "o", ms=3, color="tab:blue", label="truth inside the 90% interval")
+        ax.plot(truth[~inside], median[~inside], "o", ms=3, color="tab:red", label="outside")
+        top = float(max(truth.max(), high.max(), 0.01))
+        ax.plot([0, top], [0, top], color="grey", linestyle=":")
+        ax.set(xlabel=f"true {name.replace('_', ' ')}", ylabel="audit's median and 90% interval")
+    np.atleast_1d(axes)[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle("tokenmaxx audit on synthetic organisations with known truth (leave one out)")
+    return fig
+
+
 CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "holmstrom_milgrom": holmstrom_milgrom,
     "becker": becker,
@@ -394,4 +414,5 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "bubble": bubble,
     "belief_bubble": belief_bubble,
     "learning": learning,
+    "audit_recovery": audit_recovery,
 }

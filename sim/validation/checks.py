@@ -434,6 +434,13 @@ def experience_gradient() -> CheckGroup:
     )
 
 
+def _audit_recovery() -> CheckGroup:
+    """`tokenmaxx audit` recovers known shares (:func:`sim.audit.recovery.recovery_check`)."""
+    from sim.audit.recovery import recovery_check
+
+    return recovery_check()
+
+
 GROUPS: dict[str, Callable[[], CheckGroup]] = {
     "holmstrom_milgrom": holmstrom_milgrom,
     "becker": becker,
@@ -449,6 +456,7 @@ GROUPS: dict[str, Callable[[], CheckGroup]] = {
     "energy": energy_and_carbon,
     **evidence.GROUPS,
     **experiments.GROUPS,
+    "audit_recovery": _audit_recovery,
 }
 
 
