@@ -74,7 +74,7 @@ def target_chart(targets: pd.DataFrame) -> Figure:
     ax.invert_yaxis()
     ax.set_xlim(-2.6, 6.8)
     ax.set_xticks([-1, 0, 1], ["low edge", "value", "high edge"])
-    ax.set_title("Posterior predictive 90% of each target (green: fitted; purple: checks) against the evidence",
+    ax.set_title("Posterior predictive 90% (green: fitted; purple: checks) vs the evidence",
                  loc="left", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
@@ -97,7 +97,7 @@ def sbc_chart(coverage: pd.DataFrame) -> Figure:
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of synthetic datasets whose interval covers the known parameter")
     ax.legend(fontsize=8, loc="lower left")
-    ax.set_title("Simulation-based calibration: coverage at the nominal rate (dashed; grey: binomial 95% band)",
+    ax.set_title("SBC: coverage against the nominal rate (dashed; grey: binomial 95% band)",
                  loc="left", fontsize=10)
     return fig
 

@@ -134,7 +134,7 @@ class Abc(_Strict):
 
     population_size: int = Field(1000, ge=10, le=100_000)
     """Accepted particles per generation; the last generation is the posterior."""
-    max_generations: int = Field(12, ge=1, le=100)
+    max_generations: int = Field(20, ge=1, le=100)
     """Stop after this many generations even if the tolerance has not reached 1."""
     quantile: float = Field(0.5, gt=0, lt=1)
     """Each generation's tolerance: this quantile of the previous generation's distances (never below 1)."""

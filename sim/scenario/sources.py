@@ -1,8 +1,10 @@
 """Defaults that come from the world, each with its source.
 
-Behavioural and usage defaults marked FITTED come from ``tokenmaxx calibrate`` (the evidence of
-model brief 10.7 in ``scenarios/calibration/targets.yaml``; the fit in
-``scenarios/calibration/fit.json``); a test keeps them equal to the fit.
+Behavioural and usage defaults marked FITTED are the central draw of the calibration's posterior
+(``scenarios/calibration/posterior.csv``, from ``tokenmaxx calibrate`` on the evidence of model brief
+10.7 and 11.2 in ``scenarios/calibration/targets.yaml``; summarised in ``fit.json``): one plausible
+world, not the answer; ensembles draw worlds from the posterior. A test keeps them equal to the
+central draw; ``scripts/set-fitted-defaults`` sets them after a new calibration.
 
 Every number here is used as a scenario default in :mod:`sim.scenario.schema`. Values marked
 ``ASSUMPTION`` have no published measurement; they are illustrative and meant to be swept.
@@ -51,8 +53,8 @@ SPEEDUP_SOURCE = (
     "sd 0.3 spans them; the mean is FITTED (Brynjolfsson's +14% among the targets)"
 )
 CALIBRATION_SOURCE = (
-    "FITTED by `tokenmaxx calibrate` to the evidence of model brief 10.7 (scenarios/calibration/targets.yaml, "
-    "seed 20261202; accepted ranges in scenarios/calibration/fit.json)"
+    "FITTED: the central draw of the posterior given the evidence of model brief 10.7 and 11.2 "
+    "(`tokenmaxx calibrate`, ABC-SMC; scenarios/calibration/posterior.csv, intervals in docs/calibration.md)"
 )
 # METR (Becker et al. 2025, arXiv 2507.09089): experienced developers forecast that AI would cut
 # their completion time by 24% (1/(1-0.24) - 1 = 0.32 hours saved per AI hour); after the study
@@ -132,9 +134,10 @@ SCRIPT_SOURCE = (
 )
 
 # --- Anomaly detection ----------------------------------------------------------------------
-# Feature spreads give the default usage profiles a separation d' of about 2, i.e. ~85% balanced
-# accuracy, the figure reported for anomaly detectors in the seed article (the repeated-prompt
-# spread is FITTED to it).
+# Feature spreads give the default usage profiles a separation d' of about 3, so that the detector
+# at its deployed operating point (threshold_sd 2.5: 0.6% of genuine hours flagged) has ~85%
+# balanced accuracy, the figure reported for anomaly detectors in the seed article (the
+# repeated-prompt spread is FITTED to it, measured where the evidence was: at the deployed detector).
 DETECTOR_ACCURACY = 0.85
 DETECTOR_SOURCE = "anomaly detection ~85% accurate with false positives (seed article)"
 SPREAD_LOG_TOKENS_PER_QUERY = 1.0
