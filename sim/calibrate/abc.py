@@ -114,7 +114,8 @@ def run_abc(
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0].reset_index(drop=True)
     generations = pd.DataFrame({"t": pops["t"].astype(int), "epsilon": pops["epsilon"].astype(float),
-                                "particles": pops["particles"].astype(int), "samples": pops["samples"].astype(int)})
+                                "particles": pops["particles"].astype(int), "samples": pops["samples"].astype(int),
+                                "wall_time_s": pops["wall_time"].astype(float)})
     generations["acceptance_rate"] = generations["particles"] / generations["samples"]
     return AbcResult(posterior, generations, database)
 

@@ -114,6 +114,7 @@ def calibrate(
         "min_acceptance_rate": settings.min_acceptance_rate,
         "simulations": int(abc.generations["samples"].sum()),
         "final_epsilon": float(abc.generations["epsilon"].iloc[-1]),
+        "abc_wall_time_s": round(float(abc.generations["wall_time_s"].sum()), 1),
         "reference_samples": checks.reference_samples,
         "sbc_datasets": int(coverage["datasets"].iloc[0]) if len(coverage) else 0,
         "accept": checks.accept,
