@@ -90,11 +90,16 @@ def _targets(spec: CalibrationSpec, draws: pd.DataFrame, weights: np.ndarray, ce
         at_central = float(values[central_index])
         rows.append({"target": t.name, "role": t.role, "value": t.value, "low": t.low, "high": t.high,
                      "predicted_q05": q05, "predicted_median": q50, "predicted_q95": q95,
-                     "share_within": float(weights[within].sum()) if np.isfinite(values).any() else math.nan,
+                     "share_within": _share(weights, within) if np.isfinite(values).any() else math.nan,
                      "at_central": at_central, "within_at_central": t.within(at_central),
                      "equation": t.equation, "source": t.source, "output": t.output,
                      "scenario": t.scenario or "(the parameters themselves)"})
     return pd.DataFrame(rows)
+
+
+def _share(weights: np.ndarray, mask: np.ndarray) -> float:
+    """The weighted share of draws where `mask` holds, in [0, 1] (no rounding error past 1)."""
+    return float(min(1.0, max(0.0, weights[mask].sum() / weights.sum())))
 
 
 def _checks(draws: pd.DataFrame, weights: np.ndarray) -> pd.DataFrame:
@@ -106,11 +111,11 @@ def _checks(draws: pd.DataFrame, weights: np.ndarray) -> pd.DataFrame:
         same = (draws[column].map(rating) == seed_rating).to_numpy()
         agree.append(same)
         q05, q50, q95 = _quantiles(draws[column].to_numpy(dtype=float), weights)
-        rows.append({"regime": regime, "seed_rating": seed_rating, "share_reproducing": float(weights[same].sum()),
+        rows.append({"regime": regime, "seed_rating": seed_rating, "share_reproducing": _share(weights, same),
                      "inflation_q05": q05, "inflation_median": q50, "inflation_q95": q95})
     if len(agree) == len(SEED_RATINGS):
         everything = np.logical_and.reduce(agree)
-        rows.append({"regime": "all five", "seed_rating": "as the seed", "share_reproducing": float(weights[everything].sum()),
+        rows.append({"regime": "all five", "seed_rating": "as the seed", "share_reproducing": _share(weights, everything),
                      "inflation_q05": math.nan, "inflation_median": math.nan, "inflation_q95": math.nan})
     return pd.DataFrame(rows)
 

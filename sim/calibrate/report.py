@@ -56,9 +56,15 @@ def target_chart(targets: pd.DataFrame) -> Figure:
     ax.axvspan(-1, 1, color="#c7e9c0")
 
     def unit(row, v: float) -> float:
+        """Distance from the value over the half-range on that side (the other side's when one-sided)."""
+        def usable(edge) -> bool:
+            return edge is not None and not (isinstance(edge, float) and math.isnan(edge)) and edge != row.value
+
         edge = row.high if v >= row.value else row.low
-        if edge is None or not math.isfinite(v) or (isinstance(edge, float) and math.isnan(edge)) or edge == row.value:
-            return 0.0 if row.low is None or v >= row.low else -2.5
+        if not usable(edge):
+            edge = row.low if usable(row.low) else row.high
+        if not math.isfinite(v) or not usable(edge):
+            return 0.0
         return float(np.clip((v - row.value) / abs(edge - row.value), -2.5, 2.5))
 
     for i, row in enumerate(targets.itertuples()):
