@@ -164,7 +164,7 @@ def test_value_based_pricing_and_corrections_shrink_the_race(corrected) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_directions_hold_for_other_seeds(seed: int) -> None:
-    s = run_market(MARKETS / "default.yaml", seed=seed).summary
+    s = run_market(MARKETS / "default.yaml", seed=seed, overrides=CORRECTION).summary
     never = run_market(MARKETS / "no_correction.yaml", seed=seed).summary
     assert never["inflating_share_end"] > never["inflating_share_start"] + 0.1  # the race, left alone
     assert s["inflating_share_end"] < never["inflating_share_end"]  # the correction shrinks it
