@@ -102,12 +102,12 @@ def add_sweep_commands(commands: argparse._SubParsersAction) -> None:
 
 def add_calibrate_parser(commands: argparse._SubParsersAction) -> None:
     calibrate = commands.add_parser(
-        "calibrate", help="fit the free parameters to the evidence (model brief 10.7) and write a report"
+        "calibrate", help="the posterior of the free parameters given the evidence (ABC-SMC; model brief 11.2) and its report"
     )
     calibrate.add_argument("targets", nargs="?", default=None,
                            help="calibration file (default scenarios/calibration/targets.yaml)")
     calibrate.add_argument("--out", type=Path, default=None, help="results folder (default results/<name>/)")
-    calibrate.add_argument("--quick", action="store_true", help="a small design and small runs (for tests)")
+    calibrate.add_argument("--quick", action="store_true", help="a smoke test: tiny runs and a tiny ABC, no conclusions")
     calibrate.add_argument("--executor", choices=("sequential", "processes", "dask"), default="processes",
                            help="where the runs run (default: local processes)")
     calibrate.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")

@@ -34,7 +34,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "behavior.max_ai_hours_per_week": {"kpi": {"strength": 3}},
     "usage.genuine.done_rate": {"kpi": {"regime": "completions"}},
     "usage.performative.done_rate": {"kpi": {"regime": "completions", "strength": 2}},
-    "usage.genuine.repeat_share": {"detection": {"enabled": True}},
+    "usage.genuine.repeat_share": {"detection": {"enabled": True}, "kpi": {"strength": 2}},
     "usage.performative.repeat_share": {"detection": {"enabled": True}, "kpi": {"strength": 2}},
     "usage.script": {"kpi": {"strength": 3}, "usage": {"script": {"equivalent_hours": 0.5}}},
     "usage.script.done_rate": {"kpi": {"regime": "completions", "strength": 3}, "usage": {"script": {"equivalent_hours": 0.5}}},

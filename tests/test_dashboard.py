@@ -126,7 +126,7 @@ def test_a_live_policy_change_applies_from_the_next_week_without_a_restart() -> 
         ("A", 21, "kpi.regime tokens -> action_linked")]
     for _ in range(5):
         model.step()
-    assert gaming_before > 10 and model.latest()["Employees gaming (%)"] < gaming_before / 5
+    assert gaming_before > 5 and model.latest()["Employees gaming (%)"] < gaming_before / 5
     # the same as the scenario scheduling it, organisation B untouched
     data = {**BASE.model_dump(exclude_unset=True), "organization": {**BASE.organization.model_dump(), "employees": 200}}
     data["management"] = {"interventions": [{"week": 21, "set": {"kpi.regime": "action_linked", "kpi.target": None}}]}

@@ -150,19 +150,20 @@ def test_compare_gives_the_results_of_one_by_one(monkeypatch):
     pd.testing.assert_frame_equal(batched.timeseries, alone.timeseries, check_exact=True)
 
 
-def test_a_calibration_point_gives_the_outputs_of_one_by_one(monkeypatch):
-    from sim.calibrate.evaluate import evaluate_point
+def test_calibration_measures_give_the_outputs_of_one_by_one(monkeypatch):
+    """Parameter sets measured together on batched engines give what each gives alone."""
+    from sim.calibrate.evaluate import measure
     from sim.calibrate.targets import load_targets
-    from sim.scenario.schema import Scenario
 
     spec, root, _ = load_targets()
-    spec = spec.model_copy(update={"measurement": spec.measurement.model_copy(update={"employees": 40, "weeks": 4, "seeds": [1, 2]})})
-    kwargs = {"spec_json": spec.model_dump_json(), "root": str(root)}
-    batched, _ = evaluate_point(Scenario(), 0, **kwargs)
+    spec = spec.model_copy(update={"measurement": spec.measurement.model_copy(update={"employees": 40, "weeks": 4, "replicates": 2})})
+    rows = [{name: p.low + share * (p.high - p.low) for name, p in spec.parameters.items()} for share in (0.3, 0.6)]
+    kwargs = {"spec_json": spec.model_dump_json(), "root": str(root), "checks": True, "outputs": True}
+    batched = measure(rows=rows, **kwargs)
     monkeypatch.setattr("sim.runner.run_batch", _one_by_one)
-    alone, _ = evaluate_point(Scenario(), 0, **kwargs)
+    alone = [measure(rows=[row], **kwargs)[0] for row in rows]
     assert json.dumps(batched) == json.dumps(alone)
-    assert sum(np.isfinite(v) for v in batched.values()) > len(batched) / 2
+    assert sum(np.isfinite(v) for v in batched[0].values()) > len(batched[0]) / 2
 
 
 def test_market_firms_are_organisations_of_one_engine_with_their_results_alone():

@@ -17,7 +17,7 @@ GAMEABLE = ["tokens", "queries", "completions", "time_saved", "action_linked"]
 
 
 def regime_summary(regime: str, **paths) -> dict:
-    data = scenario_dict(kpi__regime=regime, kpi__strength=1.0, weeks=6, organization__employees=200, **paths)
+    data = scenario_dict(**{"kpi__regime": regime, "kpi__strength": 1.0, "weeks": 6, "organization__employees": 200, **paths})
     return sim.run(data, seed=5).summary
 
 
@@ -30,7 +30,7 @@ def test_outcome_regime_is_hardly_gamed_and_volume_regimes_are():
     assert outcome["performative_share"] == 0.0 and outcome["scripted_tokens"] == 0.0
     assert outcome["kpi_inflation"] < 1.01  # a little manipulation of the measured outcome, no more
     for regime in ("tokens", "queries"):
-        volume = regime_summary(regime)
+        volume = regime_summary(regime, kpi__strength=1.5)
         assert volume["performative_share"] > 0.01 and volume["gaming_share_mean"] > 0.05, regime
         assert volume["kpi_inflation"] > 1.03, regime
 
@@ -90,10 +90,11 @@ def test_team_cutoff_picks_the_top_share_per_team():
     np.testing.assert_array_equal(team_cutoff(value, team, 0.5), [5, 5, 5, 5, 7, 7, 7])
 
 
-def test_detector_separation_gives_the_seed_accuracy_by_default():
-    separation = detector_separation(Usage(), Detection(enabled=True))
-    balanced_accuracy = ndtr(separation / 2)
-    assert balanced_accuracy == pytest.approx(0.85, abs=0.01)
+def test_the_deployed_detector_gives_the_seed_accuracy_by_default():
+    """~85% balanced accuracy at the operating point the scenarios deploy (brief 11.2), not at the best one."""
+    rates = detector_rates(Usage(), Detection(enabled=True))
+    assert (rates.tpr + 1 - rates.fpr) / 2 == pytest.approx(0.85, abs=0.01)
+    assert ndtr(detector_separation(Usage(), Detection(enabled=True)) / 2) > 0.9  # the best threshold does better
 
 
 def test_detector_is_blind_when_performative_use_looks_genuine():

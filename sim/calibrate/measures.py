@@ -40,8 +40,16 @@ def metr_expert_belief(scenario: Scenario) -> float:
 
 
 def detector_balanced_accuracy(scenario: Scenario) -> float:
-    """Best balanced accuracy of the anomaly detector, Phi(d'/2)."""
+    """Best balanced accuracy of the anomaly detector over all thresholds, Phi(d'/2) (reported, not a
+    target: the seed's detector is the deployed one, at its operating point)."""
     return float(ndtr(detector_separation(scenario.usage, scenario.detection) / 2))
+
+
+def detector_accuracy_deployed(scenario: Scenario) -> float:
+    """Balanced accuracy of the anomaly detector at the operating point the scenarios deploy
+    (`detection.threshold_sd` z): (tpr + 1 - fpr) / 2 = (Phi(d' - z) + Phi(z)) / 2."""
+    z = scenario.detection.threshold_sd
+    return float((ndtr(detector_separation(scenario.usage, scenario.detection) - z) + ndtr(z)) / 2)
 
 
 def mean_speedup(scenario: Scenario) -> float:
@@ -55,6 +63,7 @@ def mean_speedup(scenario: Scenario) -> float:
 MEASURES: dict[str, Callable[[Scenario], float]] = {
     "metr_expert_belief": metr_expert_belief,
     "detector_balanced_accuracy": detector_balanced_accuracy,
+    "detector_accuracy_deployed": detector_accuracy_deployed,
     "mean_speedup": mean_speedup,
 }
 """Measures of the parameters themselves, by name."""
@@ -71,58 +80,3 @@ def from_summary(summary: dict[str, Any], output: str) -> float:
         return float(DERIVED[output](summary))
     value = summary.get(output)
     return float(value) if isinstance(value, (int, float)) and value is not None else float("nan")
-
-
-def _column(values: dict[str, np.ndarray], key: str, default: float | None, n: int) -> np.ndarray | None:
-    if key in values:
-        return np.asarray(values[key], dtype=float)
-    return None if default is None else np.full(n, float(default))
-
-
-def metr_expert_belief_many(values: dict[str, np.ndarray], base: Scenario, n: int) -> np.ndarray | None:
-    """`metr_expert_belief` for many parameter sets at once (None when the traits are not simple)."""
-    behavior = base.behavior
-    if not isinstance(behavior.perception_anchoring, (int, float)) and "behavior.perception_anchoring" not in values:
-        return None
-    w = _column(values, "behavior.perception_anchoring", _mean(behavior.perception_anchoring), n)
-    prior = _column(values, "behavior.perceived_speedup_prior.mean", _mean(behavior.perceived_speedup_prior), n)
-    if w is None or prior is None:
-        return None
-    w = np.clip(w, 0.0, 1.0)
-    return (1 - w) * src.METR_MEASURED_SPEEDUP + w * prior
-
-
-def mean_speedup_many(values: dict[str, np.ndarray], base: Scenario, n: int) -> np.ndarray | None:
-    return _column(values, "behavior.speedup.mean", _mean(base.behavior.speedup), n)
-
-
-def detector_balanced_accuracy_many(values: dict[str, np.ndarray], base: Scenario, n: int) -> np.ndarray | None:
-    """Phi(d'/2) for many sets: the detector's spreads (and usage profiles) may be free parameters."""
-    usage, detection = base.usage, base.detection
-
-    def get(key: str, default: float) -> np.ndarray:
-        return _column(values, key, default, n)
-
-    def log_tpq(kind) -> np.ndarray:
-        name = "genuine" if kind is usage.genuine else "performative"
-        tokens = get(f"usage.{name}.tokens_per_hour", kind.tokens_per_hour)
-        queries = get(f"usage.{name}.queries_per_hour", kind.queries_per_hour)
-        return np.log(tokens / queries + 1)
-
-    gen, perf = usage.genuine, usage.performative
-    gaps = [
-        (log_tpq(perf) - log_tpq(gen)) / get("detection.spread_log_tokens_per_query", detection.spread_log_tokens_per_query),
-        (get("usage.performative.action_rate", perf.action_rate) - get("usage.genuine.action_rate", gen.action_rate))
-        / get("detection.spread_action_rate", detection.spread_action_rate),
-        (get("usage.performative.repeat_share", perf.repeat_share) - get("usage.genuine.repeat_share", gen.repeat_share))
-        / get("detection.spread_repeat_share", detection.spread_repeat_share),
-    ]
-    return ndtr(np.sqrt(sum(g**2 for g in gaps)) / 2)
-
-
-MEASURES_MANY: dict[str, Callable[[dict[str, np.ndarray], Scenario, int], np.ndarray | None]] = {
-    "metr_expert_belief": metr_expert_belief_many,
-    "mean_speedup": mean_speedup_many,
-    "detector_balanced_accuracy": detector_balanced_accuracy_many,
-}
-"""The same measures for many parameter sets at once, for the pre-screen (None: not vectorisable)."""

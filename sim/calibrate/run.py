@@ -1,167 +1,183 @@
-"""`tokenmaxx calibrate`: rejection ABC on the prior box, and global sensitivity.
+"""`tokenmaxx calibrate`: the posterior of the free parameters given the evidence (model brief 11.2).
 
-Two designs, each a sweep (on the sweep executors, resumable): a SALib Sobol design on which every
-target is measured gives the Sobol indices; a large Latin hypercube, each set measured until a fit
-target falls out of its range (cheap measures of the parameters first, then runs), gives the
-accepted sets: the posterior sample. The accepted set closest to the targets gives the defaults.
+1. ABC-SMC (pyabc; :mod:`sim.calibrate.abc`) on the `fit` and `constraint` targets, simulations
+   batched on the engine and spread over the sweep executors; resumable from ``abc.db``.
+2. The posterior predictive: every posterior draw measured on every target (the `check` targets,
+   the seed article's claims, included: the share of draws reproducing them) and the headline outputs.
+3. Simulation-based calibration and leave-one-target-out prediction on a reference table of prior
+   simulations (:mod:`sim.calibrate.checks`; resumable, in parts).
+4. Global sensitivity: total Sobol indices (SALib) of the fitted targets over the prior box.
 
 Results go to ``results/calibration/`` (or ``--out``)::
 
-    fit.json                     fitted values, accepted ranges, targets achieved, ranking, Sobol indices
-    parameters.csv, targets.csv, ranking.csv, robustness.csv, sensitivity.csv
-    accepted.csv                 every accepted parameter set with its outputs
+    posterior.csv                the posterior (draw, weight, one column per world parameter): ship it as
+                                 scenarios/calibration/posterior.csv
+    fit.json                     everything below as data (docs/calibration.md is generated from it)
+    draws.csv                    every draw with its nuisance parameters, targets and outputs
+    parameters.csv, targets.csv, checks.csv, robustness.csv, generations.csv,
+    sbc.csv, sbc_ranks.csv, leave_one_out.csv, sensitivity.csv
     report.html, figures/*.png   the report
-    sweep-sensitivity/, sweep-fit/   the underlying sweeps (runs, design, metadata): resumable
+    abc.db, reference/           the ABC database and the reference table (a rerun resumes from them)
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.calibrate.analysis import Fit, analyse, summary
-from sim.output import folder_name
-from sim.calibrate.evaluate import evaluate_point, output_columns
+from sim.calibrate.abc import AbcResult, run_abc
+from sim.calibrate.analysis import Fit, analyse, rounded, summary
+from sim.calibrate.checks import leave_one_out, reference_table, sbc
+from sim.calibrate.evaluate import measure_on
+from sim.calibrate.posterior import Posterior
 from sim.calibrate.targets import CalibrationSpec, load_targets
-from sim.output import atomic_write
-from sim.sweep import run_sweep
-from sim.sweep.samplers import sample
-from sim.sweep.sensitivity import sweep_indices
-from sim.sweep.spec import load_spec
+from sim.output import atomic_write, folder_name
 
-SENSITIVITY_OUTPUTS = (
-    "self_reported_hours", "adoption_inflation", "adoption_inflation__roi_true", "adoption_inflation__performative_share",
-    "salesforce_action_share", "seed_table_time_saved", "seed_table_queries",
-)
-"""Outputs whose Sobol indices the report shows (when measured)."""
+SENSITIVITY_OUTPUTS = ("self_reported_hours", "adoption_inflation", "salesforce_action_share", "detector_accuracy",
+                       "metr_expert_belief")
+"""Targets whose Sobol indices the report shows."""
 
 
 @dataclass(frozen=True)
 class Calibration:
     spec: CalibrationSpec
+    abc: AbcResult
     fit: Fit
+    posterior: Posterior  # the world parameters' draws, as shipped
     sensitivity: pd.DataFrame | None
-    result: dict
+    coverage: pd.DataFrame
+    ranks: pd.DataFrame
+    loo: pd.DataFrame
+    result: dict[str, Any]
     out_dir: Path
     wall_time_s: float
+    quick: bool
 
 
-def sweep_spec(spec: CalibrationSpec, digest: str, quick: bool, purpose: str, points: list[dict] | None = None) -> dict:
-    """The sweep of one design: `sensitivity` (SALib Sobol over the prior box, every target
-    measured) or `fit` (the pre-screen's survivors, each measured until a fit target fails)."""
-    base = next(t.scenario for t in spec.targets if t.scenario is not None)
-    parameters = {key: {"low": p.low, "high": p.high} for key, p in spec.parameters.items()}
-    if purpose == "sensitivity":
-        design = {"kind": "sobol", "samples": spec.quick_sensitivity_samples if quick else spec.sensitivity_samples}
-    else:
-        design, parameters = {"kind": "list", "points": points}, {}
-    return {
-        "name": f"{spec.name}{'-quick' if quick else ''}-{purpose}",
-        "description": f"calibration {purpose} design; targets digest {digest}; quick={quick}",
-        "base": base,
-        "parameters": parameters,
-        "design": design,
-        "replicates": 1,
-        "seed": spec.seed,
-    }
-
-
-def prescreen(spec: CalibrationSpec, quick: bool) -> tuple[list[dict], int, int]:
-    """A Latin hypercube of the prior box, kept where every fit target that needs no run is in range;
-    returns (at most `fit_samples` survivors in sample order, sets screened, survivors)."""
-    from SALib.sample import latin
-
-    from sim.calibrate.measures import MEASURES_MANY
-    from sim.scenario.schema import Scenario
-
-    keys = list(spec.parameters)
-    n = spec.quick_prescreen_samples if quick else spec.prescreen_samples
-    problem = {"num_vars": len(keys), "names": keys, "bounds": [[spec.parameters[k].low, spec.parameters[k].high] for k in keys]}
-    seed = int(np.random.SeedSequence(spec.seed).spawn(4)[3].generate_state(1)[0])
-    sample_values = latin.sample(problem, n, seed=seed)
-    values = {key: sample_values[:, i] for i, key in enumerate(keys)}
-    keep = np.ones(n, dtype=bool)
-    for target in spec.targets:
-        if target.role == "fit" and target.scenario is None and target.output in MEASURES_MANY:
-            measured = MEASURES_MANY[target.output](values, Scenario(), n)
-            if measured is not None:
-                low = -np.inf if target.low is None else target.low
-                high = np.inf if target.high is None else target.high
-                keep &= (measured >= low) & (measured <= high)
-    rows = np.flatnonzero(keep)
-    limit = spec.quick_fit_samples if quick else spec.fit_samples
-    points = [{key: float(sample_values[i, j]) for j, key in enumerate(keys)} for i in rows[:limit]]
-    return points, n, int(rows.size)
+def _seed(spec: CalibrationSpec, purpose: int) -> int:
+    return int(np.random.SeedSequence(spec.seed).spawn(8)[purpose].generate_state(1)[0])
 
 
 def calibrate(
     targets: str | Path | None = None, out: str | Path | None = None, quick: bool = False, executor: str = "processes",
-    workers: int | None = None, scheduler: str | None = None, fresh: bool = False, progress: bool = True,
+    workers: int | None = None, scheduler: str | None = None, fresh: bool = False, progress: bool = True,  # noqa: ARG001
 ) -> Calibration:
     """Run (or resume) the calibration and write its results."""
+    from sim.sweep.executors import make_executor
+
     started = time.perf_counter()
     spec, root, digest = load_targets(targets)
     out_dir = Path(out) if out is not None else Path("results") / folder_name(spec.name + ("-quick" if quick else ""), "calibration")
-    def measured(purpose: str, points: list[dict] | None = None):
-        loaded = load_spec(sweep_spec(spec, digest, quick, purpose, points), base_dir=root)
-        evaluate = functools.partial(evaluate_point, spec_json=spec.model_dump_json(), root=str(root), quick=quick,
-                                     early_exit=purpose == "fit")
-        evaluate.columns = {name: "float64" for name in output_columns(spec)}
-        outcome = run_sweep(loaded, executor=executor, workers=workers, scheduler=scheduler,
-                            out=out_dir / f"sweep-{purpose}", fresh=fresh, progress=progress, evaluate=evaluate)
-        return loaded, outcome.table
-
-    screening, screening_table = measured("sensitivity")
-    design = sample(screening.spec)
-    outputs = [m for m in SENSITIVITY_OUTPUTS if m in screening_table]
-    ok = (screening_table["status"] == "ok").sum()
-    sensitivity = sweep_indices(screening.spec, design, screening_table, outputs) if ok == len(design) else None
-    points, screened, survivors = prescreen(spec, quick)
-    _, table = measured("fit", points)
-    fit = analyse(spec, table)
+    spec_json, settings, checks = spec.model_dump_json(), (spec.quick_abc if quick else spec.abc), (spec.quick_checks if quick else spec.checks)
+    names = list(spec.parameters)
+    with make_executor(executor, workers, scheduler) as engine:
+        measured = functools.partial(measure_on, engine, spec_json, str(root), chunk=settings.batch_size, quick=quick)
+        abc = run_abc(spec, lambda rows, tolerance: measured(rows, tolerance=tolerance), out_dir / "abc.db",
+                      quick=quick, fresh=fresh)
+        draws = abc.posterior[names].map(rounded)
+        draws.insert(0, "draw", range(len(draws)))
+        draws.insert(1, "weight", abc.posterior["weight"].to_numpy())
+        predictive = pd.DataFrame(measured(draws[names].to_dict(orient="records"), checks=True, outputs=True))
+        draws = pd.concat([draws, predictive], axis=1)
+        if fresh and (out_dir / "reference").exists():
+            for part in (out_dir / "reference").glob("part-*.csv"):
+                part.unlink()
+        table = reference_table(spec, checks.reference_samples, out_dir / "reference", measured, _seed(spec, 1))
+        sensitivity = _sensitivity(spec, quick, measured)
+    fitted = [t for t in spec.targets if t.fitted]
+    coverage, ranks = sbc(table, names, fitted, checks.sbc_datasets, checks.accept, _seed(spec, 2))
+    loo = leave_one_out(table, fitted, checks.accept)
+    world = spec.world_parameters()
+    posterior = Posterior(tuple(world), draws[world].to_numpy(dtype=float), draws["weight"].to_numpy(dtype=float),
+                          out_dir / "posterior.csv")
+    central = posterior.central()
+    fit = analyse(spec, draws, central)
     meta = {
         "calibration_file": str(targets or "scenarios/calibration/targets.yaml"),
         "targets_digest": digest,
         "seed": spec.seed,
-        "prescreened_sets": screened,
-        "prescreen_survivors": survivors,
-        "sensitivity_samples": screening.spec.design.samples,
-        "sensitivity_parameter_sets": int(len(design)),
         "quick": quick,
+        "method": "ABC-SMC (pyabc)",
+        "pyabc_version": _pyabc_version(),
+        "population_size": settings.population_size,
+        "max_generations": settings.max_generations,
+        "quantile": settings.quantile,
+        "min_acceptance_rate": settings.min_acceptance_rate,
+        "simulations": int(abc.generations["samples"].sum()),
+        "final_epsilon": float(abc.generations["epsilon"].iloc[-1]),
+        "abc_wall_time_s": round(float(abc.generations["wall_time_s"].sum()), 1),
+        "reference_samples": checks.reference_samples,
+        "sbc_datasets": int(coverage["datasets"].iloc[0]) if len(coverage) else 0,
+        "accept": checks.accept,
+        "sensitivity_samples": spec.quick_sensitivity_samples if quick else spec.sensitivity_samples,
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
-    result = summary(spec, fit, sensitivity, meta)
     wall = time.perf_counter() - started
-    calibration = Calibration(spec, fit, sensitivity, result, out_dir, wall)
-    write(calibration)
+    meta["wall_time_s"] = round(wall, 1)
+    result = summary(spec, fit, meta, sensitivity, coverage, loo, abc.generations)
+    calibration = Calibration(spec, abc, fit, posterior, sensitivity, coverage, ranks, loo, result, out_dir, wall, quick)
+    write(calibration, draws)
     return calibration
 
 
-def write(calibration: Calibration) -> list[Path]:
-    """fit.json, the CSV tables, accepted.csv and the report."""
+def _pyabc_version() -> str:
+    import pyabc
+
+    return str(pyabc.__version__)
+
+
+def _sensitivity(spec: CalibrationSpec, quick: bool, measured) -> pd.DataFrame | None:
+    """Total and first-order Sobol indices (SALib) of the fitted targets over the prior box."""
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    names = list(spec.parameters)
+    problem = {"num_vars": len(names), "names": names, "bounds": [[spec.parameters[n].low, spec.parameters[n].high] for n in names]}
+    n = spec.quick_sensitivity_samples if quick else spec.sensitivity_samples
+    design = sobol_sample.sample(problem, n, calc_second_order=False, seed=_seed(spec, 3))
+    outputs = pd.DataFrame(measured([dict(zip(names, row)) for row in design]))
+    frames = []
+    for metric in SENSITIVITY_OUTPUTS:
+        values = outputs[metric].to_numpy(dtype=float) if metric in outputs else np.array([])
+        if not values.size or not np.isfinite(values).all() or np.ptp(values) == 0:
+            continue
+        indices = sobol_analyze.analyze(problem, values, calc_second_order=False, seed=_seed(spec, 4))
+        frames.append(pd.DataFrame({"metric": metric, "parameter": names, "S1": indices["S1"], "S1_conf": indices["S1_conf"],
+                                    "ST": indices["ST"], "ST_conf": indices["ST_conf"]}))
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def posterior_csv(draws: pd.DataFrame, world: list[str]) -> str:
+    """The posterior file's text: draw, weight, one column per world parameter (sim.calibrate.posterior)."""
+    frame = draws[["draw", "weight", *world]]
+    return frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+
+
+def write(calibration: Calibration, draws: pd.DataFrame) -> list[Path]:
+    """posterior.csv, fit.json, the CSV tables and the report, each written atomically."""
     from sim.calibrate.report import write_report
 
-    out, fit = calibration.out_dir, calibration.fit
-    files = {
-        "fit.json": lambda p: p.write_text(json.dumps(_finite(calibration.result), indent=2, default=_json) + "\n"),
-        "parameters.csv": lambda p: fit.parameters.to_csv(p, index=False),
-        "targets.csv": lambda p: fit.targets.to_csv(p, index=False),
-        "ranking.csv": lambda p: fit.ranking.to_csv(p, index=False),
-        "robustness.csv": lambda p: fit.robustness.to_csv(p, index=False),
-        "accepted.csv": lambda p: fit.accepted.to_csv(p, index=False),
-    }
+    out, fit, spec = calibration.out_dir, calibration.fit, calibration.spec
+    tables = {"parameters.csv": fit.parameters, "targets.csv": fit.targets, "checks.csv": fit.checks,
+              "robustness.csv": fit.robustness, "generations.csv": calibration.abc.generations, "sbc.csv": calibration.coverage,
+              "sbc_ranks.csv": calibration.ranks, "leave_one_out.csv": calibration.loo, "draws.csv": draws}
     if calibration.sensitivity is not None:
-        files["sensitivity.csv"] = lambda p: calibration.sensitivity.to_csv(p, index=False)
+        tables["sensitivity.csv"] = calibration.sensitivity
     written = []
-    for name, write_file in files.items():
-        atomic_write(out / name, write_file)
+    atomic_write(out / "posterior.csv", lambda p: p.write_text(posterior_csv(draws, spec.world_parameters())))
+    atomic_write(out / "fit.json", lambda p: p.write_text(json.dumps(_finite(calibration.result), indent=2, default=_json) + "\n"))
+    written += [out / "posterior.csv", out / "fit.json"]
+    for name, frame in tables.items():
+        atomic_write(out / name, lambda p, f=frame: f.to_csv(p, index=False))
         written.append(out / name)
     written += write_report(calibration)
     return written
@@ -173,38 +189,65 @@ def _finite(value):
         return {k: _finite(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_finite(v) for v in value]
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
 
 
 def _json(value):
-    if isinstance(value, float) and value != value:
-        return None
     if hasattr(value, "item"):
-        return value.item()
+        value = value.item()
+        return None if isinstance(value, float) and not math.isfinite(value) else value
     return str(value)
 
 
+SMOKE = ("SMOKE TEST (--quick): tiny runs and a tiny ABC check that the machinery works end to end; "
+         "the numbers below are not a calibration and support no conclusion.")
+
+
 def describe(calibration: Calibration) -> str:
-    """The terminal summary."""
-    fit = calibration.fit
-    lines = [f"calibration: {len(fit.accepted):,} of {len(fit.table):,} parameter sets accepted "
-             f"(every fit target within its range)"]
-    width = max(len(k) for k in fit.best)
-    lines.append("fitted values (the accepted set closest to the targets):")
+    """The terminal summary; for --quick, a smoke-test report that draws no conclusion."""
+    fit, r = calibration.fit, calibration.result
+    gens = calibration.abc.generations
+    lines = []
+    if calibration.quick:
+        lines.append(SMOKE)
+    lines.append(f"posterior: {r['posterior_draws']:,} draws by ABC-SMC (pyabc {r['pyabc_version']}), {len(gens)} generations, "
+                 f"{r['simulations']:,} simulated parameter sets, final tolerance {r['final_epsilon']:.3g} "
+                 f"(1 = every fitted target within its range)")
+    if calibration.quick:
+        lines.append(f"checked: {len(calibration.coverage) // 2 or 0} parameters through SBC on {r['sbc_datasets']} "
+                     f"pseudo-observed datasets, {len(calibration.loo)} leave-one-out fits; report in "
+                     f"{calibration.out_dir / 'report.html'}")
+        lines.append(f"wall time {calibration.wall_time_s:.1f} s")
+        return "\n".join(lines)
+    width = max(len(k) for k in fit.central)
+    lines.append("parameters: prior 90% -> posterior 90% (central draw = the library default)")
     for row in fit.parameters.itertuples():
-        pinned = "pinned" if row.pinned else "NOT pinned down"
-        lines.append(f"  {row.parameter:<{width}}  {row.fitted:<10g} accepted {row.accepted_low:.3g}..{row.accepted_high:.3g} "
-                     f"(prior {row.prior_low:g}..{row.prior_high:g}; {pinned})")
-    lines.append("targets at the fitted values:")
+        tag = "pinned" if row.pinned else "NOT pinned"
+        nuisance = "" if row.world else "  [nuisance: the seed firms']"
+        lines.append(f"  {row.parameter:<{width}}  {row.prior_q05:.3g}..{row.prior_q95:.3g} -> {row.posterior_q05:.3g}.."
+                     f"{row.posterior_q95:.3g}  central {row.central:g}  ({tag}){nuisance}")
+    lines.append("targets: posterior predictive 90% (share of draws within the evidence's range)")
     for row in fit.targets.itertuples():
-        bounds = f"[{'' if row.low != row.low or row.low is None else f'{row.low:g}'}, " \
-                 f"{'' if row.high != row.high or row.high is None else f'{row.high:g}'}]"
-        lines.append(f"  {row.target:<28} {row.achieved:8.3f}  {bounds:<14} {'ok' if row.within else 'OUT'} ({row.role})")
-    if len(fit.ranking):
-        lines.append("the seed's metric table across accepted sets:")
-        for row in fit.ranking.itertuples():
-            lines.append(f"  {row.regime:<16} {row.seed_rating:<12} agrees in {row.share_agreeing:.0%}")
+        if not math.isfinite(row.predicted_median):
+            continue
+        lines.append(f"  {row.target:<28} {row.predicted_q05:.3g}..{row.predicted_q95:.3g}  value {row.value:g}  "
+                     f"{row.share_within:.0%} within  ({row.role})")
+    if len(fit.checks):
+        lines.append("the seed article's metric table (out of sample): share of posterior draws reproducing each rating")
+        for row in fit.checks.itertuples():
+            lines.append(f"  {row.regime:<16} {row.seed_rating:<12} {row.share_reproducing:.0%}")
+    cover = calibration.coverage
+    if len(cover):
+        for level in sorted(cover["level"].unique()):
+            rows = cover[cover["level"] == level]
+            lines.append(f"SBC: {level:.0%} intervals cover the known parameter in {rows['coverage'].min():.0%} to "
+                         f"{rows['coverage'].max():.0%} of {int(rows['datasets'].iloc[0])} synthetic datasets "
+                         f"({int(rows['within_band'].sum())} of {len(rows)} parameters within the binomial 95% band)")
+    if len(calibration.loo):
+        covered = int(calibration.loo["covers"].sum())
+        lines.append(f"leave-one-target-out: {covered} of {len(calibration.loo)} targets inside the 90% interval "
+                     "predicted from the others")
     lines.append(f"wall time {calibration.wall_time_s:.1f} s; report in {calibration.out_dir / 'report.html'}")
     return "\n".join(lines)

@@ -348,7 +348,7 @@ class Detection(Strict):
     """Screen every employee-week with the anomaly detector."""
     threshold_sd: float = 2.5
     """Operating point: flag an hour whose score is this many sds above genuine use (2.5: 0.6% of
-    genuine hours flagged; the best balanced accuracy, ~85%, is at d'/2 ~ 1.06)."""
+    genuine hours flagged; the deployed detector, ~85% balanced accuracy at the fitted spreads)."""
     penalty: float = Field(0.5, ge=0)
     """Penalty per hour flagged by the detector, in hours of the employee's pay."""
     spread_log_tokens_per_query: float = Field(src.SPREAD_LOG_TOKENS_PER_QUERY, gt=0)

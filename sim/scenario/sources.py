@@ -1,8 +1,10 @@
 """Defaults that come from the world, each with its source.
 
-Behavioural and usage defaults marked FITTED come from ``tokenmaxx calibrate`` (the evidence of
-model brief 10.7 in ``scenarios/calibration/targets.yaml``; the fit in
-``scenarios/calibration/fit.json``); a test keeps them equal to the fit.
+Behavioural and usage defaults marked FITTED are the central draw of the calibration's posterior
+(``scenarios/calibration/posterior.csv``, from ``tokenmaxx calibrate`` on the evidence of model brief
+10.7 and 11.2 in ``scenarios/calibration/targets.yaml``; summarised in ``fit.json``): one plausible
+world, not the answer; ensembles draw worlds from the posterior. A test keeps them equal to the
+central draw; ``scripts/set-fitted-defaults`` sets them after a new calibration.
 
 Every number here is used as a scenario default in :mod:`sim.scenario.schema`. Values marked
 ``ASSUMPTION`` have no published measurement; they are illustrative and meant to be swept.
@@ -27,7 +29,7 @@ ENABLEMENT_SOURCE = (
     "ASSUMPTION: training, integration and administration of an AI rollout, about $10 per user per "
     "month; no published figure, sweep it"
 )
-CAPTURE_SHARE = 0.395
+CAPTURE_SHARE = 0.598
 CAPTURE_SOURCE = (
     "ASSUMPTION: share of saved hours turned into valued output; field studies find small effects "
     "of AI time savings on output and earnings (Humlum and Vestergaard 2025, NBER w33777), no "
@@ -49,7 +51,7 @@ AMAZON_TARGET_SOURCE = "Amazon token target, 50,000 tokens per engineer per week
 # Brynjolfsson, Li, Raymond (NBER w31161): +14% productivity -> 0.14 (novices +34%, top ~0)
 # METR, Becker et al. 2025 (arXiv 2507.09089): 19% slower -> 1/1.19-1 = -0.16
 # Dell'Acqua et al. (HBS 24-013): 25.1% faster inside the frontier -> 1/(1-0.251)-1 = 0.34
-SPEEDUP_MEAN = 0.22
+SPEEDUP_MEAN = 0.195
 SPEEDUP_SD = 0.3
 SPEEDUP_SOURCE = (
     "hours saved per genuine AI hour: +0.14 Brynjolfsson et al. NBER w31161; +0.34 Dell'Acqua et al. "
@@ -57,17 +59,17 @@ SPEEDUP_SOURCE = (
     "sd 0.3 spans them; the mean is FITTED (Brynjolfsson's +14% among the targets)"
 )
 CALIBRATION_SOURCE = (
-    "FITTED by `tokenmaxx calibrate` to the evidence of model brief 10.7 (scenarios/calibration/targets.yaml, "
-    "seed 20261202; accepted ranges in scenarios/calibration/fit.json)"
+    "FITTED: the central draw of the posterior given the evidence of model brief 10.7 and 11.2 "
+    "(`tokenmaxx calibrate`, ABC-SMC; scenarios/calibration/posterior.csv, intervals in docs/calibration.md)"
 )
 # METR (Becker et al. 2025, arXiv 2507.09089): experienced developers forecast that AI would cut
 # their completion time by 24% (1/(1-0.24) - 1 = 0.32 hours saved per AI hour); after the study
 # they still believed it had cut it by 20% (0.25), while it had raised it by 19% (-0.16).
 # Beliefs are anchored on the prior: believed = (1 - w) s + w prior. The prior's mean and the
 # weight w are FITTED so that an expert with METR's measured -0.16 believes about +0.25.
-PERCEIVED_SPEEDUP_PRIOR = 0.418
+PERCEIVED_SPEEDUP_PRIOR = 0.355
 PERCEIVED_SPEEDUP_PRIOR_SD = 0.25  # ASSUMPTION: sceptics and enthusiasts; about 1 in 12 expects nothing
-PERCEPTION_ANCHORING = 0.739
+PERCEPTION_ANCHORING = 0.763
 PERCEPTION_SOURCE = (
     "METR arXiv 2507.09089: developers forecast a 24% time cut (0.32 hours saved per AI hour), "
     "believed 20% afterwards (0.25) and measured +19% time (-0.16); prior mean and anchoring FITTED to "
@@ -89,16 +91,16 @@ EXPERIENCE_SOURCE = ("novices +34% (0.34 hours saved per AI hour), Brynjolfsson,
 # --- Behaviour in hours of utility (model brief 10.1): fitted to the evidence of brief 10.7 --
 # Honest use is g = m * believed / c, claims (believed * g) are m * believed^2 / c: c is FITTED so
 # that claims come to ~1.1 h a week (Humlum & Vestergaard 2025).
-EFFORT_COST = 0.14
+EFFORT_COST = 0.131
 SELF_REPORTED_HOURS_SAVED_PER_WEEK = 1.1
 HUMLUM_SOURCE = (
     "self-reported time saved by AI chatbots: 2.8% of work hours, about 1.1 h of a 40-h week "
     "(Humlum and Vestergaard 2025, NBER w33777)"
 )
-MISREPORT_COST = 0.227
+MISREPORT_COST = 0.367
 OUTCOME_MANIPULATION_COST = 4.0
 OUTCOME_MANIPULATION_INTEGRITY = 2.5
-INTEGRITY_COST_MEAN = 1.04
+INTEGRITY_COST_MEAN = 1.33
 INTEGRITY_COST_SIGMA = 0.6
 UTILITY_NOISE_SD = 0.1
 FITTED_ASSUMPTION = (
@@ -131,21 +133,22 @@ SCRIPT_TOKENS_PER_WEEK = 60_000.0
 SCRIPT_QUERIES_PER_WEEK = 100.0
 SCRIPT_ACTION_RATE = 0.01
 SCRIPT_REPEAT_SHARE = 0.95
-SCRIPT_EQUIVALENT_HOURS = 4.17
+SCRIPT_EQUIVALENT_HOURS = 3.09
 SCRIPT_SOURCE = (
     "ASSUMPTION: a loop sized to the weekly target (seed: scripts that loop the same prompt and burn "
     "thousands of tokens per minute; 'the same prompt hundreds of times')"
 )
 
 # --- Anomaly detection ----------------------------------------------------------------------
-# Feature spreads give the default usage profiles a separation d' of about 2, i.e. ~85% balanced
-# accuracy, the figure reported for anomaly detectors in the seed article (the repeated-prompt
-# spread is FITTED to it).
+# Feature spreads give the default usage profiles a separation d' of about 3, so that the detector
+# at its deployed operating point (threshold_sd 2.5: 0.6% of genuine hours flagged) has ~85%
+# balanced accuracy, the figure reported for anomaly detectors in the seed article (the
+# repeated-prompt spread is FITTED to it, measured where the evidence was: at the deployed detector).
 DETECTOR_ACCURACY = 0.85
 DETECTOR_SOURCE = "anomaly detection ~85% accurate with false positives (seed article)"
 SPREAD_LOG_TOKENS_PER_QUERY = 1.0
 SPREAD_ACTION_RATE = 0.35
-SPREAD_REPEAT_SHARE = 0.354
+SPREAD_REPEAT_SHARE = 0.177
 
 # --- Wages ------------------------------------------------------------------------------------
 LOADED_WAGE_USD_PER_HOUR = 48.0

@@ -216,7 +216,8 @@ def goodhart() -> CheckGroup:
 
 
 def detector() -> CheckGroup:
-    """The default feature separation gives the ~85% accuracy reported for anomaly detectors."""
+    """The deployed detector (the default operating point every scenario uses) gives the ~85% balanced
+    accuracy reported for anomaly detectors (brief 11.2: measured where the evidence was)."""
     scenario = Scenario()
     separation = detector_separation(scenario.usage, scenario.detection)
     balanced = float(ndtr(separation / 2))  # best balanced accuracy, equal-variance Gaussian scores
@@ -228,12 +229,12 @@ def detector() -> CheckGroup:
         "Anomaly detector: ~85% accurate, with false positives",
         src.DETECTOR_SOURCE,
         [
-            Check("detector_balanced_accuracy", f"balanced accuracy Phi(d'/2) at the default feature separation "
-                  f"d' = {separation:.2f}", src.DETECTOR_ACCURACY, balanced, DETECTOR_ACCURACY_TOLERANCE),
-            Check("detector_default_operating_point", f"balanced accuracy at the default operating point "
+            Check("detector_default_operating_point", f"balanced accuracy at the deployed operating point "
                   f"threshold_sd = {scenario.detection.threshold_sd:g} (tpr {at_default.tpr:.2f}, "
-                  f"fpr {at_default.fpr:.3f})", src.DETECTOR_ACCURACY,
-                  (at_default.tpr + 1 - at_default.fpr) / 2, 0.0, "info"),
+                  f"fpr {at_default.fpr:.3f}), feature separation d' = {separation:.2f}", src.DETECTOR_ACCURACY,
+                  (at_default.tpr + 1 - at_default.fpr) / 2, DETECTOR_ACCURACY_TOLERANCE),
+            Check("detector_balanced_accuracy", "best balanced accuracy over all thresholds, Phi(d'/2)",
+                  src.DETECTOR_ACCURACY, balanced, 0.0, "info"),
         ],
         {"fpr": ndtr(-threshold), "tpr": ndtr(separation - threshold), "separation": separation,
          "default_tpr": at_default.tpr, "default_fpr": at_default.fpr,

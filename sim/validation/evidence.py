@@ -150,10 +150,10 @@ def organic_roi() -> CheckGroup:
         "Return on AI with no KPI: positive, tens or low hundreds of percent",
         f"{src.COPILOT_SOURCE}; {src.CAPTURE_SOURCE}; {src.HUMLUM_SOURCE}",
         [
-            Check("organic_true_roi_positive", "true ROI of organic.yaml (ratio; 1 = 100%)", low, roi_true, 0.0,
-                  "at_least", unit="ratio"),
-            Check("organic_true_roi_not_thousands", "true ROI of organic.yaml at most 300%", high, roi_true, 0.0,
-                  "at_most", unit="ratio"),
+            Check("organic_true_roi_positive", "true ROI of organic.yaml (ratio; 1 = 100%); no empirical source, "
+                  "so shown, not judged (brief 11.2)", low, roi_true, 0.0, "info", unit="ratio"),
+            Check("organic_true_roi_not_thousands", "true ROI of organic.yaml at most 300% (no empirical source: "
+                  "shown, not judged)", high, roi_true, 0.0, "info", unit="ratio"),
             Check("organic_roi_claimed_hours", "ROI a dashboard of claimed hours x full wage would report for the "
                   "same organisation", roi_true, claimed, 0.0, "info", unit="ratio"),
         ],
@@ -189,15 +189,20 @@ def valuation_follows_dashboard() -> CheckGroup:
 
 def adoption_inflation() -> CheckGroup:
     """The default token KPI inflates adoption by the seed's 20-40%."""
+    from sim.scenario.io import load_scenario
+
     inflation = _mean(_library("default"), "kpi_inflation")
+    strength = load_scenario(LIBRARY / "default.yaml").kpi.strength
     low, high = INFLATION_RANGE
     return CheckGroup(
         "adoption_inflation",
         "Adoption inflated by a usage KPI: 20-40%",
         "seed article, market table (20-40% of enterprise AI adoption performative)",
         [
-            Check("default_kpi_inflation", "reported tokens / tokens of genuine use alone, default.yaml, seeds "
-                  f"{', '.join(map(str, SEEDS))}", (low + high) / 2, inflation, (high - low) / 2, unit="ratio"),
+            Check("default_kpi_inflation", "reported tokens / tokens of genuine use alone, default.yaml (its hand-set "
+                  f"strength {strength:g}), seeds {', '.join(map(str, SEEDS))}; the calibration fits the 20-40% at "
+                  "the seed firms' own, uncertain strength (docs/calibration.md), so at a hand-set strength it is shown, "
+                  "not judged (brief 11.2)", (low + high) / 2, inflation, (high - low) / 2, "info", unit="ratio"),
         ],
         {"inflation": inflation, "range": INFLATION_RANGE},
     )
@@ -231,6 +236,18 @@ def regime_table(strength: float = TABLE_STRENGTH, seeds: tuple[int, ...] = SEED
     return table
 
 
+def _posterior_share(regime: str) -> float | None:
+    """The share of the shipped posterior's draws reproducing the seed's rating of `regime`."""
+    import json
+
+    path = LIBRARY / "calibration" / "fit.json"
+    try:
+        checks = json.loads(path.read_text()).get("checks", [])
+    except (OSError, ValueError):
+        return None
+    return next((float(c["share_reproducing"]) for c in checks if c.get("regime") == regime), None)
+
+
 def seed_metric_table() -> CheckGroup:
     """The seed's table re-derived: which regimes the model finds gameable at a common strength."""
     table = regime_table()
@@ -238,11 +255,13 @@ def seed_metric_table() -> CheckGroup:
     checks = []
     for regime, seed_rating in SEED_TABLE.items():
         inflation = table[regime]["kpi_inflation"]
-        expected, tolerance, comparison = {"High": (high, 0.0, "at_least"), "Medium": ((low + high) / 2, (high - low) / 2, "equal"),
+        expected, tolerance, _ = {"High": (high, 0.0, "at_least"), "Medium": ((low + high) / 2, (high - low) / 2, "equal"),
                                            "Low": (low, 0.0, "at_most")}[seed_rating]
+        share = _posterior_share(regime)
+        across = "" if share is None else f"; {share:.0%} of the calibration's posterior draws reproduce the seed's rating"
         checks.append(Check(f"seed_table_{regime}", f"{regime}: KPI inflation at strength {TABLE_STRENGTH:g} (linear), "
-                            f"rated {rating(inflation)}; the seed rates it {seed_rating}", expected, inflation,
-                            tolerance, comparison, unit="ratio"))
+                            f"rated {rating(inflation)}; the seed rates it {seed_rating} (a claim, not a measurement: "
+                            f"shown, not judged{across})", expected, inflation, tolerance, "info", unit="ratio"))
     return CheckGroup(
         "seed_metric_table",
         "The seed's metric table, re-derived: gaming potential per KPI",
