@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.market.io import LoadedMarket, apply_market_changes, load_market
-from sim.market.run import MarketResult, run_market
+from sim.market.run import MarketResult, policy_gaps, run_market
 
 DEFAULT_SEEDS = 8
 """Seeds the market report measures its claims over (each run twice: with and without the correction)."""
@@ -75,6 +75,13 @@ def shares_on(result: MarketResult, policies: list[str]) -> pd.Series:
     return industry[columns].sum(axis=1) / result.summary["firms"] if columns else industry["week"] * 0.0
 
 
+def held_true_roi_end(result: MarketResult, true_roi: pd.Series) -> float:
+    """Mean over firms of the true ROI (by `true_roi`) of the policy each holds in the last week."""
+    firms = result.firms
+    last = firms.loc[firms["week"] == firms["week"].max(), "policy"].astype(str)
+    return float(last.map(true_roi).astype(float).mean())
+
+
 def seed_row(seed: int, given: MarketResult, without: MarketResult) -> dict[str, float]:
     """The measures of one seed: the market as given and the same seed without the correction.
     Inflating policies are those of the run without the correction (dashboards left alone), so both
@@ -84,6 +91,7 @@ def seed_row(seed: int, given: MarketResult, without: MarketResult) -> dict[str,
     share, share_without = shares_on(given, inflating), shares_on(without, inflating)
     corrected = s["correction_week"]
     crossover = s["credit_crossover_week"]
+    yardstick = policy_gaps(without.firms)["roi_true"]  # one measure of each policy's true ROI for both runs
     return {
         "seed": seed,
         "race_rise": float(share_without.max() - share_without.iloc[0]),
@@ -94,6 +102,7 @@ def seed_row(seed: int, given: MarketResult, without: MarketResult) -> dict[str,
         "inflating_share_at_correction": float(share[given.industry["week"] == corrected].iloc[0]) if corrected else np.nan,
         "inflating_share_end": float(share.iloc[-1]),
         "inflating_share_end_without": float(share_without.iloc[-1]),
+        "held_true_roi_end_vs_without": held_true_roi_end(given, yardstick) - held_true_roi_end(without, yardstick),
         "spend_end_vs_without": s["ai_spend_end_usd_per_week"] / n["ai_spend_end_usd_per_week"],
         "spend_growth": s["ai_spend_growth"],
         "spend_end_vs_peak": s["ai_spend_end_vs_peak"],
@@ -126,6 +135,10 @@ def claims_from(seeds: pd.DataFrame) -> list[Claim]:
         Claim("choices", "the correction changes what firms choose: fewer firms on inflating policies at the end "
               "than without it", "share on inflating policies at the end, minus the same seed without a correction",
               change, change < 0),
+        Claim("choices_in_truth", "the correction moves firms to policies of higher true ROI: at the end, firms hold "
+              "policies of higher true ROI than the same seed without it", "true ROI of the policies held at the end "
+              "minus the same without a correction (percentage points)",
+              seeds["held_true_roi_end_vs_without"].to_numpy(), (seeds["held_true_roi_end_vs_without"] > 0).to_numpy()),
         Claim("spend", "the correction changes spend: weekly AI spend at the end below the same seed without it",
               "last week's AI spend / the same without a correction", spend, spend < 1),
         Claim("true_roi", "the correction raises the industry's true ROI", "true ROI minus the same seed without a "

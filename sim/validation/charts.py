@@ -367,6 +367,23 @@ def learning(data: dict[str, Any]) -> Figure:
     return fig
 
 
+@styled
+def market_claims(data: dict[str, Any]) -> Figure:
+    fig, ax = subplots(figsize=FIGSIZE)
+    for (_, corrected), path in data["trajectories"].groupby(["seed", "corrected"]):
+        ax.plot(path["week"], 100 * path["inflating_share"], color="tab:orange" if corrected else "tab:grey",
+                ls="-" if corrected else "--", alpha=0.7, linewidth=0.9)
+    for week in data["correction_weeks"]:
+        if week == week:
+            ax.axvline(week, color="black", linestyle=":", linewidth=0.7)
+    ax.plot([], [], color="tab:orange", label="as given (dotted: its correction)")
+    ax.plot([], [], color="tab:grey", ls="--", label="same seed, no correction")
+    ax.set(xlabel="week", ylabel="firms on inflating policies (%)", ylim=(0, 100),
+           title=f"The market's correction over {data['seeds']} seeds")
+    ax.legend(fontsize=8)
+    return fig
+
+
 CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "holmstrom_milgrom": holmstrom_milgrom,
     "becker": becker,
@@ -394,4 +411,5 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "bubble": bubble,
     "belief_bubble": belief_bubble,
     "learning": learning,
+    "market_claims": market_claims,
 }
