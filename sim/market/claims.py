@@ -37,14 +37,30 @@ class Claim:
     values: np.ndarray  # the value in each seed
     holds: np.ndarray  # whether the claim holds in each seed
     percent: bool = True  # the value is a share or ratio shown in %
+    applies: np.ndarray | None = None  # the seeds where the claim can be judged (None: every seed)
+    among: str = "seeds"  # what those seeds are, in words
+
+    @property
+    def judged(self) -> np.ndarray:
+        """Whether the claim is judged in each seed."""
+        return np.ones(self.holds.shape, dtype=bool) if self.applies is None else self.applies
+
+    @property
+    def n_judged(self) -> int:
+        return int(self.judged.sum())
+
+    @property
+    def n_held(self) -> int:
+        return int((self.holds & self.judged).sum())
 
     @property
     def holds_share(self) -> float:
-        return float(np.mean(self.holds)) if self.holds.size else float("nan")
+        return self.n_held / self.n_judged if self.n_judged else float("nan")
 
     def spread(self) -> tuple[float, float, float]:
-        """Median and range (min, max) of the finite values (NaN if none)."""
-        finite = self.values[np.isfinite(self.values)]
+        """Median and range (min, max) of the finite values of the judged seeds (NaN if none)."""
+        values = self.values[self.judged]
+        finite = values[np.isfinite(values)]
         if not finite.size:
             return float("nan"), float("nan"), float("nan")
         return float(np.median(finite)), float(finite.min()), float(finite.max())
@@ -64,7 +80,8 @@ class ClaimsResult:
         for c in self.claims:
             median, low, high = c.spread()
             rows.append({"claim": c.key, "statement": c.statement, "measure": c.measure, "median": median, "min": low,
-                         "max": high, "holds_share": c.holds_share, "seeds": int(c.holds.size)})
+                         "max": high, "holds_share": c.holds_share, "seeds_held": c.n_held,
+                         "seeds_judged": c.n_judged, "among": c.among})
         return pd.DataFrame(rows)
 
 
@@ -134,15 +151,18 @@ def claims_from(seeds: pd.DataFrame) -> list[Claim]:
               seeds["correction_week"].to_numpy(), corrected, percent=False),
         Claim("choices", "the correction changes what firms choose: fewer firms on inflating policies at the end "
               "than without it", "share on inflating policies at the end, minus the same seed without a correction",
-              change, change < 0),
+              change, change < 0, applies=corrected, among="seeds with a correction"),
         Claim("choices_in_truth", "the correction moves firms to policies of higher true ROI: at the end, firms hold "
               "policies of higher true ROI than the same seed without it", "true ROI of the policies held at the end "
               "minus the same without a correction (percentage points)",
-              seeds["held_true_roi_end_vs_without"].to_numpy(), (seeds["held_true_roi_end_vs_without"] > 0).to_numpy()),
+              seeds["held_true_roi_end_vs_without"].to_numpy(), (seeds["held_true_roi_end_vs_without"] > 0).to_numpy(),
+              applies=corrected, among="seeds with a correction"),
         Claim("spend", "the correction changes spend: weekly AI spend at the end below the same seed without it",
-              "last week's AI spend / the same without a correction", spend, spend < 1),
+              "last week's AI spend / the same without a correction", spend, spend < 1, applies=corrected,
+              among="seeds with a correction"),
         Claim("true_roi", "the correction raises the industry's true ROI", "true ROI minus the same seed without a "
-              "correction (percentage points)", roi_gain, roi_gain > 0),
+              "correction (percentage points)", roi_gain, roi_gain > 0, applies=corrected,
+              among="seeds with a correction"),
         Claim("stops_before", "what stops the race is investors learning from outside audits: honest firms' credit "
               "overtakes inflating firms' for good, before any correction", "week of that crossover",
               seeds["credit_crossover_week"].to_numpy(), seeds["crossover_before_correction"].to_numpy(), percent=False),

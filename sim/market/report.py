@@ -178,35 +178,41 @@ def _claim_value(claim: Claim, value: float) -> str:
     return pct(value) if claim.percent else f"week {value:,.0f}"
 
 
+def _verdict(claim: Claim) -> str:
+    held, n = claim.n_held, claim.n_judged
+    if n == 0:
+        return f"not judged: no {claim.among}"
+    word = "holds" if held == n else "does not hold" if held == 0 else "holds in some only"
+    return f"{held} of {n} {claim.among}: {word}"
+
+
 def claim_rows(claims: ClaimsResult) -> list[list[str]]:
     """One row per claim: what is claimed, its median and range over seeds, and in how many seeds it holds."""
     rows = []
     for claim in claims.claims:
         median, low, high = claim.spread()
-        held = int(claim.holds.sum())
-        n = claim.holds.size
         value = (f"{_claim_value(claim, median)} (range {_claim_value(claim, low)} to {_claim_value(claim, high)})"
-                 if np.isfinite(median) else "n/a in every seed")
-        verdict = "holds" if held == n else "does not hold" if held == 0 else "holds in some seeds only"
-        rows.append([claim.statement, f"{claim.measure}: {value}", f"{held} of {n}: {verdict}"])
+                 if np.isfinite(median) else "n/a")
+        rows.append([claim.statement, f"{claim.measure}: {value}", _verdict(claim)])
     return rows
 
 
 def claim_findings(claims: ClaimsResult) -> list[str]:
     """Plain sentences for the claims over seeds, saying where a claim does not hold."""
-    n = len(claims.seeds)
     out = []
     for claim in claims.claims:
-        held = int(claim.holds.sum())
+        held, n = claim.n_held, claim.n_judged
         median, low, high = claim.spread()
         value = (f" ({claim.measure}: median {_claim_value(claim, median)}, range {_claim_value(claim, low)} to "
                  f"{_claim_value(claim, high)})") if np.isfinite(median) else ""
-        if held == n:
-            out.append(f"Holds in all {n} seeds: {claim.statement}{value}.")
+        if n == 0:
+            out.append(f"Not judged, no {claim.among}: {claim.statement}.")
+        elif held == n:
+            out.append(f"Holds in all {n} {claim.among}: {claim.statement}{value}.")
         elif held == 0:
-            out.append(f"Does not hold in any of {n} seeds: {claim.statement}{value}.")
+            out.append(f"Does not hold in any of {n} {claim.among}: {claim.statement}{value}.")
         else:
-            out.append(f"Holds in {held} of {n} seeds only: {claim.statement}{value}.")
+            out.append(f"Holds in {held} of {n} {claim.among} only: {claim.statement}{value}.")
     return out
 
 

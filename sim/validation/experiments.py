@@ -270,7 +270,7 @@ def market_claims() -> CheckGroup:
     n = float(len(MARKET_CLAIMS_SEEDS))
 
     def held(key: str) -> float:
-        return float(by_key[key].holds.sum())
+        return float(by_key[key].n_held)
 
     corrected = held("correction")
     return CheckGroup(
