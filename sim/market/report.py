@@ -165,7 +165,7 @@ def plot_claims(claims: ClaimsResult, ax: Axes | None = None) -> Figure:
     left.legend(fontsize=7)
     n = claims.seeds["seed"].nunique()
     _finish(left, f"Firms on inflating policies ({n} seeds)", "share of firms")
-    _finish(right, f"Firms on a policy of lower true ROI than at the start ({n} seeds)", "")
+    _finish(right, f"Firms on a policy of lower true ROI than at start ({n})", "")
     left.yaxis.set_major_formatter(PercentFormatter(1.0))
     left.set_ylim(0, 1)
     return fig
