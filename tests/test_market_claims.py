@@ -164,3 +164,21 @@ def test_the_report_states_claims_over_seeds_and_labels_one_world(tmp_path) -> N
     table = pd.read_csv(out / "claims.csv")
     assert set(table["claim"]) >= {"race", "race_in_truth", "correction", "choices", "spend", "stops_before"}
     assert len(pd.read_csv(out / "claims_seeds.csv")) == 2
+
+
+# --- every new market key changes a run (the allow-list rule of tests/test_allow_list.py) -------
+AUDITED = [*TINY, "weeks=156", "correction.audit_share_per_review=0.3", "imitation.review_share=1",
+           "imitation.scale_usd_per_employee_week=1"]
+
+
+@pytest.mark.parametrize("key, value, other, context", [
+    ("investors.prior_audits", "4", "null", []),
+    ("imitation.valuation", "own_investors", "credited", []),
+    ("correction.publish_audits", "true", "false", ["correction.week=14", "correction.audit_share_per_review=0.05"]),
+    ("correction.scandal_scrutiny", "0.1", "0", ["correction.scandals_to_trigger=null"]),
+])
+def test_every_new_market_key_changes_a_run(key: str, value: str, other: str, context: list[str]) -> None:
+    one = run_market(MARKETS / "default.yaml", seed=3, overrides=[*AUDITED, *context, f"{key}={value}"])
+    two = run_market(MARKETS / "default.yaml", seed=3, overrides=[*AUDITED, *context, f"{key}={other}"])
+    columns = ["policy", "credited_gain_usd_per_employee_week", "ai_spend_usd", "true_value_usd"]
+    assert not one.firms[columns].equals(two.firms[columns]), key
