@@ -198,22 +198,17 @@ def claim_rows(claims: ClaimsResult) -> list[list[str]]:
 
 
 def claim_findings(claims: ClaimsResult) -> list[str]:
-    """Plain sentences for the claims over seeds, saying where a claim does not hold."""
-    out = []
+    """Plain sentences for the claims over seeds: which hold in every seed, which in none (said
+    plainly), which in some only, and which could not be judged."""
+    groups: dict[str, list[str]] = {"all": [], "none": [], "some": [], "unjudged": []}
     for claim in claims.claims:
         held, n = claim.n_held, claim.n_judged
-        median, low, high = claim.spread()
-        value = (f" ({claim.measure}: median {_claim_value(claim, median)}, range {_claim_value(claim, low)} to "
-                 f"{_claim_value(claim, high)})") if np.isfinite(median) else ""
-        if n == 0:
-            out.append(f"Not judged, no {claim.among}: {claim.statement}.")
-        elif held == n:
-            out.append(f"Holds in all {n} {claim.among}: {claim.statement}{value}.")
-        elif held == 0:
-            out.append(f"Does not hold in any of {n} {claim.among}: {claim.statement}{value}.")
-        else:
-            out.append(f"Holds in {held} of {n} {claim.among} only: {claim.statement}{value}.")
-    return out
+        kind = "unjudged" if n == 0 else "all" if held == n else "none" if held == 0 else "some"
+        groups[kind].append(f"{claim.statement} ({held} of {n} {claim.among})" if n else
+                            f"{claim.statement} (no {claim.among})")
+    lead = {"all": "Holds in every seed", "none": "Does not hold in any seed",
+            "some": "Holds in some seeds only, so the model does not make it", "unjudged": "Not judged"}
+    return [f"{lead[kind]}: {'; '.join(items)}." for kind, items in groups.items() if items]
 
 
 def headline_rows(s: dict[str, Any]) -> list[list[str]]:
@@ -287,9 +282,12 @@ def findings(result: MarketResult) -> list[str]:
                    f"in the first week and {pct(s['policy_true_roi_end'])} in the last; of {s['policy_moves']:,.0f} policy "
                    f"changes, {pct(lower)} went to a policy of lower true ROI: {verdict}, whatever the dashboards "
                    "show (one world; `tokenmaxx sweep` over seeds gives the spread).")
-    out.append(f"The boom: industry AI spend per week grew x{s['ai_spend_growth']:.2f} (budgets follow reported ROI and "
-               f"buy seats) to week {s['ai_spend_peak_week']} and ended at {pct(s['ai_spend_end_vs_peak'])} of its peak. "
-               f"Industry ROI as reported was {pct(s['roi_reported'])}; in truth {pct(s['roi_true'])}.")
+    bound = s["seat_bound_share"]
+    out.append(f"The boom: industry AI spend per week grew x{s['ai_spend_growth']:.2f} (budgets follow the ROI management "
+               f"believes, its dashboard until finance audits it, and buy seats) to week {s['ai_spend_peak_week']} and ended "
+               f"at {pct(s['ai_spend_end_vs_peak'])} of its peak. A seat for every employee, the physical bound, bound in "
+               f"{pct(bound)} of firm-weeks" + (": there it, not belief, shaped spend." if bound > 0 else ".")
+               + f" Industry ROI as reported was {pct(s['roi_reported'])}; in truth {pct(s['roi_true'])}.")
     out.append(f"Where the model disagrees with the seed article: the vendor's windfall from performative use is small, "
                f"{pct(s['vendor_performative_usd'] / s['vendor_revenue_usd'])} of its revenue "
                f"({usd(s['vendor_performative_usd'])}), because seat licences ({pct(s['vendor_seats_usd'] / s['vendor_revenue_usd'])} "
