@@ -150,7 +150,7 @@ def test_a_claim_table_from_known_seed_rows() -> None:
     held = {c.key: c.holds.tolist() for c in claims_from(rows)}
     assert held == {"race": [True, False], "race_in_truth": [True, False], "downhill": [True, False],
                     "correction": [True, False], "choices": [True, False], "choices_in_truth": [True, False],
-                    "spend": [True, False], "true_roi": [True, False], "stops_before": [True, False],
+                    "spend": [True, False], "spend_falls": [True, False], "true_roi": [True, False], "stops_before": [True, False],
                     "seat_bound": [True, False]}
 
 

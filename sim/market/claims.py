@@ -24,6 +24,8 @@ DEFAULT_SEEDS = 8
 """Seeds the market report measures its claims over (each run twice: with and without the correction)."""
 RACE_RISE = 0.05
 """The share of firms on inflating policies must rise by more than this (5 points) for a race."""
+SPEND_FALL = 0.05
+"""Spend "falls" when the last week's is at least this share below its peak."""
 NO_CORRECTION = {"correction.scandals_to_trigger": None, "correction.week": None}
 
 
@@ -159,6 +161,10 @@ def claims_from(seeds: pd.DataFrame) -> list[Claim]:
               applies=corrected, among="seeds with a correction"),
         Claim("spend", "the correction changes spend: weekly AI spend at the end below the same seed without it",
               "last week's AI spend / the same without a correction", spend, spend < 1, applies=corrected,
+              among="seeds with a correction"),
+        Claim("spend_falls", "spend falls after the correction: the last week's AI spend is at least 5% below its peak",
+              "last week's AI spend / the peak week's", seeds["spend_end_vs_peak"].to_numpy(),
+              (seeds["spend_end_vs_peak"] < 1 - SPEND_FALL).to_numpy(), applies=corrected,
               among="seeds with a correction"),
         Claim("true_roi", "the correction raises the industry's true ROI", "true ROI minus the same seed without a "
               "correction (percentage points)", roi_gain, roi_gain > 0, applies=corrected,
