@@ -131,7 +131,7 @@ def test_without_a_correction_the_paired_differences_are_exactly_zero() -> None:
     result = run_claims(MARKETS / "default.yaml", seeds=(1, 2), overrides=[*TINY, "correction.scandals_to_trigger=null"])
     by_key = {c.key: c for c in result.claims}
     assert not by_key["correction"].holds.any()
-    for key in ("choices", "choices_in_truth", "true_roi"):
+    for key in ("choices", "choices_in_truth", "true_roi", "true_net_gain"):
         assert np.all(by_key[key].values == 0.0) and not by_key[key].holds.any(), key
     assert np.all(by_key["spend"].values == 1.0)
 
@@ -144,13 +144,14 @@ def test_a_claim_table_from_known_seed_rows() -> None:
         "inflating_share_end": [0.3, 0.5], "inflating_share_end_without": [0.5, 0.5],
         "held_true_roi_end_vs_without": [0.2, 0.0], "spend_end_vs_without": [0.8, 1.0], "spend_growth": [3.0, 3.0],
         "spend_end_vs_peak": [0.9, 1.0], "seat_bound_share": [0.1, 0.3], "roi_true": [0.5, 0.4],
-        "roi_true_without": [0.4, 0.4], "credit_crossover_week": [30.0, np.nan],
+        "roi_true_without": [0.4, 0.4], "true_net_gain_vs_without_usd": [1.5, 0.0], "credit_crossover_week": [30.0, np.nan],
         "crossover_before_correction": [True, False],
     })
     held = {c.key: c.holds.tolist() for c in claims_from(rows)}
     assert held == {"race": [True, False], "race_in_truth": [True, False], "downhill": [True, False],
                     "correction": [True, False], "choices": [True, False], "choices_in_truth": [True, False],
-                    "spend": [True, False], "spend_falls": [True, False], "true_roi": [True, False], "stops_before": [True, False],
+                    "spend": [True, False], "spend_falls": [True, False], "true_roi": [True, False],
+                    "true_net_gain": [True, False], "stops_before": [True, False],
                     "seat_bound": [True, False]}
 
 

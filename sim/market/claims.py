@@ -38,7 +38,8 @@ class Claim:
     measure: str  # what the value is, with its unit
     values: np.ndarray  # the value in each seed
     holds: np.ndarray  # whether the claim holds in each seed
-    percent: bool = True  # the value is a share or ratio shown in %
+    percent: bool = True  # the value is a share or ratio shown in % (else a week, or dollars with unit "usd")
+    unit: str = ""
     applies: np.ndarray | None = None  # the seeds where the claim can be judged (None: every seed)
     among: str = "seeds"  # what those seeds are, in words
 
@@ -94,6 +95,13 @@ def shares_on(result: MarketResult, policies: list[str]) -> pd.Series:
     return industry[columns].sum(axis=1) / result.summary["firms"] if columns else industry["week"] * 0.0
 
 
+def true_net_gain_usd_per_employee_week(result: MarketResult) -> float:
+    """The industry's true AI value less AI spend and measurement, per employee-week, over the run."""
+    industry = result.industry
+    net = (industry["true_value_usd"] - industry["ai_spend_usd"] - industry["measurement_cost_usd"]).sum()
+    return float(net / industry["employees"].sum())
+
+
 def held_true_roi_end(result: MarketResult, true_roi: pd.Series) -> float:
     """Mean over firms of the true ROI (by `true_roi`) of the policy each holds in the last week."""
     firms = result.firms
@@ -128,6 +136,8 @@ def seed_row(seed: int, given: MarketResult, without: MarketResult) -> dict[str,
         "seat_bound_share": s["seat_bound_share"],
         "roi_true": s["roi_true"],
         "roi_true_without": n["roi_true"],
+        "true_net_gain_vs_without_usd": (true_net_gain_usd_per_employee_week(given)
+                                         - true_net_gain_usd_per_employee_week(without)),
         "credit_crossover_week": float(crossover) if crossover else np.nan,
         "crossover_before_correction": bool(crossover is not None and (corrected is None or crossover < corrected)),
     }
@@ -169,6 +179,10 @@ def claims_from(seeds: pd.DataFrame) -> list[Claim]:
         Claim("true_roi", "the correction raises the industry's true ROI", "true ROI minus the same seed without a "
               "correction (percentage points)", roi_gain, roi_gain > 0, applies=corrected,
               among="seeds with a correction"),
+        Claim("true_net_gain", "the correction raises the industry's true net gain (true value less AI spend and "
+              "measurement)", "$ per employee-week, minus the same seed without a correction",
+              seeds["true_net_gain_vs_without_usd"].to_numpy(), (seeds["true_net_gain_vs_without_usd"] > 0).to_numpy(),
+              percent=False, applies=corrected, among="seeds with a correction", unit="usd"),
         Claim("stops_before", "what stops the race is investors learning from outside audits: honest firms' credit "
               "overtakes inflating firms' for good, before any correction", "week of that crossover",
               seeds["credit_crossover_week"].to_numpy(), seeds["crossover_before_correction"].to_numpy(), percent=False),

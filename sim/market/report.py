@@ -175,6 +175,8 @@ def plot_claims(claims: ClaimsResult, ax: Axes | None = None) -> Figure:
 def _claim_value(claim: Claim, value: float) -> str:
     if not np.isfinite(value):
         return "n/a"
+    if claim.unit == "usd":
+        return f"${value:,.2f}"
     return pct(value) if claim.percent else f"week {value:,.0f}"
 
 
