@@ -81,9 +81,19 @@ def plot_credited(firms: pd.DataFrame, industry: pd.DataFrame, summary: dict[str
                                   ("honest", COLOURS["true"], "firms on honest policies")):
         if column in table:
             ax.plot(table.index, table[column], color=colour, label=label)
-    ax.yaxis.set_major_formatter(lambda v, _: f"${v:,.0f}")
+    ax.yaxis.set_major_formatter(lambda v, _: f"${v:,.2f}" if abs(v) < 10 else f"${v:,.0f}")
     _events(ax, industry, summary)
-    ax.legend(fontsize=8)
+    if "investor_weight_reported" in industry:
+        weight = ax.twinx()
+        weight.plot(industry["week"], industry["investor_weight_reported"], color="#666666", linestyle=":",
+                    label="investors' weight on reported figures (right)")
+        weight.set_ylim(0, 1)
+        weight.yaxis.set_major_formatter(PercentFormatter(1.0))
+        weight.spines[["top"]].set_visible(False)
+        handles = ax.get_legend_handles_labels()[0] + weight.get_legend_handles_labels()[0]
+        ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, frameon=False)
+    else:
+        ax.legend(fontsize=8)
     _finish(ax, "What investors credit firms with (mean per firm)", "$ per employee-week")
     return fig
 
@@ -342,7 +352,8 @@ def write_market_report(result: MarketResult, out_dir: Path, claims: ClaimsResul
                           "'(inflates)' marks policies whose dashboards overstated ROI in this run. Dashed line: the "
                           "correction."),
         "credited": (plot_credited(firms, industry, s), world + "what investors credit the average firm with, $ of AI "
-                     "gains per employee-week, for firms on inflating and on honest policies."),
+                     "gains per employee-week, for firms on inflating and on honest policies; dotted: the mean weight "
+                     "investors put on reported figures (0 for audited firms)."),
         "industry_roi": (plot_industry_roi(industry, s), world + f"industry ROI on AI over the last {ROLLING_WEEKS} "
                          "weeks, as firms report it and in truth (measurement costs included)."),
         "vendor_revenue": (plot_vendor_revenue(industry, s), world + "the vendor's weekly revenue: seats, usage on "
