@@ -194,14 +194,17 @@ class MarketModel(mesa.Model):
         correction = self.market.correction
         if correction.scandal_scrutiny <= 0:
             return
+        raised = 0
         for firm in self.firms:
             audit = self.engine.policy(firm.index).management.roi_audit
             if audit.scrutiny is None:  # audits at every look already (after the correction)
                 continue
             firm.change_policy({"management.roi_audit.base_rate": corrections.scrutiny_after_scandals(
                 audit.base_rate, scandals, correction)}, origin="scandal elsewhere")
-        self.events.append((week, f"finance at every firm looks harder: audit hazard per look "
-                                  f"+{correction.scandal_scrutiny * scandals:g} after {scandals} scandal(s)"))
+            raised += 1
+        if raised:
+            self.events.append((week, f"finance at {raised} firm(s) looks harder: audit hazard per look "
+                                      f"+{correction.scandal_scrutiny * scandals:g} after {scandals} scandal(s)"))
 
     def _correct(self, week: int, reason: str) -> None:
         self.corrected_week = week
