@@ -50,9 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tokenmaxx", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run one scenario and write its results")
+    run = commands.add_parser("run", help="run a scenario over plausible worlds (and one world in detail) and write its results")
     run.add_argument("scenario", help="scenario YAML file")
-    run.add_argument("--seed", type=int, default=None, help="replace the scenario's seed")
+    run.add_argument("--seed", type=int, default=None,
+                     help="run one world only, with this seed, at the defaults' values (labelled as one world)")
+    run.add_argument("--one-world", action="store_true",
+                     help="run one world only, with the scenario's seed, at the defaults' values")
+    run.add_argument("--worlds", type=int, default=None, metavar="N",
+                     help="plausible worlds (posterior draws x seeds) in the ensemble (default 100)")
+    run.add_argument("--against", type=Path, default=None, metavar="BASELINE.yaml",
+                     help="the counterfactual each world is paired with (default: the same organisation with no KPI reward)")
+    run.add_argument("--posterior", type=Path, default=None, metavar="FILE",
+                     help="posterior draws to take the worlds from (default scenarios/calibration/posterior.csv)")
     run.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
         help="override one scenario value, e.g. --set kpi.strength=2 (repeatable)",
@@ -129,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.output import check_out_dir, folder_name, publish_folder, write_run
+    from sim.output import check_out_dir, folder_name, publish_folder, write_run, write_worlds
     from sim.runner import check_seed, run
     from sim.scenario.io import load_scenario
 
@@ -137,9 +146,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     cli_library.warn_targets(scenario, args.scenario)
     if args.seed is not None:
         check_seed(args.seed)
+    one_world = args.seed is not None or args.one_world
+    if one_world and (args.worlds is not None or args.against is not None):
+        raise ScenarioError("--worlds and --against are for the ensemble; --seed and --one-world run one world")
+    if args.worlds is not None and not 1 <= args.worlds <= MAX_WORLDS:
+        raise ScenarioError(f"--worlds {args.worlds}: expected a whole number from 1 to {MAX_WORLDS}")
     out_dir = args.out or Path("results") / folder_name(scenario.name, "scenario")
     check_out_dir(out_dir, "run")  # before the run, not after it
     started = time.perf_counter()
+    ensemble = None if one_world else run_worlds(scenario, args)
     result = run(scenario) if args.seed is None else run(scenario, seed=args.seed)
     wall = time.perf_counter() - started
 
@@ -147,12 +162,42 @@ def cmd_run(args: argparse.Namespace) -> int:
         from sim.report import write_run_report  # matplotlib: loaded once the model has run
 
         write_run(result, folder, wall)
-        write_run_report(result, folder)
+        if ensemble is not None:
+            write_worlds(ensemble, result, folder)
+        write_run_report(result, folder, ensemble)
 
     publish_folder(out_dir, write, "run")
-    print(printable(format_summary(result.summary, result.scenario, result.timeseries), keep_newlines=True))
+    if ensemble is not None:
+        from sim.report.ensemble import format_ensemble
+
+        print(printable(format_ensemble(ensemble), keep_newlines=True))
+        print(f"\none world in detail (report.html, timeseries.csv): seed {result.scenario.seed} at the defaults' values; "
+              f"every world's numbers: {out_dir / 'worlds.csv'}")
+    else:
+        print(printable(format_summary(result.summary, result.scenario, result.timeseries), keep_newlines=True))
     print(f"\nwall time {wall:.2f} s; results in {out_dir}/; report: {out_dir / 'report.html'}")
     return 0
+
+
+MAX_WORLDS = 100_000
+
+
+def run_worlds(scenario, args: argparse.Namespace):
+    """The scenario and its counterfactual over plausible worlds (brief 11.1)."""
+    from sim.calibrate.posterior import PosteriorError, load_posterior
+    from sim.ensemble import DEFAULT_WORLDS, NO_KPI, make_worlds, run_ensemble
+    from sim.scenario.io import load_scenario
+
+    try:
+        posterior = load_posterior(args.posterior)
+    except PosteriorError as exc:
+        raise ScenarioError(str(exc)) from None
+    baseline = label = None
+    if args.against is not None:
+        baseline = load_scenario(args.against, args.overrides)
+        label = f"{baseline.name} ({args.against.name})"
+    worlds = make_worlds(args.worlds or DEFAULT_WORLDS, scenario.seed, posterior)
+    return run_ensemble(scenario, worlds, baseline, label or NO_KPI, posterior.source.name)
 
 
 def format_summary(summary: dict, scenario, timeseries=None) -> str:
@@ -165,8 +210,8 @@ def format_summary(summary: dict, scenario, timeseries=None) -> str:
         f"{summary['kpi_regime']}, then {summary['final_kpi_regime']}")
     lines = [f"scenario: {summary['name']} ({regime} KPI, {summary['kpi_scheme']} reward; "
              f"{summary['employees']:,} employees, {summary['weeks']} weeks)",
-             f"one world: seed {summary['seed']} at the defaults' parameter values; other seeds give other numbers "
-             "(`tokenmaxx compare A.yaml B.yaml --replicates 20` runs 20 of each, with intervals)"]
+             f"one world: seed {summary['seed']} at the defaults' parameter values; other worlds give other numbers "
+             "(`tokenmaxx run` without --seed or --one-world gives the median and 90% interval over plausible worlds)"]
     lines += [f"  {label:<{width}}  {text}" for label, text in rows]
     return "\n".join(lines)
 

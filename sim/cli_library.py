@@ -33,10 +33,15 @@ def add_parsers(commands: Any) -> None:
     show.add_argument("scenario", help="scenario YAML file")
     _add_overrides(show)
 
-    compare = commands.add_parser("compare", help="run scenarios on the same replicate seeds and compare them")
+    compare = commands.add_parser("compare", help="run scenarios in the same plausible worlds and compare them world by world")
     compare.add_argument("scenarios", nargs="+", help="two or more scenario YAML files")
-    compare.add_argument("--replicates", type=int, default=DEFAULT_REPLICATES, help=f"runs per scenario (default {DEFAULT_REPLICATES})")
-    compare.add_argument("--seed", type=int, default=DEFAULT_ROOT_SEED, help=f"root seed of the replicate seeds (default {DEFAULT_ROOT_SEED})")
+    compare.add_argument("--worlds", "--replicates", dest="replicates", type=int, default=DEFAULT_REPLICATES,
+                         help=f"plausible worlds (posterior draws x seeds) per scenario, the same for each (default {DEFAULT_REPLICATES})")
+    compare.add_argument("--seed", type=int, default=DEFAULT_ROOT_SEED, help=f"root seed of the worlds (default {DEFAULT_ROOT_SEED})")
+    compare.add_argument("--posterior", type=Path, default=None, metavar="FILE",
+                         help="posterior draws to take the worlds from (default scenarios/calibration/posterior.csv)")
+    compare.add_argument("--at-defaults", action="store_true",
+                         help="worlds that differ only in their seed, every parameter at the defaults' values")
     _add_overrides(compare, "for every scenario")
     compare.add_argument(
         "--set-for", dest="overrides_for", nargs=2, action="append", default=[], metavar=("N", "KEY.PATH=VALUE"),
@@ -252,16 +257,16 @@ def _leaf_paths(data: dict[str, Any], prefix: str = "") -> set[str]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.compare import compare, format_table
+    from sim.compare import compare, format_paired, format_table
     from sim.output import check_out_dir, folder_name, publish_folder
     from sim.report import write_comparison_report
 
     if len(args.scenarios) < 2:
         raise ScenarioError("compare needs at least two scenario files")
     if args.replicates < 1:
-        raise ScenarioError(f"--replicates {args.replicates}: must be at least 1")
+        raise ScenarioError(f"--worlds (--replicates) {args.replicates}: must be at least 1")
     if args.replicates > MAX_REPLICATES:
-        raise ScenarioError(f"--replicates {args.replicates}: at most {MAX_REPLICATES:,}")
+        raise ScenarioError(f"--worlds (--replicates) {args.replicates}: at most {MAX_REPLICATES:,}")
     if not 0 <= args.seed <= 2**63 - 1:
         raise ScenarioError(f"--seed {args.seed}: expected a whole number from 0 to {2**63 - 1}")
     own = _overrides_for(args.overrides_for, len(args.scenarios))
@@ -273,7 +278,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out_dir = args.out or Path("results") / folder_name("compare-" + "-".join(folder_name(n, "scenario") for n in names))
     check_out_dir(out_dir, "compare")
     started = time.perf_counter()
-    comparison = compare(args.scenarios, args.replicates, args.seed, args.overrides, own)
+    posterior = None
+    if not args.at_defaults:
+        from sim.calibrate.posterior import PosteriorError, load_posterior
+
+        try:
+            posterior = load_posterior(args.posterior)
+        except PosteriorError as exc:
+            raise ScenarioError(str(exc)) from None
+    comparison = compare(args.scenarios, args.replicates, args.seed, args.overrides, own, posterior)
     wall = time.perf_counter() - started
 
     def write(folder: Path) -> None:
@@ -281,8 +294,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
         write_comparison_report(comparison, folder)
 
     publish_folder(out_dir, write, "compare")
-    print(f"{args.replicates} replicates per scenario, mean [95% interval]\n")
+    where = f"posterior draws from {comparison.posterior_source}" if posterior else "the defaults' values"
+    print(f"{args.replicates} plausible worlds per scenario ({where} x seeds), the same for each; "
+          "median [90% interval over worlds]\n")
     print(format_table(comparison))
+    print("\n" + format_paired(comparison))
     print("\nwhat differs:" + ("\n  ".join(["", *comparison.differences]) if comparison.differences else
                                " nothing: the scenarios are the same policy (with the same seeds, the same numbers)"))
     print(f"\nwall time {wall:.2f} s; report in {out_dir}/report.html")
@@ -313,6 +329,8 @@ def write_comparison(comparison: Any, folder: Path, sources: list[str], wall_tim
     atomic_write(folder / "timeseries.parquet", lambda p: write_parquet(comparison.timeseries, p))
     meta = {**versions(), "scenarios": dict(zip(comparison.scenarios, sources)), "overrides": comparison.overrides,
             "replicates": len(comparison.seeds), "root_seed": comparison.root_seed, "seeds": comparison.seeds,
+            "posterior": comparison.posterior_source or None,
+            "draws": [w.draw for w in comparison.worlds],
             "differences": comparison.differences, "wall_time_s": round(wall_time_s, 4), **provenance()}
     atomic_write_text(folder / "metadata.json", json.dumps(meta, indent=2) + "\n")
 

@@ -1,7 +1,10 @@
-"""Run several scenarios on the same replicate seeds and summarise each metric with an interval.
+"""Run several scenarios in the same plausible worlds and compare them world by world.
 
-Replicate seeds come from one root seed through :class:`numpy.random.SeedSequence`, so every
-scenario sees the same seeds and a comparison is reproducible from (files, root seed, N).
+A world is a posterior draw and a seed (:mod:`sim.ensemble`), both spawned from one root seed
+through :class:`numpy.random.SeedSequence`, so every scenario sees the same worlds and a
+comparison is reproducible from (files, posterior, root seed, N). Each metric is a median with a
+90% interval over worlds; each scenario's difference from the first is paired by world, with the
+probability that it does better.
 """
 
 from __future__ import annotations
@@ -11,14 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from sim.calibrate.posterior import Posterior
+from sim.ensemble import INTERVAL, World, describe, in_world, make_worlds
 from sim.metrics import COMPARISON_METRICS, METRICS, display
-from sim.runner import run_batches, with_seed
+from sim.runner import run_batches
 from sim.scenario.io import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
-
-CONFIDENCE = 0.95
 
 HEADLINE_METRICS: tuple[tuple[str, str, str], ...] = tuple(
     (key, METRICS[key].label, "mean count" if METRICS[key].unit == "count" else METRICS[key].unit)
@@ -27,16 +29,30 @@ HEADLINE_METRICS: tuple[tuple[str, str, str], ...] = tuple(
 """(summary key, label, unit) of the metrics a comparison shows, in order (means of counts keep a decimal)."""
 
 
+PAIRED_METRICS: tuple[tuple[str, str, str, int], ...] = (
+    ("true_value_usd", "true value", "usd", 1),
+    ("roi_true", "ROI in truth", "roi", 1),
+    ("reported_value_usd", "value the dashboard reports", "usd", 0),
+    ("ai_spend_usd", "AI spend", "usd", -1),
+    ("performative_hours", "hours spent performing", "hours", -1),
+    ("wasted_spend_usd", "AI spend on performative use", "usd", -1),
+)
+"""(summary key, label, unit, +1 if more is better for the organisation, -1 if less, 0 if neither:
+what the dashboard reports is not value) of the paired differences a comparison shows."""
+
+
 @dataclass(frozen=True)
 class Comparison:
-    """Replicate results of several scenarios on shared seeds."""
+    """Results of several scenarios in shared worlds."""
 
     scenarios: dict[str, Scenario]  # label -> resolved scenario
     seeds: list[int]
     root_seed: int
-    summaries: pd.DataFrame  # one row per (scenario, replicate): summary values
+    summaries: pd.DataFrame  # one row per (scenario, replicate = world): summary values
     timeseries: pd.DataFrame  # one row per (scenario, replicate, week)
     overrides: dict[str, list[str]] = field(default_factory=dict)  # label -> every `key.path=value` applied to it
+    worlds: list[World] = field(default_factory=list)
+    posterior_source: str = ""  # the posterior file the worlds were drawn from ("" : the defaults' values)
 
     @property
     def differences(self) -> list[str]:
@@ -44,35 +60,31 @@ class Comparison:
         return differences(self.scenarios)
 
     def __repr__(self) -> str:
-        return (f"Comparison({', '.join(self.scenarios)}; {len(self.seeds)} replicates, root seed {self.root_seed}; "
+        return (f"Comparison({', '.join(self.scenarios)}; {len(self.seeds)} worlds, root seed {self.root_seed}; "
                 ".summaries, .timeseries)")
 
     def _repr_html_(self) -> str:
-        """The headline metrics side by side, mean [95% interval] per scenario, in a notebook."""
+        """The headline metrics side by side, median [90% interval] per scenario, in a notebook."""
         from sim.report.html import table_html
 
         table = headline_table(self)
         labels = list(self.scenarios)
         rows = [[name, *(format_cell(table, key, label, unit) for label in labels)]
                 for key, name, unit in HEADLINE_METRICS]
-        lead = (f"<p>{len(self.seeds)} replicates per scenario on shared seeds (root seed {self.root_seed}); "
-                f"mean [{CONFIDENCE:.0%} interval of the mean]. <code>.summaries</code> (one row per scenario and "
-                "replicate), <code>.timeseries</code> (one row per week).</p>")
+        lead = (f"<p>{len(self.seeds)} plausible worlds per scenario, the same for each (root seed {self.root_seed}); "
+                f"median [{INTERVAL:.0%} interval over worlds]. <code>.summaries</code> (one row per scenario and "
+                "world), <code>.timeseries</code> (one row per week), <code>paired(comparison)</code> (differences "
+                "from the first scenario, world by world).</p>")
         return lead + table_html(["metric", *labels], rows)
-
-
-def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
-    """`replicates` independent seeds spawned from `root_seed`."""
-    children = np.random.SeedSequence(root_seed).spawn(replicates)
-    return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
 
 
 def compare(
     sources: list[str | Path], replicates: int = 5, root_seed: int = 0, overrides: list[str] | None = None,
-    overrides_for: dict[int, list[str]] | None = None,
+    overrides_for: dict[int, list[str]] | None = None, posterior: Posterior | None = None,
 ) -> Comparison:
-    """Run every scenario once per replicate seed (the same seeds for each scenario); replicates
-    are stepped together (:func:`sim.runner.run_batches`), with the results of one by one.
+    """Run every scenario once per world (the same worlds for each scenario: `replicates` posterior
+    draws and seeds spawned from `root_seed`; with no `posterior`, seeds at the defaults' values);
+    runs are stepped together (:func:`sim.runner.run_batches`), with the results of one by one.
 
     `overrides` (``key.path=value`` strings) apply to every scenario; `overrides_for` maps a
     scenario's position in `sources` (0 is the first) to overrides of its own, applied after them
@@ -82,18 +94,18 @@ def compare(
     own = overrides_for or {}
     if bad := sorted(set(own) - set(range(len(sources)))):
         raise ScenarioError(f"overrides for scenario {bad[0] + 1}: there are scenarios 1 to {len(sources)}")
-    seeds = replicate_seeds(root_seed, replicates)
+    worlds = make_worlds(replicates, root_seed, posterior)
     settings = [[*(overrides or []), *own.get(i, [])] for i in range(len(sources))]
     loaded = [load_scenario(src, settings[i]) for i, src in enumerate(sources)]
     scenarios = _labelled(loaded, [own.get(i, []) for i in range(len(sources))])
-    runs = [(label, replicate, with_seed(scenario, seed))
-            for label, scenario in scenarios.items() for replicate, seed in enumerate(seeds)]
+    runs = [(label, world.index, in_world(scenario, world)) for label, scenario in scenarios.items() for world in worlds]
     summary_rows, frames = [], []
     for (label, replicate, _), (summary, columns) in zip(runs, run_batches([s for _, _, s in runs]), strict=True):
         summary_rows.append({"scenario": label, "replicate": replicate, **summary})
         frames.append(pd.DataFrame(columns, copy=False).assign(scenario=label, replicate=replicate))
-    return Comparison(scenarios, seeds, root_seed, pd.DataFrame(summary_rows), pd.concat(frames, ignore_index=True),
-                      dict(zip(scenarios, settings)))
+    return Comparison(scenarios, [w.seed for w in worlds], root_seed, pd.DataFrame(summary_rows),
+                      pd.concat(frames, ignore_index=True), dict(zip(scenarios, settings)), worlds,
+                      "" if posterior is None else posterior.source.name)
 
 
 def _labelled(scenarios: list[Scenario], own: list[list[str]]) -> dict[str, Scenario]:
@@ -154,39 +166,51 @@ def _short_value(value: object) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def interval(values: np.ndarray | pd.Series, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
-    """Mean and confidence interval of the mean (Student t); a single value has a zero-width one.
+def spread(values: np.ndarray | pd.Series) -> tuple[float, float, float]:
+    """Median and 90% interval over worlds (NaN where no world has a value)."""
+    stats = describe(values)
+    return stats["median"], stats["q05"], stats["q95"]
 
-    A quantity that is never negative in any replicate (a count, a cost) gets its interval
-    clipped at zero.
-    """
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return float("nan"), float("nan"), float("nan")
-    mean = float(x.mean())
-    if x.size == 1:
-        return mean, mean, mean
-    half = float(stats.t.ppf(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
-    low = max(mean - half, 0.0) if x.min() >= 0 else mean - half
-    return mean, low, mean + half
+
+def paired(comparison: Comparison) -> pd.DataFrame:
+    """Each scenario after the first against the first, world by world: rows (label, metric) with
+    the median and 90% interval of the difference and the share of worlds in which it does better
+    (on that metric, in the organisation's interest)."""
+    table = comparison.summaries.set_index(["scenario", "replicate"])
+    labels = list(comparison.scenarios)
+    sizes = {label: s.organization.employees * s.weeks for label, s in comparison.scenarios.items()}
+    per_employee_week = len(set(sizes.values())) > 1  # totals of organisations of different sizes do not compare
+    rows = []
+    for label in labels[1:]:
+        for key, name, unit, better in PAIRED_METRICS:
+            a, b = table.loc[label, key], table.loc[labels[0], key]
+            if per_employee_week and unit != "roi":
+                a, b = a / sizes[label], b / sizes[labels[0]]
+                name, unit = f"{name} per employee-week", ("usd per employee-week" if unit == "usd" else
+                                                           "hours per employee-week")
+            diff = (a - b).to_numpy(dtype=float)
+            stats = describe(diff)
+            finite = diff[np.isfinite(diff)]
+            rows.append({"scenario": label, "metric": key, "label": name, "unit": unit, **stats,
+                         "p_better": float((better * finite > 0).mean()) if finite.size and better else float("nan")})
+    return pd.DataFrame(rows)
 
 
 def headline_table(comparison: Comparison) -> pd.DataFrame:
-    """Rows: (metric, statistic mean/low/high); columns: scenario labels."""
+    """Rows: (metric, statistic median/low/high over worlds); columns: scenario labels."""
     rows = {}
     for key, _, _ in HEADLINE_METRICS:
         for label in comparison.scenarios:
             values = comparison.summaries.loc[comparison.summaries["scenario"] == label, key]
-            mean, low, high = interval(values)
-            rows.setdefault((key, "mean"), {})[label] = mean
+            median, low, high = spread(values)
+            rows.setdefault((key, "median"), {})[label] = median
             rows.setdefault((key, "low"), {})[label] = low
             rows.setdefault((key, "high"), {})[label] = high
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def format_table(comparison: Comparison) -> str:
-    """The headline metrics side by side: 'mean [low, high]' per scenario."""
+    """The headline metrics side by side: 'median [low, high]' per scenario."""
     table = headline_table(comparison)
     labels = list(comparison.scenarios)
     cells = {
@@ -203,8 +227,26 @@ def format_table(comparison: Comparison) -> str:
 
 
 def format_cell(table: pd.DataFrame, key: str, label: str, unit: str) -> str:
-    """'mean [low, high]' in the metric's unit."""
-    mean, low, high = (table.loc[(key, stat), label] for stat in ("mean", "low", "high"))
-    if mean != mean:
+    """'median [low, high]' in the metric's unit."""
+    median, low, high = (table.loc[(key, stat), label] for stat in ("median", "low", "high"))
+    if median != median:
         return "n/a"
-    return f"{display(mean, unit)} [{display(low, unit)}, {display(high, unit)}]"
+    return f"{display(median, unit)} [{display(low, unit)}, {display(high, unit)}]"
+
+
+def format_paired(comparison: Comparison) -> str:
+    """Each scenario against the first, paired by world: 'median [low, high]; better in p of worlds'."""
+    from sim.report.ensemble import chance, interval_text
+
+    table = paired(comparison)
+    labels = list(comparison.scenarios)
+    lines = []
+    for label in labels[1:]:
+        lines.append(f"{label} minus {labels[0]}, world by world (median [{INTERVAL:.0%} interval]):")
+        rows = table[table["scenario"] == label]
+        width = max(len(name) for name in rows["label"])
+        for _, row in rows.iterrows():
+            better = (f"; better for the organisation in {chance(row['p_better'])} of worlds"
+                      if row["p_better"] == row["p_better"] else "")
+            lines.append(f"  {row['label']:<{width}}  {interval_text(row.to_dict(), row['unit'], signed=True)}{better}")
+    return "\n".join(lines)

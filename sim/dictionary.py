@@ -78,7 +78,7 @@ def _columns() -> list[Column]:
         Column("ai_spend_usd", both, f, "USD", "AI spend: usage + licences + enablement"),
         Column("reported_value_usd", both, f, "USD", "value of AI as management reads its dashboard"),
         Column("captured_value_usd", both, f, "USD", "true hours saved x wage x capture share"),
-        Column("wasted_hours_cost_usd", both, f, "USD", "(performative + script-upkeep hours) x wage"),
+        Column("wasted_hours_cost_usd", both, f, "USD", "(performative + script-upkeep hours) x wage x capture share (economics.wasted_hour_share if set)"),
         Column("true_value_usd", both, f, "USD", "captured value - wasted hours cost"),
         Column("roi_reported", both, f, "ratio (1 = 100%)", "(reported value - AI spend) / AI spend (NaN with no AI spend)"),
         Column("roi_true", both, f, "ratio (1 = 100%)", "(true value - AI spend) / AI spend (NaN with no AI spend)"),
@@ -268,6 +268,14 @@ def render_markdown() -> str:
         "integer). A market's `industry.parquet` (one row per week, totals over firms) and "
         "`firms.parquet` (one row per firm and week) use the weekly names above for the same quantities, plus the "
         "market columns at the end.",
+        "",
+        "Over plausible worlds (`tokenmaxx run` without `--seed`), `worlds.csv` has one row per world: `world`, "
+        "`draw` (the row of the posterior file), `seed`, one column per drawn parameter (its key path), every summary "
+        "column below, `baseline_<column>` for the counterfactual's values and `effect_<column>` for the paired "
+        "difference (scenario minus counterfactual, the same world). Its `summary.json` holds each of those columns "
+        "as `{median, q05, q95, p_negative, worlds}` (the median, the 5th and 95th percentiles over worlds, the share "
+        "of worlds below zero and how many worlds had a value), and the summary of the one world shown in detail "
+        "under `one_world`.",
         "",
         "| column | in | type | unit | meaning |",
         "|---|---|---|---|---|",

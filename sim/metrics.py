@@ -74,7 +74,7 @@ METRICS: dict[str, Metric] = {
         Metric("ai_spend_usd", "AI spend", "usd", "seats (licences, enablement) and usage (tokens or actions)"),
         Metric("wasted_spend_usd", "AI spend on performative use", "usd", "usage spend on performative activity"),
         Metric("wasted_spend_share", "share of AI spend wasted", "share", "wasted spend / AI spend"),
-        Metric("wasted_hours_cost_usd", "working hours spent performing", "usd", "performative hours x loaded wage"),
+        Metric("wasted_hours_cost_usd", "working hours spent performing", "usd", "performative and script-upkeep hours x loaded wage x capture share"),
         Metric("true_value_usd", "true value", "usd", "saved hours x wage x capture share - performative hours x wage"),
         Metric("reported_value_usd", "reported value", "usd", "management's value of AI from its dashboard"),
         Metric("co2_kg", "CO2", "kg CO2", "emissions from serving the tokens"),

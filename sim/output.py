@@ -16,11 +16,14 @@ import tempfile
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.dictionary import write_parquet
 from sim.runner import RunResult, clean_for_json
 from sim.scenario.io import ScenarioError, dump_yaml
+
+if TYPE_CHECKING:
+    from sim.ensemble import Ensemble
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -229,6 +232,32 @@ def write_run(result: RunResult, out_dir: Path, wall_time_s: float) -> list[Path
     for name, write in files.items():
         atomic_write(out_dir / name, write)
     return [out_dir / name for name in files]
+
+
+def write_worlds(ensemble: Ensemble, result: RunResult, out_dir: Path) -> list[Path]:
+    """Write worlds.csv (one row per world: its draw, seed and drawn parameters, the scenario's
+    summary values, the baseline's and the paired effects) and summary.json over worlds (every
+    value's median, 90% interval and share of worlds below zero; the detailed world's own summary
+    under ``one_world``), in place of the one world's."""
+    from sim.ensemble import ensemble_summary
+
+    summary = ensemble_summary(ensemble, clean_for_json(result.summary))
+    files = {
+        "worlds.csv": lambda p: ensemble.table.to_csv(p, index=False),
+        "summary.json": lambda p: p.write_text(json.dumps(_json_safe(summary), indent=2) + "\n"),
+    }
+    for name, write in files.items():
+        atomic_write(out_dir / name, write)
+    return [out_dir / name for name in files]
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinities (not valid JSON) as None, in nested dicts and lists."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return None if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")) else value
 
 
 def metadata(result: RunResult, wall_time_s: float) -> dict[str, Any]:

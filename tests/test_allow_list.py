@@ -81,6 +81,7 @@ OTHER_VALUE: dict[str, Any] = {
     "behavior.experience": {"dist": "beta", "a": 2.0, "b": 2.0},
     "kpi.weights": {"tokens": 0.2, "error_reduction": 0.8},
     "pricing.usd_per_action": 0.01,
+    "economics.wasted_hour_share": 1.0,
     "management.valuation": "claimed_hours",
     "management.roi_audit.every_weeks": 3,
     "management.roi_audit.switch_regime": "action_linked",

@@ -9,25 +9,34 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.compare import compare, interval, replicate_seeds
+from sim.calibrate.posterior import load_posterior
+from sim.compare import compare, paired, spread
+from sim.ensemble import make_worlds
 from sim.scenario.sources import SOURCES
 
 LIBRARY = Path(__file__).resolve().parents[1] / "scenarios"
 SMALL = ["--set", "organization.employees=30", "--set", "weeks=10"]
 
 
-def test_replicate_seeds_are_reproducible_and_distinct():
-    seeds = replicate_seeds(7, 6)
-    assert seeds == replicate_seeds(7, 6)
-    assert len(set(seeds)) == 6
-    assert seeds != replicate_seeds(8, 6)
-    assert replicate_seeds(7, 3) == seeds[:3]  # more replicates extend, never reshuffle
-
-
-def test_every_scenario_gets_the_same_seeds():
-    result = compare([LIBRARY / "amazon.yaml", LIBRARY / "organic.yaml"], 3, 11, ["weeks=5", "organization.employees=20"])
+def test_every_scenario_gets_the_same_worlds():
+    posterior = load_posterior()
+    result = compare([LIBRARY / "amazon.yaml", LIBRARY / "organic.yaml"], 3, 11, ["weeks=5", "organization.employees=20"],
+                     posterior=posterior)
     by_scenario = result.summaries.groupby("scenario")["seed"].apply(list)
-    assert by_scenario["amazon"] == by_scenario["organic"] == replicate_seeds(11, 3)
+    worlds = make_worlds(3, 11, posterior)
+    assert by_scenario["amazon"] == by_scenario["organic"] == [w.seed for w in worlds]
+    assert result.worlds == worlds and result.posterior_source == posterior.source.name
+
+
+def test_paired_differences_are_taken_world_by_world():
+    result = compare([LIBRARY / "amazon.yaml", LIBRARY / "organic.yaml"], 4, 3, ["weeks=5", "organization.employees=20"])
+    table = paired(result)
+    row = table[table["metric"] == "true_value_usd"].iloc[0]
+    s = result.summaries.set_index(["scenario", "replicate"])["true_value_usd"]
+    diff = (s["organic"] - s["amazon"]).to_numpy()
+    assert row["median"] == pytest.approx(np.median(diff))
+    assert row["p_better"] == pytest.approx((diff > 0).mean())
+    assert np.isnan(table[table["metric"] == "reported_value_usd"]["p_better"]).all()  # not a value to the firm
 
 
 def test_same_scenario_twice_gives_identical_replicates():
@@ -37,12 +46,10 @@ def test_same_scenario_twice_gives_identical_replicates():
     pd.testing.assert_series_equal(a["performative_share"].reset_index(drop=True), b["performative_share"].reset_index(drop=True))
 
 
-def test_interval_is_the_t_interval_of_the_mean():
-    mean, low, high = interval(np.array([-1.0, 0.0, 1.0]))
-    half = 4.302652729911275 * 1.0 / np.sqrt(3)  # t(0.975, df=2) x sd / sqrt(n)
-    assert (mean, low, high) == pytest.approx((0.0, -half, half))
-    assert interval(np.array([2.0])) == (2.0, 2.0, 2.0)
-    assert interval(np.array([0.0, 0.0, 3.0]))[1] == 0.0  # counts are never below zero
+def test_spread_is_the_median_and_the_5th_and_95th_percentiles_over_worlds():
+    assert spread(np.arange(101, dtype=float)) == pytest.approx((50.0, 5.0, 95.0))
+    assert spread(np.array([2.0])) == (2.0, 2.0, 2.0)
+    assert all(np.isnan(spread(np.array([np.nan]))))
 
 
 def test_cli_compare_prints_side_by_side_and_writes_a_report(tmp_path, capsys):
@@ -119,7 +126,7 @@ def test_set_for_changes_one_scenario_and_says_what_differs(tmp_path, capsys):
     assert len(weekly) == 2 * 2 * 10 and set(weekly["scenario"]) == set(summaries["scenario"])
     meta = json.loads((out / "metadata.json").read_text())
     assert meta["overrides"]["default [audit.rate=0.3]"][-1] == "audit.rate=0.3"
-    assert meta["seeds"] == replicate_seeds(0, 2) and meta["differences"] == [
+    assert meta["seeds"] == [w.seed for w in make_worlds(2, 0, load_posterior())] and meta["differences"] == [
         "audit.rate: 0.0 (default), 0.3 (default [audit.rate=0.3])"]
     assert {"command_line", "git_commit", "git_dirty"} <= set(meta) and meta["created_utc"].endswith("+00:00")
     html = (out / "report.html").read_text()
@@ -164,3 +171,15 @@ def test_what_differs_names_each_intervention_value():
     assert lines == ["management.interventions.0.week: (not set) (a), 27 (b)",
                      "management.interventions.0.set.kpi.regime: (not set) (a), action_linked (b)",
                      "management.interventions.0.set.kpi.target: (not set) (a), 30 (b)"]
+
+
+def test_organisations_of_different_sizes_are_compared_per_employee_week():
+    result = compare([LIBRARY / "amazon.yaml", LIBRARY / "amazon.yaml"], 3, 2, ["weeks=4"],
+                     overrides_for={0: ["organization.employees=20"], 1: ["organization.employees=40"]})
+    table = paired(result).set_index("metric")
+    assert table.loc["true_value_usd", "label"] == "true value per employee-week"
+    s = result.summaries.set_index(["scenario", "replicate"])
+    a, b = list(result.scenarios)
+    diff = (s.loc[b, "true_value_usd"] / (40 * 4) - s.loc[a, "true_value_usd"] / (20 * 4)).to_numpy()
+    assert table.loc["true_value_usd", "median"] == pytest.approx(np.median(diff))
+    assert table.loc["roi_true", "label"] == "ROI in truth"  # a ratio needs no scaling

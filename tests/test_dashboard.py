@@ -336,3 +336,22 @@ def test_a_policy_change_is_labelled_level_above_the_plot_not_along_its_line() -
     assert marker["xAxis"] == 4 and marker["label"]["formatter"] == "A: KPI \u2192 action_linked"
     assert marker["label"]["position"] == "end"  # 'insideEnd...' turns the text along the line, across the curves
     assert option["grid"]["top"] > option["legend"]["top"] + marker["label"]["distance"]
+
+
+def test_the_explanation_says_where_a_capped_reward_stops() -> None:
+    from sim.dashboard.model import Organisation
+    from sim.scenario.io import load_scenario
+
+    scenario = load_scenario(DEFAULT_SCENARIO, ["organization.employees=60", "kpi.strength=1.5", "kpi.reward_cap=1.0"])
+    model = Organisation(scenario)
+    for _ in range(4):
+        model.step()
+    limit = 1.0 * model.management.target
+    at_cap = np.flatnonzero(model.state.kpi >= limit * (1 - 1e-9))
+    below = np.flatnonzero(model.state.kpi < limit * 0.99)
+    assert at_cap.size and below.size
+    assert "at the cap, another hour of any kind earns no more reward" in explain(model, int(at_cap[0])).cap
+    assert "below the cap" in explain(model, int(below[0])).cap
+    uncapped = Organisation(load_scenario(DEFAULT_SCENARIO, ["organization.employees=60"]))
+    uncapped.step()
+    assert explain(uncapped, 0).cap is None

@@ -69,8 +69,10 @@ def test_money_tokens_and_carbon_add_up(result):
     assert (ts["wasted_co2_kg"] <= ts["co2_kg"] + 1e-12).all()
     econ = result.scenario.economics
     wage, capture = econ.loaded_wage_usd_per_hour, econ.capture_share
+    wasted_share = capture if econ.wasted_hour_share is None else econ.wasted_hour_share  # one opportunity cost (11.3)
     np.testing.assert_allclose(ts["captured_value_usd"], ts["true_hours_saved"] * capture * wage)
-    np.testing.assert_allclose(ts["wasted_hours_cost_usd"], ts["performative_hours"] * wage)
+    np.testing.assert_allclose(ts["wasted_hours_cost_usd"],
+                               (ts["performative_hours"] + ts["script_upkeep_hours"]) * wasted_share * wage)
     np.testing.assert_allclose(ts["true_value_usd"], ts["captured_value_usd"] - ts["wasted_hours_cost_usd"])
     noiseless = result.scenario.kpi.regime not in ("error_reduction", "composite")
     if noiseless and not result.scenario.management.interventions:  # an outcome KPI is measured with noise

@@ -120,13 +120,18 @@ def test_seats_cost_licence_and_enablement_every_week():
     np.testing.assert_allclose(ts["licence_cost_usd"] + ts["enablement_cost_usd"], per_week)
 
 
-def test_capture_share_scales_value_and_performative_hours_cost_the_full_wage():
+def test_capture_share_scales_the_value_of_saved_and_of_wasted_hours_alike():
+    """One opportunity cost (brief 11.3): the capture share values saved and performative hours;
+    `wasted_hour_share` sets the latter apart."""
     data = homogeneous(kpi__strength=1.0, weeks=2)
     full = sim.run({**data, "economics": {"capture_share": 1.0}}).summary
     half = sim.run({**data, "economics": {"capture_share": 0.5}}).summary
+    apart = sim.run({**data, "economics": {"capture_share": 0.5, "wasted_hour_share": 1.0}}).summary
     assert half["captured_value_usd"] == pytest.approx(0.5 * full["captured_value_usd"])
-    assert half["wasted_hours_cost_usd"] == pytest.approx(full["wasted_hours_cost_usd"])
+    assert half["wasted_hours_cost_usd"] == pytest.approx(0.5 * full["wasted_hours_cost_usd"])
     assert full["wasted_hours_cost_usd"] == pytest.approx(full["performative_hours"] * 48.0)
+    assert apart["wasted_hours_cost_usd"] == pytest.approx(full["wasted_hours_cost_usd"])
+    assert apart["captured_value_usd"] == pytest.approx(half["captured_value_usd"])
 
 
 # --- the evidence, on the library (issue 10, done-when) -----------------------------------------

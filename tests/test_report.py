@@ -81,7 +81,7 @@ def test_findings_differ_between_runs(tmp_path):
         result = sim.run(LIBRARY / f"{name}.yaml", seed=1, overrides=SMALL)
         write_run_report(result, tmp_path / name)
         html = (tmp_path / name / "report.html").read_text()
-        texts.append(html.split("What the numbers say")[1].split("Figures")[0])
+        texts.append(html.split("What one world")[1].split("Figures")[0])
     assert texts[0] != texts[1]
 
 

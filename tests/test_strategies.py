@@ -91,12 +91,13 @@ def test_scripts_are_flagged_more_often_and_leak_more_than_manual_gaming():
 
 
 def test_scripts_enter_every_economic_total():
-    s = sim.run(LIBRARY / "default.yaml", seed=5, overrides=["kpi.strength=1", "weeks=12"]).summary
+    result = sim.run(LIBRARY / "default.yaml", seed=5, overrides=["kpi.strength=1", "weeks=12"])
+    s, capture = result.summary, result.scenario.economics.capture_share
     assert s["scripted_tokens"] > 0
     assert s["tokens"] == pytest.approx(s["genuine_tokens"] + s["performative_tokens"])
     assert s["queries"] == pytest.approx(s["genuine_queries"] + s["performative_queries"] + s["scripted_queries"])
     wage = 48.0
-    assert s["wasted_hours_cost_usd"] == pytest.approx((s["performative_hours"] + s["script_upkeep_hours"]) * wage)
+    assert s["wasted_hours_cost_usd"] == pytest.approx((s["performative_hours"] + s["script_upkeep_hours"]) * wage * capture)
 
 
 # --- outcome manipulation and active users ---------------------------------------------------------

@@ -273,6 +273,11 @@ def Headline(model: DashboardModel) -> None:
                 for label, series, fmt in HEADLINE_ROWS)
         solara.HTML(tag="table", classes=["tokenmaxx-table", "tokenmaxx-headline"],
                     unsafe_innerHTML=f"<tr><th>this week</th>{head}</tr>{rows}")
+        with model.lock:
+            notes = [model.worlds_note(org) for org in model.organisations]
+        solara.HTML(tag="p", classes=["tokenmaxx-note", "tokenmaxx-worlds"], unsafe_innerHTML=(
+            f"These numbers are one world (seed {model.config.seed}, the defaults' values). "
+            + "; ".join(html.escape(note) for note in notes) + "."))
         if len(organisations) > 1:
             solara.HTML(tag="p", classes=["tokenmaxx-note"], unsafe_innerHTML=(
                 "A and B have the same employees and colleague network (same seed); only the policy differs. "
@@ -368,7 +373,7 @@ def WhyPanel(employee: int | None, explanations: list[Explanation | None]) -> No
                 + "".join(_cell(_hours(e.first_performative_hour, e.wage)) for e in shown) + "</tr>")
     rows.append(f'<tr class="section"><th colspan="{len(shown) + 1}">Per genuine hour (hours of their pay)</th></tr>')
     term_rows("genuine")
-    if any(e.script_value is not None or e.misreports or e.bonus for e in shown):
+    if any(e.script_value is not None or e.misreports or e.bonus or e.cap for e in shown):
         rows.append(f'<tr class="section"><th colspan="{len(shown) + 1}">Other ways to game, and the bonus</th></tr>')
     if any(e.script_value is not None for e in shown):
         rows.append("<tr><td>net value of running a script this week</td>" + "".join(
@@ -380,6 +385,8 @@ def WhyPanel(employee: int | None, explanations: list[Explanation | None]) -> No
                         + "".join(_cell(_hours(net, e.wage) if x is e else "") for x in shown) + "</tr>")
         if e.bonus:
             rows.append(f'<tr><td colspan="{len(shown) + 1}">{e.organisation}: {html.escape(e.bonus)}</td></tr>')
+        if e.cap:
+            rows.append(f'<tr><td colspan="{len(shown) + 1}">{e.organisation}: {html.escape(e.cap)}</td></tr>')
     rows.append(f'<tr class="section"><th colspan="{len(shown) + 1}">What they did this week</th></tr>')
     keys = list(dict.fromkeys(k for e in shown for k in e.outcome))
     for key in keys:

@@ -47,6 +47,7 @@ class Explanation:
     performative: list[Term] = field(default_factory=list)  # per performative hour; they add up to the next
     first_performative_hour: float = 0.0  # net value of one performative hour at the genuine hours chosen
     bonus: str | None = None  # quota or rank: the lump sum and what it takes
+    cap: str | None = None  # a capped linear reward: where it stops, and whether this employee reached it
     misreports: list[tuple[str, float, float]] = field(default_factory=list)  # (way, units chosen, net per unit)
     script_value: float | None = None  # net value of running the script this week (None: no script pays)
     outcome: dict[str, str] = field(default_factory=dict)  # what they did and got, with units
@@ -112,6 +113,14 @@ def explain(model: OrganisationModel, employee: int, organisation: str = "A") ->
         step = hours.step
         bonus = (f"a bonus of {_at(step.height, i):.2f} h of pay (${_at(step.height, i) * wage:,.2f}) for reaching "
                  f"{_at(step.threshold, i):,.4g} KPI units this week; this employee reached {float(state.kpi[i]):,.4g}")
+    cap = None
+    kpi = model.policy.kpi
+    if hours.step is None and kpi.reward_cap is not None and terms.reward_performative is not None:
+        limit, reached = kpi.reward_cap * model.management.target, float(state.kpi[i])
+        cap = (f"the reward stops growing at {kpi.reward_cap:g} x the target ({limit:,.4g} KPI units a week); this "
+               f"employee reached {reached:,.4g}: "
+               + ("at the cap, another hour of any kind earns no more reward (the reward rows above are the rate below "
+                  "the cap)" if reached >= limit * (1 - 1e-9) else "below the cap, each hour earns the rate above"))
     misreports = []
     for channel in problem.misreports:
         net = problem.per_kpi_unit * channel.kpi_per_unit + _at(problem.base(channel), i)
@@ -122,7 +131,7 @@ def explain(model: OrganisationModel, employee: int, organisation: str = "A") ->
         script_value = _at(s.constant, i) + s.shift_genuine * g + s.shift_performative * p
     verdict = _verdict(p, scripts, any(units > 0 for _, units, _ in misreports), first, bonus)
     return Explanation(**common, genuine=genuine, performative=performative, first_performative_hour=first,
-                       bonus=bonus, misreports=misreports, script_value=script_value, verdict=verdict)
+                       bonus=bonus, cap=cap, misreports=misreports, script_value=script_value, verdict=verdict)
 
 
 def _verdict(p: float, scripts: bool, misreports: bool, first: float, bonus: str | None) -> str:

@@ -43,6 +43,10 @@ SERIES: dict[str, str] = {
 """Weekly series the dashboard charts, by label, with what each means."""
 
 
+DASHBOARD_WORLDS = 40
+"""Worlds behind the dashboard's interval: about a second for 500 employees."""
+
+
 def scenario_path() -> str:
     """The scenario file the dashboard starts from (the CLI sets it; default: default.yaml)."""
     return os.environ.get(SCENARIO_ENV, DEFAULT_SCENARIO)
@@ -135,6 +139,7 @@ class DashboardModel(Organisation):
         self.built_with: dict[str, Any] = dict(values)
         self.controls: dict[str, Any] = dict(values)
         self.lock = threading.RLock()
+        self._worlds_notes: dict[str, str] = {}
         super().__init__(self._scenario_for("A"), name="A")
         self.twin: Organisation | None = Organisation(self._scenario_for("B"), name="B") if compare else None
 
@@ -188,6 +193,25 @@ class DashboardModel(Organisation):
             while twin.week < self.week:
                 twin.step()
             self.twin = twin
+
+    def worlds_note(self, organisation: Organisation) -> str:
+        """What the organisation's current policy gives over plausible worlds (brief 11.1): true ROI
+        over the run and the KPI's paired effect against no KPI, median [90% interval]; the
+        dashboard itself shows one world. Computed once per policy."""
+        key = organisation.policy.model_dump_json()
+        if key not in self._worlds_notes:
+            from sim.calibrate.posterior import load_posterior
+            from sim.ensemble import describe, make_worlds, run_ensemble
+            from sim.report.ensemble import chance, interval_text
+
+            policy = organisation.policy
+            ensemble = run_ensemble(policy, make_worlds(DASHBOARD_WORLDS, policy.seed, load_posterior()))
+            roi, effect = describe(ensemble.table["roi_true"]), describe(ensemble.table["effect_true_value_usd"])
+            self._worlds_notes[key] = (
+                f"{organisation.name} over {DASHBOARD_WORLDS} plausible worlds ({policy.weeks} weeks): true ROI "
+                f"{interval_text(roi, 'roi')}, negative in {chance(roi['p_negative'])} of worlds; against no KPI, "
+                f"true value {interval_text(effect, 'usd', signed=True)} (median [90% interval])")
+        return self._worlds_notes[key]
 
     def pending(self) -> dict[str, tuple[Any, Any]]:
         """Controls changed since the organisations were built that apply only on Reset:

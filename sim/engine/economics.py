@@ -3,7 +3,8 @@
 Money and hours add up by construction: ``ai_spend_usd = usage_spend_usd + licence_cost_usd +
 enablement_cost_usd``; ``tokens = genuine_tokens + performative_tokens`` (scripts' tokens are performative); ``true_value_usd =
 captured_value_usd - wasted_hours_cost_usd``, where captured value is truly saved hours x wage x
-capture share and wasted hours cost is (performative + script-upkeep hours) x wage. Reported value is management's
+capture share and wasted hours cost is (performative + script-upkeep hours) x wage x the same share
+(one opportunity cost, brief 11.3; ``economics.wasted_hour_share`` sets another). Reported value is management's
 reading of the dashboard (:mod:`sim.engine.valuation`).
 """
 
@@ -43,6 +44,7 @@ class Prices:
     enablement_usd_per_user_month: np.ndarray
     wage_usd_per_hour: np.ndarray
     capture_share: np.ndarray
+    wasted_hour_share: np.ndarray
     joules_per_input_token: np.ndarray
     joules_per_output_token: np.ndarray
     pue: np.ndarray
@@ -60,6 +62,8 @@ class Prices:
             vector(lambda p: p.pricing.licence_usd_per_user_month),
             vector(lambda p: p.pricing.enablement_usd_per_user_month),
             vector(lambda p: p.economics.loaded_wage_usd_per_hour), vector(lambda p: p.economics.capture_share),
+            vector(lambda p: p.economics.capture_share if p.economics.wasted_hour_share is None
+                   else p.economics.wasted_hour_share),
             vector(lambda p: p.energy.joules_per_input_token), vector(lambda p: p.energy.joules_per_output_token),
             vector(lambda p: p.energy.pue), vector(lambda p: p.energy.grid_kg_co2_per_kwh),
             vector(lambda p: p.usage.script.upkeep_hours_per_week),
@@ -111,7 +115,7 @@ def week_economics(
     grid = prices.grid_kg_co2_per_kwh
     upkeep = scripts_running * prices.upkeep_hours_per_week
     captured_value = true_saved * prices.capture_share * wage
-    wasted_hours_cost = (p_total + upkeep) * wage
+    wasted_hours_cost = (p_total + upkeep) * prices.wasted_hour_share * wage
     return usage_totals(g_total, p_total, upkeep, in_g, in_p, out_g, out_p, in_s, out_s, queries_g, queries_p,
                         queries_s, actions_g, actions_p, true_saved, claimed_saved, cost_genuine, cost_performative,
                         usage_spend, unused_allowance, wasted_spend, licence, enablement, spend, captured_value,

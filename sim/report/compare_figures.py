@@ -1,8 +1,9 @@
 """Figures of a comparison, drawn from replicate tables (DataFrames), never from models.
 
 ``summaries`` has one row per (scenario, replicate) with the run summary values; ``timeseries``
-one row per (scenario, replicate, week). Bars show the mean over replicates with its 95%
-confidence interval; lines show the weekly mean with a band for its interval.
+one row per (scenario, replicate, week); a replicate is a world (a posterior draw and a seed).
+Bars show the median over worlds with its 90% interval; lines show the weekly median with a band
+for its 90% interval.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from sim.compare import interval
+from sim.compare import spread
 from sim.report.figures import COLOURS, new_axes, percent_axis, usd_axis
 from sim.report.style import styled
 
@@ -21,25 +22,25 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7
 
 
 def metric_intervals(summaries: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Per scenario (in order of first appearance): mean, low, high of one summary metric."""
+    """Per scenario (in order of first appearance): median, low, high of one summary metric over worlds."""
     labels = list(dict.fromkeys(summaries["scenario"]))
-    rows = [interval(summaries.loc[summaries["scenario"] == label, metric]) for label in labels]
-    return pd.DataFrame(rows, index=labels, columns=["mean", "low", "high"])
+    rows = [spread(summaries.loc[summaries["scenario"] == label, metric]) for label in labels]
+    return pd.DataFrame(rows, index=labels, columns=["median", "low", "high"])
 
 
 def weekly_intervals(timeseries: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Per scenario and week: mean, low, high across replicates of one weekly column."""
+    """Per scenario and week: median, low, high across worlds of one weekly column."""
     rows = []
     for (label, week), group in timeseries.groupby(["scenario", "week"], sort=False):
-        mean, low, high = interval(group[column])
-        rows.append({"scenario": label, "week": week, "mean": mean, "low": low, "high": high})
+        median, low, high = spread(group[column])
+        rows.append({"scenario": label, "week": week, "median": median, "low": low, "high": high})
     return pd.DataFrame(rows)
 
 
 def _bars(ax: Axes, data: pd.DataFrame, offset: float, width: float, colour: str, label: str | None) -> None:
     x = np.arange(len(data)) + offset
-    errors = np.vstack([data["mean"] - data["low"], data["high"] - data["mean"]])
-    ax.bar(x, data["mean"], width, color=colour, label=label, yerr=errors, capsize=3, ecolor="black")
+    errors = np.vstack([data["median"] - data["low"], data["high"] - data["median"]])
+    ax.bar(x, data["median"], width, color=colour, label=label, yerr=errors, capsize=3, ecolor="black")
 
 
 def _scenario_axis(ax: Axes, labels: list[str]) -> None:
@@ -83,7 +84,7 @@ def plot_spend_comparison(summaries: pd.DataFrame, ax: Axes | None = None) -> Fi
         bottom += values.to_numpy()
     _scenario_axis(ax, list(means.index))
     usd_axis(ax)
-    ax.set_title("Where the money went (mean over replicates)", loc="left", fontsize=11)
+    ax.set_title("Where the money went (mean over worlds)", loc="left", fontsize=11)
     ax.set_ylabel("AI spend over the run")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
@@ -91,7 +92,7 @@ def plot_spend_comparison(summaries: pd.DataFrame, ax: Axes | None = None) -> Fi
 
 @styled
 def plot_metric_comparison(summaries: pd.DataFrame, metric: str, title: str, ylabel: str, ax: Axes | None = None) -> Figure:
-    """One summary metric per scenario: mean with its 95% interval."""
+    """One summary metric per scenario: median with its 90% interval over worlds."""
     fig, ax = new_axes(ax)
     data = metric_intervals(summaries, metric)
     _bars(ax, data, 0.0, 0.6, PALETTE[0], None)
@@ -104,12 +105,12 @@ def plot_metric_comparison(summaries: pd.DataFrame, metric: str, title: str, yla
 @styled
 def plot_weekly_comparison(timeseries: pd.DataFrame, column: str, title: str, ylabel: str, share: bool = False,
                            percent: bool = False, ax: Axes | None = None) -> Figure:
-    """A weekly column per scenario: mean line with a 95% interval band (`share`: a 0-100% axis)."""
+    """A weekly column per scenario: median line with a 90% band over worlds (`share`: a 0-100% axis)."""
     fig, ax = new_axes(ax)
     data = weekly_intervals(timeseries, column)
     for i, (label, group) in enumerate(data.groupby("scenario", sort=False)):
         colour = PALETTE[i % len(PALETTE)]
-        ax.plot(group["week"], group["mean"], color=colour, lw=2, label=label)
+        ax.plot(group["week"], group["median"], color=colour, lw=2, label=label)
         ax.fill_between(group["week"], group["low"], group["high"], color=colour, alpha=0.2, lw=0)
     if share or percent:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))

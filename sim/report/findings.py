@@ -72,8 +72,8 @@ def run_findings(
     if s["true_value_usd"] > 0 and over == over:
         out.append(
             f"Management, {how}, credits AI with {usd(s['reported_value_usd'])}; the true value (hours really "
-            f"saved, times the {scenario.economics.capture_share:.0%} of them turned into output, less the hours "
-            f"spent performing) is {usd(s['true_value_usd'])}: overstated {times(over)}."
+            f"saved, less the hours spent performing, each hour valued at the {scenario.economics.capture_share:.0%} "
+            f"of the wage that is output) is {usd(s['true_value_usd'])}: overstated {times(over)}."
         )
     elif s["true_value_usd"] < 0:
         out.append(
@@ -281,10 +281,13 @@ def cost_working(summary: dict[str, Any], scenario: Scenario, ts: pd.DataFrame |
             f"with no KPI pressure) = {usd(s['reported_value_usd'])}."
         )
     capture = sc.economics.capture_share
+    wasted = capture if sc.economics.wasted_hour_share is None else sc.economics.wasted_hour_share
     lines.append(
         f"True value: {s['true_hours_saved']:,.0f} hours really saved x ${wage:g} x {capture:g} captured "
         f"= {usd(s['captured_value_usd'])}, less ({s['performative_hours']:,.0f} performative + "
-        f"{s['script_upkeep_hours']:,.0f} script-upkeep hours) x ${wage:g} = {usd(s['wasted_hours_cost_usd'])}: "
+        f"{s['script_upkeep_hours']:,.0f} script-upkeep hours) x ${wage:g} x {wasted:g} "
+        f"= {usd(s['wasted_hours_cost_usd'])} (the same opportunity cost per hour"
+        f"{'' if sc.economics.wasted_hour_share is None else ': no, set by economics.wasted_hour_share'}): "
         f"{usd(s['true_value_usd'])}."
     )
     lines.append(
@@ -312,11 +315,13 @@ def _unit_price(value_usd: float, units: float) -> str:
             else "a value per unit (none: nothing was counted)")
 
 
-def comparison_findings(table: pd.DataFrame, labels: list[str], replicates: int) -> list[str]:
-    """Each scenario against the first one, in words (means over replicates)."""
+def comparison_findings(table: pd.DataFrame, labels: list[str], replicates: int,
+                        differences: pd.DataFrame | None = None) -> list[str]:
+    """Each scenario, then each against the first one, in words (medians over worlds; with the
+    paired `differences` of :func:`sim.compare.paired`, how often each beats the first)."""
 
     def mean(key: str, label: str) -> float:
-        return float(table.loc[(key, "mean"), label])
+        return float(table.loc[(key, "median"), label])
 
     out = []
     for label in labels:
@@ -332,9 +337,20 @@ def comparison_findings(table: pd.DataFrame, labels: list[str], replicates: int)
         if wasted == wasted:
             parts.append(f"{pct(wasted)} of AI spend bought nothing")
         parts.append(f"{pct(mean('performative_share', label))} of AI hours are performative")
-        out.append(f"{label}: " + "; ".join(parts) + f" (means over {replicates} replicates).")
+        out.append(f"{label}: " + "; ".join(parts) + f" (medians over {replicates} worlds).")
     base = labels[0]
     for label in labels[1:]:
+        if differences is not None and len(differences):
+            from sim.report.ensemble import chance, interval_text
+
+            row = differences[(differences["scenario"] == label) & (differences["metric"] == "true_value_usd")].iloc[0]
+            p = row["p_better"]
+            verdict = (f"{label} creates more true value than {base} in {chance(p)} of worlds"
+                       + (" (almost always better)" if p >= 0.95 else " (almost always worse)" if p <= 0.05
+                          else ": which is better is not settled"))
+            scale = " per employee-week" if row["label"].endswith("per employee-week") else " over the run"
+            out.append(f"World by world, {verdict}; the difference is "
+                       f"{interval_text(row.to_dict(), row['unit'], signed=True)}{scale} (median [90% interval]).")
         out.append(
             f"Compared with {base}, {label} changes the performative share of AI hours from "
             f"{pct(mean('performative_share', base))} to {pct(mean('performative_share', label))}, true ROI from "

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from sim.compare import HEADLINE_METRICS, Comparison, format_cell, headline_table
+from sim.compare import HEADLINE_METRICS, Comparison, format_cell, headline_table, paired
+from sim.ensemble import Ensemble
+from sim.report.ensemble import band_figure, chance, effect_figure, ensemble_findings, ensemble_rows, interval_text
 from sim.output import atomic_write, atomic_write_text
 from sim.report.compare_figures import comparison_figures
 from sim.report.figures import OPTIONAL_FIGURES, RUN_FIGURES
@@ -22,19 +24,39 @@ REPORT_NAME = "report.html"
 FIGURE_DIR = "figures"
 
 
-def write_run_report(result: RunResult, out_dir: Path) -> list[Path]:
-    """Write report.html and figures/*.png for one run; return the paths written."""
+def write_run_report(result: RunResult, out_dir: Path, ensemble: Ensemble | None = None) -> list[Path]:
+    """Write report.html and figures/*.png for one run, led by the ensemble's answer over plausible
+    worlds when there is one; return the paths written."""
     ts = result.timeseries
     chosen = {name: (plot(ts), caption) for name, (plot, caption) in RUN_FIGURES.items()}
     chosen.update({name: (plot(ts), caption) for name, (plot, caption, shown) in OPTIONAL_FIGURES.items() if shown(ts)})
-    figures = _render(chosen)
+    worlds = {} if ensemble is None else {
+        "worlds_bands": (band_figure(ensemble), "Medians and 90% bands over the plausible worlds."),
+        "worlds_effect": (effect_figure(ensemble), f"The KPI's effect against {ensemble.baseline_label}, "
+                          "each world paired with itself."),
+    }
+    rendered = _render({**worlds, **chosen})
+    figures = {k: v for k, v in rendered.items() if k not in worlds}
     summary, scenario = result.summary, result.scenario
     headline_rows = [list(row) for row in run_headlines(summary, scenario, ts)]
-    sections = [
-        ("Headline numbers", table_html(["metric", "value over the run"], headline_rows)),
-        ("What the numbers say", list_html(run_findings(summary, scenario, result.timeseries,
-                                                       result.model.management.events), "findings")),
-        ("Figures", _figures_html(figures)),
+    one = f"one world (seed {scenario.seed}, the defaults' values)"
+    sections = []
+    if ensemble is not None:
+        levels, effects = ensemble_rows(ensemble)
+        n = len(ensemble.worlds)
+        sections += [
+            (f"The answer over {n} plausible worlds", table_html(["metric", "median [90% interval] over worlds"],
+                                                                [list(r) for r in levels])),
+            (f"What the KPI does, against {ensemble.baseline_label} in the same worlds",
+             table_html(["paired effect over the run", "median [90% interval] over worlds"], [list(r) for r in effects])),
+            ("What the worlds say", list_html(ensemble_findings(ensemble), "findings")),
+            ("Over the worlds", _figures_html({k: rendered[k] for k in worlds})),
+        ]
+    sections += [
+        (f"Headline numbers: {one}", table_html(["metric", "value over the run"], headline_rows)),
+        (f"What {one} shows", list_html(run_findings(summary, scenario, result.timeseries,
+                                                     result.model.management.events), "findings")),
+        (f"Figures: {one}", _figures_html(figures)),
         ("How the costs were computed", list_html(cost_working(summary, scenario, ts), "working")),
         ("Scenario", table_html(["setting", "value"], scenario_rows(scenario))),
     ]
@@ -42,9 +64,10 @@ def write_run_report(result: RunResult, out_dir: Path) -> list[Path]:
         f"What the KPI does: {scenario.name} ({_regimes(scenario, summary)} KPI, {scenario.kpi.scheme} reward)",
         scenario.description.strip() or "(no description)",
         sections,
-        _meta(f"seed {scenario.seed}"),
+        _meta(f"seed {scenario.seed}" if ensemble is None else
+              f"{len(ensemble.worlds)} worlds from {ensemble.posterior_source}; one world in detail: seed {scenario.seed}"),
     )
-    return [*_write_figures(figures, out_dir), _write_html(out_dir, html)]
+    return [*_write_figures(rendered, out_dir), _write_html(out_dir, html)]
 
 
 def write_comparison_report(comparison: Comparison, out_dir: Path) -> list[Path]:
@@ -52,6 +75,7 @@ def write_comparison_report(comparison: Comparison, out_dir: Path) -> list[Path]
     figures = _render(comparison_figures(comparison.summaries, comparison.timeseries))
     labels = list(comparison.scenarios)
     table = headline_table(comparison)
+    differences = paired(comparison)
     rows = [[name] + [format_cell(table, key, label, unit) for label in labels] for key, name, unit in HEADLINE_METRICS]
     n = len(comparison.seeds)
     scenario_list = [
@@ -63,18 +87,26 @@ def write_comparison_report(comparison: Comparison, out_dir: Path) -> list[Path]
     sections = [
         ("Scenarios compared", list_html(scenario_list, "scenarios")),
         ("What differs between them", list_html(differs, "working")),
-        ("Headline numbers", "<p>Mean over replicates [95% confidence interval of the mean].</p>"
+        ("Headline numbers", f"<p>Median over {n} plausible worlds [90% interval over worlds].</p>"
          + table_html(["metric", *labels], rows)),
-        ("What the numbers say", list_html(comparison_findings(table, labels, n), "findings")),
+        (f"Each against {labels[0]}, world by world", table_html(
+            ["scenario", "difference over the run", "median [90% interval]", "better for the organisation in"],
+            [[r["scenario"], r["label"], interval_text(r, r["unit"], signed=True), chance(r["p_better"]) + " of worlds" if r["p_better"] == r["p_better"] else "(not a value)"]
+             for r in differences.to_dict("records")])),
+        ("What the numbers say", list_html(comparison_findings(table, labels, n, differences), "findings")),
         ("Figures", _figures_html(figures)),
         ("Method", list_html([
-            f"Each scenario ran {n} times with the same {n} seeds, spawned from root seed "
-            f"{comparison.root_seed} with numpy SeedSequence: {', '.join(map(str, comparison.seeds))}.",
-            "Intervals are 95% confidence intervals of the mean across replicates (Student t).",
+            f"Each scenario ran in the same {n} worlds: "
+            + (f"draws of the calibration's posterior ({comparison.posterior_source}) for the parameters a scenario "
+               "leaves to the defaults, each with its own seed" if comparison.posterior_source else
+               "the defaults' values, each world with its own seed")
+            + f", spawned from root seed {comparison.root_seed} with numpy SeedSequence.",
+            "Intervals are the 5th to 95th percentiles over worlds (the spread of plausible outcomes, not the "
+            "uncertainty of a mean); differences are taken world by world, so what the worlds share cancels.",
         ], "working")),
     ]
     html = page("Policy comparison: " + " vs ".join(labels), "The same organisation under different policies.",
-                sections, _meta(f"root seed {comparison.root_seed}, {n} replicates"))
+                sections, _meta(f"root seed {comparison.root_seed}, {n} worlds"))
     return [*_write_figures(figures, out_dir), _write_html(out_dir, html)]
 
 

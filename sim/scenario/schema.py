@@ -376,8 +376,12 @@ class Economics(Strict):
     loaded_wage_usd_per_hour: float = Field(src.LOADED_WAGE_USD_PER_HOUR, gt=0)
     """Employer cost of one working hour: values hours saved and hours wasted."""
     capture_share: float = Field(src.CAPTURE_SHARE, ge=0, le=1)
-    """Share of truly saved hours turned into valued output (the rest is slack); performative hours
-    are lost at the full wage."""
+    """Share of a working hour's wage that is valued output (the rest is slack): values each truly
+    saved hour and, by default, each hour spent performing or keeping a script running."""
+    wasted_hour_share: float | None = Field(None, ge=0, le=1)
+    """Share of the wage an hour spent performing or on script upkeep costs; unset: the capture
+    share (one opportunity cost, brief 11.3). Set it (e.g. 1.0: a wasted hour displaces only valued
+    work) to test how the headline depends on it."""
 
 
 class Energy(Strict):

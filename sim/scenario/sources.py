@@ -34,6 +34,12 @@ CAPTURE_SOURCE = (
     "direct estimate; sweep it"
 )
 
+WASTED_HOUR_SOURCE = (
+    "model brief 11.3: an hour spent performing or on script upkeep displaces the same mix of valued "
+    "work and slack that a saved hour frees, so by default it costs wage x capture share; another "
+    "share is an ASSUMPTION to sweep (1.0: it displaces only valued work)"
+)
+
 # --- Targets -------------------------------------------------------------------------------
 AMAZON_TOKENS_PER_ENGINEER_WEEK = 50_000
 AMAZON_TARGET_SOURCE = "Amazon token target, 50,000 tokens per engineer per week (seed article)"
@@ -230,6 +236,7 @@ SOURCES: dict[str, str] = {
     "pricing.enablement_usd_per_user_month": ENABLEMENT_SOURCE,
     "economics.loaded_wage_usd_per_hour": WAGE_SOURCE,
     "economics.capture_share": CAPTURE_SOURCE + "; " + CALIBRATION_SOURCE + " (not pinned down by the evidence)",
+    "economics.wasted_hour_share": WASTED_HOUR_SOURCE,
     "management.valuation": POLICY_ASSUMPTION,
     "energy.joules_per_input_token": ENERGY_SOURCE + " (lower end for input tokens)",
     "energy.joules_per_output_token": ENERGY_SOURCE,

@@ -72,15 +72,20 @@ def _interval(out: pd.DataFrame) -> pd.DataFrame:
     return out.assign(low=out["mean"] - half, high=out["mean"] + half)
 
 
-def replicate_bands(table: pd.DataFrame, x: str, hue: str | None, metric: str) -> pd.DataFrame:
+def replicate_bands(table: pd.DataFrame, x: str, hue: str | None, metric: str, worlds: bool = False) -> pd.DataFrame:
     """Mean of `metric` per level of `x` (and `hue`), averaged over everything else, with a
     confidence interval over replicates: each replicate's average is one observation (n =
-    replicates), so the band is seed noise, not the spread of the other parameters."""
+    replicates), so the band is seed noise, not the spread of the other parameters. With
+    `worlds` (replicates are plausible worlds), the centre (column ``mean``) is the median over
+    worlds and the band their 5th to 95th percentiles: the spread of plausible outcomes."""
     by = [x] + ([hue] if hue else [])
     frame = table.assign(**{b: levels(table[b]) for b in by})
     per_replicate = frame.groupby([*by, "replicate"], observed=True)[metric].mean().reset_index()
-    out = per_replicate.groupby(by, observed=True)[metric].agg(mean="mean", sd="std", n="count").reset_index()
-    return _interval(out)
+    grouped = per_replicate.groupby(by, observed=True)[metric]
+    if worlds:
+        return grouped.agg(mean="median", low=lambda v: v.quantile(0.05), high=lambda v: v.quantile(0.95),
+                           n="count").reset_index()
+    return _interval(grouped.agg(mean="mean", sd="std", n="count").reset_index())
 
 
 def tick(value: object) -> str:
@@ -118,8 +123,10 @@ def heatmap(cells: pd.DataFrame, x: str, y: str, value: str = "mean", title: str
 
 
 @styled
-def lines(cells: pd.DataFrame, x: str, hue: str | None = None, title: str = "") -> Figure:
-    """Mean over one parameter with a confidence band, one line per level of `hue`."""
+def lines(cells: pd.DataFrame, x: str, hue: str | None = None, title: str = "",
+          band: str = f"mean, {CONFIDENCE:.0%} confidence band over replicates") -> Figure:
+    """Mean over one parameter with a confidence band (or, over worlds, the median with its 90%
+    interval: `band` says which), one line per level of `hue`."""
     fig, ax = subplots(figsize=(8.0, 4.8), layout="constrained")
     groups = cells.groupby(hue, observed=True) if hue else [(None, cells)]
     for name, group in groups:
@@ -129,7 +136,7 @@ def lines(cells: pd.DataFrame, x: str, hue: str | None = None, title: str = "") 
         ax.fill_between(xs, group["low"], group["high"], color=line.get_color(), alpha=0.15, linewidth=0)
     ax.set_xlabel(x)
     ax.set_ylabel(title)
-    ax.set_title(f"{title}: mean, {CONFIDENCE:.0%} confidence band over replicates")
+    ax.set_title(f"{title}: {band}")
     if hue:
         ax.legend(title=hue, fontsize=8, title_fontsize=9, ncols=2, loc="best")
     ax.grid(alpha=0.3)

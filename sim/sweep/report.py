@@ -128,7 +128,9 @@ def _charts(spec: SweepSpec, ok: pd.DataFrame, params: list[str], metrics: list[
 
     kind, made = spec.design.kind, []
     replicates = spec.replicates
-    band = (f"the band is the 95% confidence interval over the {replicates} replicates" if replicates > 1
+    band = (f"line and band: the median and the 90% interval over the {replicates} plausible worlds (the same worlds "
+            "at every point)" if spec.worlds and replicates > 1 else
+            f"the band is the 95% confidence interval over the {replicates} replicates" if replicates > 1
             else "one run per point, so no confidence band")
     if kind == "grid":
         for x, y in itertools.combinations(params, 2):
@@ -146,18 +148,21 @@ def _charts(spec: SweepSpec, ok: pd.DataFrame, params: list[str], metrics: list[
         for x in (p for p in params if p != hue and pd.api.types.is_numeric_dtype(ok[p])):
             others = [p for p in params if p not in (x, hue)]
             for metric in metrics:
-                cells = charts.in_percent(charts.replicate_bands(ok, x, hue, metric), metric)
+                cells = charts.in_percent(charts.replicate_bands(ok, x, hue, metric, spec.worlds), metric)
                 name = f"lines_{metric}__{_slug(x)}" + (f"__by_{_slug(hue)}" if hue else "")
                 made.append(Chart(
-                    name, charts.lines(cells, x, hue, title=charts.label(metric)),
+                    name, charts.lines(cells, x, hue, title=charts.label(metric), **(
+                        {"band": "median, 90% interval over plausible worlds"} if spec.worlds else {})),
                     f"{charts.label(metric)} against {x}" + (f", one line per {hue}" if hue else "")
                     + (f", averaged over every level of {', '.join(others)}" if others else "") + f"; {band}.",
                 ))
     elif kind == "list":
         for metric in metrics:
-            cells = charts.in_percent(charts.replicate_bands(ok, "point", None, metric), metric)
+            cells = charts.in_percent(charts.replicate_bands(ok, "point", None, metric, spec.worlds), metric)
             made.append(Chart(
                 f"points_{metric}", charts.point_bars(cells, _point_labels(ok, params), charts.label(metric)),
+                f"{charts.label(metric)} at each listed point: bars are medians over the {replicates} plausible worlds, "
+                "whiskers their 90% interval." if replicates > 1 and spec.worlds else
                 f"{charts.label(metric)} at each listed point: bars are means of the {replicates} replicates, whiskers "
                 "their 95% confidence interval." if replicates > 1
                 else f"{charts.label(metric)} at each listed point (one run each, so no interval).",

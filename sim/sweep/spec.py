@@ -142,6 +142,11 @@ class SweepSpec(_Strict):
     """How points are chosen: grid, list, latin_hypercube, sobol or morris."""
     replicates: int = Field(1, ge=1, le=MAX_SWEEP_RUNS)
     """Runs per point, each with its own seed."""
+    worlds: bool = False
+    """Replicates are plausible worlds (model brief 11.1): replicate r is world r, a draw of the
+    calibration's posterior (scenarios/calibration/posterior.csv) for the key paths the base
+    scenario, `fixed` and `parameters` leave to the defaults, with its own seed; every point sees
+    the same worlds, so differences between points are paired. Organisation sweeps only."""
     seed: int = Field(0, ge=0)
     """Root seed: every run's seed derives from it (numpy SeedSequence), keyed by run index."""
     keep_timeseries: bool = False
@@ -257,6 +262,9 @@ def load_spec(source: str | Path | dict[str, Any], base_dir: Path | None = None)
         raise SweepError(str(exc)) from None
     base = LoadedSpec(spec, unfixed, origin).apply({**spec.fixed, "name": spec.name}, origin=f"{origin}: fixed")
     loaded = LoadedSpec(spec, base, origin)
+    if spec.worlds and loaded.kind == "market":
+        raise SweepError(f"{origin}: worlds: true draws an organisation's parameters from the posterior; a market "
+                         "sweep varies its firms' seeds with replicates (set worlds: false)")
     check_key_paths(loaded)
     return loaded
 

@@ -136,16 +136,31 @@ def build_tasks(loaded: LoadedSpec, design: pd.DataFrame) -> list[RunTask]:
     """Every run of the sweep in run-index order; every point's scenario validated up front."""
     spec = loaded.spec
     seeds = run_seeds(spec.seed, len(design) * spec.replicates)
+    worlds = sweep_worlds(loaded)
     tasks = []
     for point, row in design.iterrows():
         values = point_values(spec, row)
         scenario = loaded.apply(values, origin=f"{loaded.origin}: point {point} {short(values)}")
         for replicate in range(spec.replicates):
             index = int(point) * spec.replicates + replicate
-            tasks.append(
-                RunTask(index, int(point), replicate, seeds[index], values, scenario, spec.keep_timeseries)
-            )
+            seed, placed = seeds[index], scenario
+            if worlds:
+                from sim.ensemble import in_world
+
+                placed = in_world(scenario, worlds[replicate])
+                seed = placed.seed
+            tasks.append(RunTask(index, int(point), replicate, seed, values, placed, spec.keep_timeseries))
     return tasks
+
+
+def sweep_worlds(loaded: LoadedSpec) -> list:
+    """The sweep's worlds (one per replicate, from its root seed) when `worlds: true`, else []."""
+    if not loaded.spec.worlds:
+        return []
+    from sim.calibrate.posterior import load_posterior
+    from sim.ensemble import make_worlds
+
+    return make_worlds(loaded.spec.replicates, loaded.spec.seed, load_posterior())
 
 
 def lost_record(item: RunTask | list[RunTask], cause: str) -> dict[str, Any] | list[dict[str, Any]]:

@@ -106,8 +106,9 @@ def bubble() -> CheckGroup:
         rising.append(last["roi_reported"].mean() - first["roi_reported"].mean())
         falling.append(last["roi_true"].mean() - first["roi_true"].mean())
         budget_up.append(ts.loc[burst, "budget_index"] - ts["budget_index"].iloc[0])
-        budget_cut.append(ts.loc[burst + 1, "budget_index"] / ts.loc[burst, "budget_index"])
-        corrected.append(ts.loc[burst + 2:, "roi_true"].mean() - last["roi_true"].mean())
+        if burst + 2 <= ts.index[-1]:  # an audit in the last weeks leaves no aftermath to measure
+            budget_cut.append(ts.loc[burst + 1, "budget_index"] / ts.loc[burst, "budget_index"])
+            corrected.append(ts.loc[burst + 2:, "roi_true"].mean() - last["roi_true"].mean())
     every = all(np.isfinite(audit_weeks))
     return CheckGroup(
         "bubble",
@@ -122,10 +123,11 @@ def bubble() -> CheckGroup:
                   0.0, float(max(falling)) if every else np.nan, 0.0, "at_most", unit="ratio"),
             Check("bubble_budget_grows", "smallest growth of the budget index until the burst", 0.0,
                   float(min(budget_up)) if every else np.nan, 0.0, "at_least", unit="index"),
-            Check("bubble_budget_cut", "largest budget ratio after / before the failed audit", 0.5,
-                  float(max(budget_cut)) if every else np.nan, 1e-9, "at_most", unit="ratio"),
-            Check("bubble_true_roi_recovers", "smallest rise of true ROI after the burst", 0.0,
-                  float(min(corrected)) if every else np.nan, 0.0, "at_least", unit="ratio"),
+            Check("bubble_budget_cut", "largest budget ratio after / before the failed audit (seeds whose audit "
+                  "left weeks to see it)", 0.5, float(max(budget_cut)) if every and budget_cut else np.nan, 1e-9,
+                  "at_most", unit="ratio"),
+            Check("bubble_true_roi_recovers", "smallest rise of true ROI after the burst (the same seeds)", 0.0,
+                  float(min(corrected)) if every and corrected else np.nan, 0.0, "at_least", unit="ratio"),
         ],
         {"runs": [r.timeseries for r in runs], "audit_weeks": audit_weeks},
     )
@@ -219,13 +221,17 @@ def belief_bubble() -> CheckGroup:
         ts = result.timeseries.set_index("week")
         audits = [week for week, text in result.model.management.events if text.startswith("ROI audit")]
         first_audits.append(audits[0] if audits else np.nan)
-        failed = [week for week, text in result.model.management.events if text.startswith("ROI audit failed")]
-        if failed:
-            week = failed[0]
+        last = int(ts.index[-1])
+        seen_after = [week for week in audits if week + 13 <= last]  # an audit with a quarter after it to see
+        if seen_after:
+            week = seen_after[0]
             before = ts.loc[week - 12: week, "roi_reported"].mean()
             after = ts.loc[week + 1: week + 13, "roi_reported"].mean()
             drops.append(after - before)
-            budget, last = ts["budget_index"], int(ts.index[-1])
+        failed = [week for week, text in result.model.management.events
+                  if text.startswith("ROI audit failed") and week + 13 <= last]
+        if failed:
+            week, budget = failed[0], ts["budget_index"]
             growth_before = (budget.loc[week] / budget.iloc[0]) ** (13 / week) - 1
             growth_after = (budget.loc[last] / budget.loc[week]) ** (13 / max(last - week, 1)) - 1
             slowdowns.append(growth_after - growth_before)
@@ -242,11 +248,13 @@ def belief_bubble() -> CheckGroup:
             Check("belief_bubble_timing_spread", "weeks of the first audit, latest minus earliest over seeds (0: a "
                   "calendar; here an output)", 0.0, float(seen.max() - seen.min()) if seen.size else np.nan, 0.0,
                   "info", unit="weeks"),
-            Check("belief_bubble_reported_roi_falls", "largest change of reported ROI, quarter after the first failed "
-                  "audit minus quarter before (negative: the dashboard is no longer believed)", 0.0,
+            Check("belief_bubble_reported_roi_falls", "largest change of reported ROI, quarter after the first audit "
+                  "(passed or failed: each moves the belief) minus quarter before (negative: the dashboard is no "
+                  "longer believed)", 0.0,
                   float(max(drops)) if drops else np.nan, 0.0, "at_most", unit="ratio"),
-            Check("belief_bubble_budget_slows", "largest change of the budget's growth a quarter, after the first failed "
-                  "audit minus before (negative: the budget follows the belief; it stalls or shrinks)", 0.0,
+            Check("belief_bubble_budget_slows", f"largest change of the budget's growth a quarter, after the first "
+                  f"failed audit minus before (in the {len(slowdowns)} of {len(SEEDS)} seeds with a failed audit and a "
+                  "quarter after it) (negative: the budget follows the belief; it stalls or shrinks)", 0.0,
                   float(max(slowdowns)) if slowdowns else np.nan, 0.0, "at_most", unit="ratio"),
         ],
         {"runs": [r.timeseries for r in runs], "audit_weeks": first_audits},
