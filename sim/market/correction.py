@@ -31,9 +31,16 @@ def triggered(week: int, total_scandals: int, correction: Correction) -> bool:
 
 
 def firm_audit(correction: Correction) -> dict[str, object]:
-    """The policy change every firm makes when the correction comes: quarterly audits of true ROI."""
+    """The policy change every firm makes when the correction comes: audits of true ROI at every
+    look (`firm_audit_every_weeks`), whatever finance's scrutiny was before."""
     return {
         "management.roi_audit.every_weeks": correction.firm_audit_every_weeks,
         "management.roi_audit.hurdle_roi": 0.0,
         "management.roi_audit.budget_cut": correction.firm_audit_budget_cut,
+        "management.roi_audit.scrutiny": None,
     }
+
+
+def scrutiny_after_scandals(base_rate: float, scandals: int, correction: Correction) -> float:
+    """A firm's finance audit hazard per look once `scandals` more firms were exposed elsewhere."""
+    return base_rate + correction.scandal_scrutiny * scandals

@@ -141,6 +141,7 @@ def resolve(market: Market, origin: str, root: Path, organisation: Scenario | No
     except ScenarioError as exc:
         raise MarketError(str(exc)) from None
     _check_memory(market, base, origin)
+    _check_scandal_scrutiny(market, base, origin)
     scenarios = {p.name: _policy_scenario(base, p, i, origin) for i, p in enumerate(market.policies)}
     keys = tuple(dict.fromkeys(path for p in market.policies for path in p.set))
     return LoadedMarket(market, base, scenarios, keys, origin)
@@ -160,6 +161,16 @@ def _check_memory(market: Market, base: Scenario, origin: str) -> None:
             f"{resources.gib(need)} of memory, but this machine has {resources.gib(have)} available; "
             "use fewer firms or employees (firms, organisation_set.organization.employees)"
         )
+
+
+def _check_scandal_scrutiny(market: Market, base: Scenario, origin: str) -> None:
+    """A scandal's effect on other firms' audit hazard needs firms whose finance has a hazard."""
+    audit = base.management.roi_audit
+    if market.correction.scandal_scrutiny > 0 and (audit.every_weeks is None or audit.scrutiny is None):
+        raise MarketError(
+            f"{origin}: correction.scandal_scrutiny: {market.correction.scandal_scrutiny:g} raises the firms' audit "
+            "hazard, but the organisation's finance has none; allowed: 0, or an organisation (or organisation_set) "
+            "with management.roi_audit.every_weeks and management.roi_audit.scrutiny set")
 
 
 def _policy_scenario(base: Scenario, policy: Policy, index: int, origin: str) -> Scenario:

@@ -6,10 +6,14 @@ Each week (model brief 10.8):
    performative use; management reviews its budget on reported ROI): all firms are the
    organisations of one :class:`sim.engine.engine.Engine`, stepped together;
 3. the vendor books its revenue; investors credit each firm with a mix of its reported and true
-   AI gains ($ per employee-week, net of AI spend and the KPI's measurement cost);
+   AI gains ($ per employee-week, net of AI spend and the KPI's measurement cost), the weight on
+   reported figures fixed or learned from the audits they have seen (`investors.prior_audits`);
 4. at each review (quarterly by default): outside audits reveal some firms' true ROI (scandals
-   where the dashboard overstated it); the vendor recommends the policy its clients pay most on;
-   firms imitate better-valued firms; the correction comes when enough scandals have piled up.
+   where the dashboard overstated it), which investors learn from and which can raise every firm's
+   finance audit hazard (`correction.scandal_scrutiny`); the vendor recommends the policy its
+   clients pay most on; firms imitate better-valued firms; the correction comes when enough
+   scandals have piled up (from then on, with `correction.publish_audits`, every firm's audited
+   true ROI is public).
 Firms' arithmetic is on arrays over their employees; the market's on arrays over firms.
 """
 
@@ -86,6 +90,10 @@ class MarketModel(mesa.Model):
         self.firms = [Firm(self, i, int(k)) for i, k in enumerate(start)]
         n = market.firms
         self.credited: np.ndarray | None = None
+        self.reported_smoothed: np.ndarray | None = None  # investors' memory of reported gains, $ per employee-week
+        self.true_smoothed: np.ndarray | None = None  # ... and of true gains
+        self.weight_reported = np.full(n, market.investors.weight_reported)
+        self.trust = investors.Trust.prior(market.investors)
         self.revealed = np.zeros(n, dtype=bool)
         self.corrected_week: int | None = None
         self.total_scandals = 0
@@ -115,8 +123,14 @@ class MarketModel(mesa.Model):
         reported_gain = (rows["reported_value_usd"] - rows["ai_spend_usd"] - measurement) / employees
         true_gain = (rows["true_value_usd"] - rows["ai_spend_usd"] - measurement) / employees
         corrected = self.corrected_week is not None
-        weight = investors.weight_on_reported(market.investors, corrected, self.revealed)
+        weight = investors.weight_on_reported(market.investors, corrected, self.revealed,
+                                              None if self.trust is None else self.trust.weight)
+        self.weight_reported = weight
         self.credited = investors.credit(self.credited, reported_gain, true_gain, weight, market.investors)
+        self.reported_smoothed = investors.credit(self.reported_smoothed, reported_gain, reported_gain,
+                                                  np.ones_like(weight), market.investors)
+        self.true_smoothed = investors.credit(self.true_smoothed, true_gain, true_gain, np.ones_like(weight),
+                                              market.investors)
         income = vendor.revenue(rows)
         self.period.add({**rows, **income, "measurement_usd": measurement})
         if not corrected and corrections.triggered(week, self.total_scandals, market.correction):
@@ -143,18 +157,28 @@ class MarketModel(mesa.Model):
             reported_roi = (sums["reported_value_usd"] - spend) / spend
             true_roi = (sums["true_value_usd"] - spend) / spend
         revealed = corrections.reveal(len(self.firms), market.correction, self.rng)
+        if self.corrected_week is not None and self.corrected_week < week and market.correction.publish_audits:
+            revealed = np.ones_like(revealed)  # every firm's audit is published
         scandal = corrections.scandals(revealed & ~self.revealed, reported_roi, true_roi, market.correction)
         if scandal.any():
             self.total_scandals += int(scandal.sum())
             self.events.append((week, f"{int(scandal.sum())} firm(s) exposed: reported ROI "
                                       f"{_pct(reported_roi[scandal].mean())}, true {_pct(true_roi[scandal].mean())}"))
+            self._scandal_elsewhere(week, int(scandal.sum()))
+        if self.trust is not None and revealed.any():
+            self.trust.learn(sums["reported_value_usd"][revealed], sums["true_value_usd"][revealed])
         self.revealed |= revealed
         if self.corrected_week is None and corrections.triggered(week, self.total_scandals, market.correction):
             self._correct(week, f"{self.total_scandals} scandals")
         paid = sum(sums[line] for line in vendor.REVENUE_LINES) / sums["employees"]
         self.recommended = vendor.recommended_policy(self.policy, paid, len(self.policy_names))
         before = self.policy
-        after = imitation.review(before, self.credited, self.recommended, market.imitation, self.rng)
+        valued = imitation.Valued(self.reported_smoothed, self.true_smoothed,
+                                  investors.weight_on_reported(market.investors, self.corrected_week is not None,
+                                                               self.revealed,
+                                                               None if self.trust is None else self.trust.weight),
+                                  scandal)
+        after = imitation.review(before, self.credited, self.recommended, market.imitation, self.rng, valued)
         for i in np.flatnonzero(after != before):
             self.firms[i].policy = int(after[i])
             self.firms[i].change_policy(self.loaded.changes_for(self.policy_names[after[i]]), origin="market")
@@ -165,10 +189,28 @@ class MarketModel(mesa.Model):
             self.events.append((week, f"review: {moved} firm(s) changed policy ({summary})"))
         self.period.clear()
 
+    def _scandal_elsewhere(self, week: int, scandals: int) -> None:
+        """Every firm's finance audit hazard rises with scandals at other firms (model brief 11.5)."""
+        correction = self.market.correction
+        if correction.scandal_scrutiny <= 0:
+            return
+        raised = 0
+        for firm in self.firms:
+            audit = self.engine.policy(firm.index).management.roi_audit
+            if audit.scrutiny is None:  # audits at every look already (after the correction)
+                continue
+            firm.change_policy({"management.roi_audit.base_rate": corrections.scrutiny_after_scandals(
+                audit.base_rate, scandals, correction)}, origin="scandal elsewhere")
+            raised += 1
+        if raised:
+            self.events.append((week, f"finance at {raised} firm(s) looks harder: audit hazard per look "
+                                      f"+{correction.scandal_scrutiny * scandals:g} after {scandals} scandal(s)"))
+
     def _correct(self, week: int, reason: str) -> None:
         self.corrected_week = week
+        published = " (published)" if self.market.correction.publish_audits else ""
         self.events.append((week, f"correction ({reason}): investors weigh true results, every firm audits true ROI "
-                                  f"every {self.market.correction.firm_audit_every_weeks} weeks"))
+                                  f"every {self.market.correction.firm_audit_every_weeks} weeks{published}"))
         change = corrections.firm_audit(self.market.correction)
         for firm in self.firms:
             firm.change_policy(change, origin="market correction")
@@ -214,6 +256,7 @@ class MarketModel(mesa.Model):
             "wasted_co2_kg": float(rows["wasted_co2_kg"].sum()),
             "gaming_share": float((rows["gaming_share"] * rows["employees"]).sum() / rows["employees"].sum()),
             "credited_gain_usd_per_employee_week": float(np.average(self.credited, weights=rows["employees"])),
+            "investor_weight_reported": float(self.weight_reported.mean()),
             "corrected": self.corrected_week is not None,
             "value_based_pricing": self.price_usd_per_action is not None,
             "recommended_policy": self.policy_names[self.recommended] if self.recommended is not None else "",

@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from sim.market.claims import Claim, ClaimsResult
 from sim.market.run import INFLATING_ROI_GAP, MarketResult, credited_by_class, policy_gaps
 from sim.output import atomic_write, atomic_write_text
 from sim.report.figures import COLOURS, new_axes, usd_axis
@@ -80,9 +81,19 @@ def plot_credited(firms: pd.DataFrame, industry: pd.DataFrame, summary: dict[str
                                   ("honest", COLOURS["true"], "firms on honest policies")):
         if column in table:
             ax.plot(table.index, table[column], color=colour, label=label)
-    ax.yaxis.set_major_formatter(lambda v, _: f"${v:,.0f}")
+    ax.yaxis.set_major_formatter(lambda v, _: f"${v:,.2f}" if abs(v) < 10 else f"${v:,.0f}")
     _events(ax, industry, summary)
-    ax.legend(fontsize=8)
+    if "investor_weight_reported" in industry:
+        weight = ax.twinx()
+        weight.plot(industry["week"], industry["investor_weight_reported"], color="#666666", linestyle=":",
+                    label="investors' weight on reported figures (right)")
+        weight.set_ylim(0, 1)
+        weight.yaxis.set_major_formatter(PercentFormatter(1.0))
+        weight.spines[["top"]].set_visible(False)
+        handles = ax.get_legend_handles_labels()[0] + weight.get_legend_handles_labels()[0]
+        ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, frameon=False)
+    else:
+        ax.legend(fontsize=8)
     _finish(ax, "What investors credit firms with (mean per firm)", "$ per employee-week")
     return fig
 
@@ -145,7 +156,73 @@ def plot_waste(industry: pd.DataFrame, summary: dict[str, Any], ax: Axes | None 
     return fig
 
 
+@styled
+def plot_claims(claims: ClaimsResult, ax: Axes | None = None) -> Figure:
+    """Share of firms on inflating policies and on policies of lower true ROI than their start, every
+    seed: the market as given (solid) and the same seed without a correction (dashed)."""
+    fig = Figure(figsize=(8.0, 3.6), layout="constrained")
+    left, right = fig.subplots(1, 2, sharey=True)
+    paths = claims.trajectories
+    for (seed, corrected), path in paths.groupby(["seed", "corrected"]):
+        style = dict(color=COLOURS["reported"] if corrected else "#999999", linestyle="-" if corrected else "--",
+                     linewidth=0.9, alpha=0.7)
+        left.plot(path["week"], path["inflating_share"], **style)
+        right.plot(path["week"], path["downhill_share"], **style)
+    for week in claims.seeds["correction_week"].dropna():
+        left.axvline(week, color="black", linestyle=":", linewidth=0.6)
+    left.plot([], [], color=COLOURS["reported"], label="as given")
+    left.plot([], [], color="#999999", linestyle="--", label="same seed, no correction")
+    left.legend(fontsize=7)
+    n = claims.seeds["seed"].nunique()
+    _finish(left, f"Firms on inflating policies ({n} seeds)", "share of firms")
+    _finish(right, f"Firms on a policy of lower true ROI than at start ({n})", "")
+    left.yaxis.set_major_formatter(PercentFormatter(1.0))
+    left.set_ylim(0, 1)
+    return fig
+
+
 # --- words ---------------------------------------------------------------------------------
+def _claim_value(claim: Claim, value: float) -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    if claim.unit == "usd":
+        return f"${value:,.2f}"
+    return pct(value) if claim.percent else f"week {value:,.0f}"
+
+
+def _verdict(claim: Claim) -> str:
+    held, n = claim.n_held, claim.n_judged
+    if n == 0:
+        return f"not judged: no {claim.among}"
+    word = "holds" if held == n else "does not hold" if held == 0 else "holds in some only"
+    return f"{held} of {n} {claim.among}: {word}"
+
+
+def claim_rows(claims: ClaimsResult) -> list[list[str]]:
+    """One row per claim: what is claimed, its median and range over seeds, and in how many seeds it holds."""
+    rows = []
+    for claim in claims.claims:
+        median, low, high = claim.spread()
+        value = (f"{_claim_value(claim, median)} (range {_claim_value(claim, low)} to {_claim_value(claim, high)})"
+                 if np.isfinite(median) else "n/a")
+        rows.append([claim.statement, f"{claim.measure}: {value}", _verdict(claim)])
+    return rows
+
+
+def claim_findings(claims: ClaimsResult) -> list[str]:
+    """Plain sentences for the claims over seeds: which hold in every seed, which in none (said
+    plainly), which in some only, and which could not be judged."""
+    groups: dict[str, list[str]] = {"all": [], "none": [], "some": [], "unjudged": []}
+    for claim in claims.claims:
+        held, n = claim.n_held, claim.n_judged
+        kind = "unjudged" if n == 0 else "all" if held == n else "none" if held == 0 else "some"
+        groups[kind].append(f"{claim.statement} ({held} of {n} {claim.among})" if n else
+                            f"{claim.statement} (no {claim.among})")
+    lead = {"all": "Holds in every seed", "none": "Does not hold in any seed",
+            "some": "Holds in some seeds only, so the model does not make it", "unjudged": "Not judged"}
+    return [f"{lead[kind]}: {'; '.join(items)}." for kind, items in groups.items() if items]
+
+
 def headline_rows(s: dict[str, Any]) -> list[list[str]]:
     rows = [
         ["firms on inflating policies", f"{pct(s['inflating_share_start'])} at the start, {pct(s['inflating_share_peak'])} "
@@ -217,9 +294,12 @@ def findings(result: MarketResult) -> list[str]:
                    f"in the first week and {pct(s['policy_true_roi_end'])} in the last; of {s['policy_moves']:,.0f} policy "
                    f"changes, {pct(lower)} went to a policy of lower true ROI: {verdict}, whatever the dashboards "
                    "show (one world; `tokenmaxx sweep` over seeds gives the spread).")
-    out.append(f"The boom: industry AI spend per week grew x{s['ai_spend_growth']:.2f} (budgets follow reported ROI and "
-               f"buy seats) to week {s['ai_spend_peak_week']} and ended at {pct(s['ai_spend_end_vs_peak'])} of its peak. "
-               f"Industry ROI as reported was {pct(s['roi_reported'])}; in truth {pct(s['roi_true'])}.")
+    bound = s["seat_bound_share"]
+    out.append(f"The boom: industry AI spend per week grew x{s['ai_spend_growth']:.2f} (budgets follow the ROI management "
+               f"believes, its dashboard until finance audits it, and buy seats) to week {s['ai_spend_peak_week']} and ended "
+               f"at {pct(s['ai_spend_end_vs_peak'])} of its peak. A seat for every employee, the physical bound, bound in "
+               f"{pct(bound)} of firm-weeks" + (": there it, not belief, shaped spend." if bound > 0 else ".")
+               + f" Industry ROI as reported was {pct(s['roi_reported'])}; in truth {pct(s['roi_true'])}.")
     out.append(f"Where the model disagrees with the seed article: the vendor's windfall from performative use is small, "
                f"{pct(s['vendor_performative_usd'] / s['vendor_revenue_usd'])} of its revenue "
                f"({usd(s['vendor_performative_usd'])}), because seat licences ({pct(s['vendor_seats_usd'] / s['vendor_revenue_usd'])} "
@@ -262,27 +342,44 @@ def break_even_measurement(result: MarketResult) -> str | None:
 
 
 # --- the page ------------------------------------------------------------------------------
-def write_market_report(result: MarketResult, out_dir: Path) -> list[Path]:
-    """Write report.html and figures/*.png; return the paths written."""
+def write_market_report(result: MarketResult, out_dir: Path, claims: ClaimsResult | None = None) -> list[Path]:
+    """Write report.html and figures/*.png; return the paths written (`claims`: the claims over seeds,
+    shown first when given)."""
     industry, firms, s = result.industry, result.firms, result.summary
+    world = f"One world (seed {s['seed']}): "
     figures = {
-        "policy_shares": (plot_policy_shares(industry, s), "Share of firms on each KPI policy, week by week; '(inflates)' "
-                          "marks policies whose dashboards overstated ROI in this run. Dashed line: the correction."),
-        "credited": (plot_credited(firms, industry, s), "What investors credit the average firm with, $ of AI gains per "
-                     "employee-week, for firms on inflating and on honest policies."),
-        "industry_roi": (plot_industry_roi(industry, s), f"Industry ROI on AI over the last {ROLLING_WEEKS} weeks, as "
-                         "firms report it and in truth (measurement costs included)."),
-        "vendor_revenue": (plot_vendor_revenue(industry, s), "The vendor's weekly revenue: seats, usage on genuine work, "
-                           "usage on performative use."),
-        "waste": (plot_waste(industry, s), "Industry AI spend, the working hours spent gaming and the spend on performative "
-                  "usage ($ per week); CO2 of serving the tokens, all and performative."),
+        "policy_shares": (plot_policy_shares(industry, s), world + "share of firms on each KPI policy, week by week; "
+                          "'(inflates)' marks policies whose dashboards overstated ROI in this run. Dashed line: the "
+                          "correction."),
+        "credited": (plot_credited(firms, industry, s), world + "what investors credit the average firm with, $ of AI "
+                     "gains per employee-week, for firms on inflating and on honest policies; dotted: the mean weight "
+                     "investors put on reported figures (0 for audited firms)."),
+        "industry_roi": (plot_industry_roi(industry, s), world + f"industry ROI on AI over the last {ROLLING_WEEKS} "
+                         "weeks, as firms report it and in truth (measurement costs included)."),
+        "vendor_revenue": (plot_vendor_revenue(industry, s), world + "the vendor's weekly revenue: seats, usage on "
+                           "genuine work, usage on performative use."),
+        "waste": (plot_waste(industry, s), world + "industry AI spend, the working hours spent gaming and the spend on "
+                  "performative usage ($ per week); CO2 of serving the tokens, all and performative."),
     }
+    if claims is not None:
+        figures = {"claims": (plot_claims(claims), f"Every seed ({len(claims.seeds)}): the share of firms on inflating "
+                              "policies (left) and on a policy of lower true ROI than the one they started on (right); "
+                              "solid: the market as given, dashed: the same seed without a correction; dotted: "
+                              "correction weeks."), **figures}
     rendered = {name: (png_bytes(fig), caption) for name, (fig, caption) in figures.items()}
     events = [f"week {w}: {text}" for w, text in result.events] or ["nothing happened"]
     market = result.loaded.market
-    sections = [
-        ("Headline numbers", table_html(["", "value over the run"], headline_rows(s))),
-        ("What the numbers say", list_html(findings(result), "findings")),
+    sections = []
+    if claims is not None:
+        n = len(claims.seeds)
+        sections += [
+            (f"Claims over {n} seeds", table_html(["claim", "value: median (range) over seeds", "seeds in which it holds"],
+                                                  claim_rows(claims))
+             + list_html(claim_findings(claims) + list(ASSUMPTIONS), "findings")),
+        ]
+    sections += [
+        (f"Headline numbers: one world (seed {s['seed']})", table_html(["", "value over the run"], headline_rows(s))),
+        (f"What the numbers say: one world (seed {s['seed']})", list_html(findings(result), "findings")),
         ("Figures", "".join(figure_html(n, png, cap) for n, (png, cap) in rendered.items())),
         ("What happened, in order", list_html(events, "working")),
         ("The market", table_html(["setting", "value"], market_rows(result))),
@@ -297,6 +394,17 @@ def write_market_report(result: MarketResult, out_dir: Path) -> list[Path]:
         written.append(path)
     atomic_write_text(out_dir / REPORT_NAME, html)
     return [*written, out_dir / REPORT_NAME]
+
+
+ASSUMPTIONS = (
+    "ASSUMPTION: the correction comes when outside audits have exposed scandals_to_trigger firms (a threshold); "
+    "after it every firm's audited true ROI is public (correction.publish_audits).",
+    "ASSUMPTION: investors' trust in dashboards starts at weight_reported, a prior worth investors.prior_audits "
+    "audits; a scandal adds correction.scandal_scrutiny to every firm's audit hazard per look.",
+    "ASSUMPTION: budgets follow the ROI management believes, and buy seats; a seat for every employee is a physical "
+    "bound, counted where it binds (seat_bound_share).",
+)
+"""Rules that stay rules in the market's claims (model brief 11.5): said in the report."""
 
 
 def market_rows(result: MarketResult) -> list[list[str]]:

@@ -65,6 +65,7 @@ def run_market(source: str | Path | dict | LoadedMarket, seed: int | None = None
     firms["policy"] = pd.Categorical.from_codes(firms["policy"], categories=model.policy_names)
     inflating = inflating_policies(firms)
     firms["inflating"] = firms["policy"].isin(inflating)
+    industry["downhill_share"] = downhill_share(firms).to_numpy()
     summary = summarise(model, industry, firms, inflating)
     return MarketResult(loaded, industry, firms, list(model.events), summary, model)
 
@@ -112,6 +113,31 @@ def race_on_true_value(firms: pd.DataFrame) -> dict[str, float]:
     return {"policy_true_roi_start": held(first), "policy_true_roi_end": held(last),
             "policy_moves": float(len(downhill)),
             "moves_to_lower_true_roi_share": float(np.mean(downhill)) if downhill else float("nan")}
+
+
+def downhill_share(firms: pd.DataFrame) -> pd.Series:
+    """Per week, the share of firms on a policy of lower true ROI (pooled over the run) than the one
+    they held in the first week: the race to the bottom measured on true value, over time."""
+    true_roi = policy_gaps(firms)["roi_true"]
+    roi = firms["policy"].astype(str).map(true_roi).astype(float)
+    first = roi.groupby(firms["firm"]).transform("first") if firms["week"].is_monotonic_increasing else None
+    if first is None:
+        ordered = firms.sort_values(["week", "firm"])
+        first = roi.loc[ordered.index].groupby(ordered["firm"]).transform("first").reindex(firms.index)
+    return (roi < first - 1e-12).groupby(firms["week"]).mean()
+
+
+def credit_crossover_week(firms: pd.DataFrame) -> int | None:
+    """The week from which investors credit firms on honest policies above firms on inflating ones
+    for the rest of the run (None: never, or no firms of one kind at the end)."""
+    table = credited_by_class(firms).dropna()
+    if table.empty or "honest" not in table or "inflating" not in table:
+        return None
+    ahead = (table["honest"] > table["inflating"]).to_numpy()
+    if not ahead[-1]:
+        return None
+    behind = np.flatnonzero(~ahead)
+    return int(table.index[behind[-1] + 1]) if behind.size else int(table.index[0])
 
 
 def credited_by_class(firms: pd.DataFrame) -> pd.DataFrame:
@@ -178,6 +204,13 @@ def summarise(model: MarketModel, industry: pd.DataFrame, firms: pd.DataFrame, i
         "vendor_seats_usd": float(industry["vendor_seats_usd"].sum()),
         "gaming_share_mean": float(np.average(industry["gaming_share"], weights=industry["employees"])),
         "policy_shares_end": {p: int(industry[f"firms_on_{p}"].iloc[-1]) for p in model.policy_names},
+        "inflating_share_at_correction": (float(share[industry["week"] == corrected].iloc[0]) if corrected
+                                          else float("nan")),
+        "downhill_share_end": float(industry["downhill_share"].iloc[-1]),
+        "credit_crossover_week": credit_crossover_week(firms),
+        "investor_weight_reported_end": float(industry["investor_weight_reported"].iloc[-1]),
+        "seat_bound_share": float((firms["seats"] >= firms["employees"] - 0.5).mean()),
+        "ai_spend_end_usd_per_week": float(industry["ai_spend_usd"].iloc[-1]),
         **race_on_true_value(firms),
     }
 

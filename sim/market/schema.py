@@ -7,7 +7,7 @@ published source is an ASSUMPTION, meant to be swept (market keys work in sweep 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -46,6 +46,12 @@ class Investors(Strict):
     """The same weight once the correction has come: finance demands evidence of actual ROI."""
     memory_weeks: float = Field(13.0, gt=0)
     """Half-life, in weeks, of the weekly figures in investors' valuation (ASSUMPTION: a quarter)."""
+    prior_audits: float | None = Field(None, gt=0)
+    """Investors' trust in dashboards as a belief (model brief 11.6): the weight on reported figures
+    starts at `weight_reported`, a prior worth this many audits (ASSUMPTION); every audit investors
+    see adds the share of that firm's reported value that was true (a Beta mean), so scandals lower
+    the weight for every firm not yet audited and honest dashboards keep it. Empty: fixed weights
+    (`weight_reported`, then `weight_reported_after_correction` from the correction)."""
 
 
 class Imitation(Strict):
@@ -62,6 +68,11 @@ class Imitation(Strict):
     vendor_influence: float = Field(0.1, ge=0, le=1)
     """Share of reviewing firms that take the vendor's recommended policy instead (the dashboard
     and playbook that come with the product; ASSUMPTION)."""
+    valuation: Literal["credited", "own_investors"] = "credited"
+    """What a reviewing firm compares. `credited`: its peer's credited gain against its own.
+    `own_investors`: what its own investors would credit it with under the peer's policy, with the
+    weight they put on its reported figures (a firm credited on its true figures, after an audit
+    or the correction, compares true figures); a firm exposed by a scandal reviews for sure."""
 
 
 class Vendor(Strict):
@@ -98,7 +109,16 @@ class Correction(Strict):
     firm_audit_every_weeks: int = Field(13, ge=1, le=MAX_WEEKS)
     """After the correction every firm's finance audits true ROI this often."""
     firm_audit_budget_cut: float = Field(0.5, ge=0, le=1)
-    """Share of the AI budget a firm cuts when its audit finds true ROI below zero."""
+    """Share of the AI budget a firm cuts when its audit finds true ROI below zero (a rule; a firm
+    whose organisation sets `management.roi_audit.belief_weight` moves its belief instead)."""
+    publish_audits: bool = False
+    """From the correction, every firm's audited true ROI is public: investors credit each firm on
+    its true figures from the first review after it (ASSUMPTION: what a correction is, finance and
+    investors demanding evidence of actual ROI). Off: only outside audits reveal firms."""
+    scandal_scrutiny: float = Field(0.0, ge=0)
+    """A scandal elsewhere (model brief 11.5): each scandal adds this to every firm's finance audit
+    hazard per look (`management.roi_audit.base_rate`; ASSUMPTION). Acts only where the firms'
+    organisation sets `management.roi_audit.every_weeks` and `scrutiny`."""
 
 
 class Market(Strict):

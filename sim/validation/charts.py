@@ -384,6 +384,21 @@ def audit_recovery(data: dict[str, Any]) -> Figure:
         ax.set(xlabel=f"true {name.replace('_', ' ')}", ylabel="audit's median and 90% interval")
     np.atleast_1d(axes)[0].legend(fontsize=7, loc="upper left")
     fig.suptitle("tokenmaxx audit on synthetic organisations with known truth (leave one out)")
+
+
+def market_claims(data: dict[str, Any]) -> Figure:
+    fig, ax = subplots(figsize=FIGSIZE)
+    for (_, corrected), path in data["trajectories"].groupby(["seed", "corrected"]):
+        ax.plot(path["week"], 100 * path["inflating_share"], color="tab:orange" if corrected else "tab:grey",
+                ls="-" if corrected else "--", alpha=0.7, linewidth=0.9)
+    for week in data["correction_weeks"]:
+        if week == week:
+            ax.axvline(week, color="black", linestyle=":", linewidth=0.7)
+    ax.plot([], [], color="tab:orange", label="as given (dotted: its correction)")
+    ax.plot([], [], color="tab:grey", ls="--", label="same seed, no correction")
+    ax.set(xlabel="week", ylabel="firms on inflating policies (%)", ylim=(0, 100),
+           title=f"The market's correction over {data['seeds']} seeds")
+    ax.legend(fontsize=8)
     return fig
 
 
@@ -415,4 +430,5 @@ CHARTS: dict[str, Callable[[dict[str, Any]], Figure]] = {
     "belief_bubble": belief_bubble,
     "learning": learning,
     "audit_recovery": audit_recovery,
+    "market_claims": market_claims,
 }

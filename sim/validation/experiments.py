@@ -261,6 +261,59 @@ def belief_bubble() -> CheckGroup:
     )
 
 
+MARKET_CLAIMS_RUN = ["firms=20", "weeks=156", "organisation_set.organization.employees=60",
+                     "correction.audit_share_per_review=0.15"]
+"""A small default market for CI: 20 firms of 60 employees; outside audits of 15% of firms a quarter
+give about as many audits (3 a quarter) as the default's 5% of 50 firms."""
+MARKET_CLAIMS_SEEDS = (1, 2, 3, 4, 5, 6)
+
+
+def market_claims() -> CheckGroup:
+    """The market's claims over seeds (model brief 11.6): a correction that comes from scandals, and
+    what it changes (firms' choices, spend, true ROI) against the same seed without it."""
+    from sim.market.claims import run_claims
+
+    claims = run_claims(LIBRARY / "market" / "default.yaml", MARKET_CLAIMS_SEEDS, MARKET_CLAIMS_RUN)
+    by_key = {c.key: c for c in claims.claims}
+    n = float(len(MARKET_CLAIMS_SEEDS))
+
+    def held(key: str) -> float:
+        return float(by_key[key].n_held)
+
+    corrected = held("correction")
+    return CheckGroup(
+        "market_claims",
+        "The market's claims over seeds: the correction comes from scandals and changes what firms choose",
+        "model brief 11.6; scenarios/market/default.yaml at 20 firms of 60 employees, outside audits 15% a quarter "
+        "(trust prior, audit publication, scandal scrutiny: ASSUMPTION)",
+        [
+            Check("market_correction_seeds", f"seeds (of {len(MARKET_CLAIMS_SEEDS)}) in which scandals set off a "
+                  "correction (at least one: when it comes is an output)", n, corrected, n - 1, "at_least", unit="seeds"),
+            Check("market_correction_moves_firms_up_in_truth", "seeds (of those with a correction) ending with firms on "
+                  "policies of higher true ROI than the same seed without it", corrected, held("choices_in_truth"),
+                  1.0, "at_least", unit="seeds"),
+            Check("market_correction_fewer_inflating", "seeds (of those with a correction) ending with fewer firms on "
+                  "inflating policies than the same seed without it (not expected where an inflating policy is also "
+                  "the best in truth)", corrected, held("choices"), 0.0, "info", unit="seeds"),
+            Check("market_race_left_alone", "seeds in which, left alone, the share of firms on inflating policies "
+                  "rises by more than 5 points", n, held("race"), 0.0, "info", unit="seeds"),
+            Check("market_race_in_truth", "seeds in which, left alone, firms end on policies of lower true ROI than "
+                  "they started on (the race to the bottom measured on true value)", 0.0, held("race_in_truth"), 0.0,
+                  "info", unit="seeds"),
+            Check("market_spend_falls", "seeds whose last week's AI spend is below the same seed without a correction",
+                  corrected, held("spend"), 0.0, "info", unit="seeds"),
+            Check("market_seat_bound_rarely_binds", "largest share of firm-weeks at the seat bound over seeds (a "
+                  "physical bound, not what shapes spend)", 0.2, float(by_key["seat_bound"].values.max()), 0.0,
+                  "at_most", unit="share"),
+            Check("market_shares_in_unit_interval", "every weekly share of firms, every seed, in [0, 1] (invariant)",
+                  1.0, float(claims.trajectories[["inflating_share", "downhill_share"]].stack().between(0, 1).all()),
+                  0.0, unit="bool"),
+        ],
+        {"trajectories": claims.trajectories, "correction_weeks": claims.seeds["correction_week"].tolist(),
+         "seeds": len(MARKET_CLAIMS_SEEDS)},
+    )
+
+
 GROUPS: dict[str, Callable[[], CheckGroup]] = {
     "hysteresis": hysteresis,
     "persistence": persistence,
@@ -268,5 +321,6 @@ GROUPS: dict[str, Callable[[], CheckGroup]] = {
     "bubble": bubble,
     "belief_bubble": belief_bubble,
     "learning": learning,
+    "market_claims": market_claims,
 }
 """Experiment check groups (model brief 10.6), in report order."""
