@@ -257,7 +257,10 @@ def test_pyabc_smc_is_reproducible_and_finds_the_truth(small_org, tmp_path):
     observed, truth = small_org
     write_usage("table", observed, truth, tmp_path)
     state = np.random.get_state()
-    runs = [audit([tmp_path / "usage.parquet"], load_scenario(POLICY), seed=3, salt="s", method="smc",
+    from sim.audit.infer import load_prior
+
+    box = load_prior(posterior=tmp_path / "no-posterior.csv")  # SMC samples the prior box, not posterior draws
+    runs = [audit([tmp_path / "usage.parquet"], load_scenario(POLICY), seed=3, salt="s", method="smc", prior=box,
                   smc_options={"population": 60, "generations": 2}) for _ in range(2)]
     assert np.array_equal(np.random.get_state()[1], state[1])  # the caller's NumPy state is untouched
     first, second = (r.estimates.set_index("estimand") for r in runs)

@@ -66,20 +66,19 @@ def load_prior(targets: Path = TARGETS_FILE, posterior: Path = POSTERIOR_FILE) -
     """The calibration's posterior draws when `posterior` exists (columns draw, weight, then one per
     key path), else the prior box of `targets`."""
     if posterior.is_file():
-        table = pd.read_csv(posterior)
-        names = tuple(c for c in table.columns if c not in ("draw", "weight"))
-        if not names or "weight" not in table:
-            raise ScenarioError(f"{posterior}: expected columns draw, weight and one per parameter key path")
-        weights = table["weight"].to_numpy(dtype=float)
-        if not (np.all(weights >= 0) and weights.sum() > 0):
-            raise ScenarioError(f"{posterior}, column weight: expected weights of 0 or more, not all 0")
-        return Prior(names, draws=table[list(names)].to_numpy(dtype=float), weights=weights / weights.sum(),
-                     source=f"{posterior} ({len(table):,} posterior draws)")
+        from sim.calibrate.posterior import PosteriorError, load_posterior
+
+        try:
+            draws = load_posterior(posterior)
+        except PosteriorError as exc:
+            raise ScenarioError(str(exc)) from None
+        return Prior(draws.parameters, draws=draws.values, weights=draws.weights,
+                     source=f"{posterior} ({len(draws):,} posterior draws)")
     from sim.calibrate.targets import CalibrationSpec
     from sim.scenario.io import read_yaml
 
     spec = CalibrationSpec.model_validate(read_yaml(targets))
-    names = tuple(spec.parameters)
+    names = tuple(name for name, parameter in spec.parameters.items() if parameter.world)  # not the seed firms' own
     return Prior(names, low=np.array([spec.parameters[n].low for n in names]),
                  high=np.array([spec.parameters[n].high for n in names]), source=f"{targets} (prior box)")
 
