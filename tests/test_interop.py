@@ -174,4 +174,4 @@ def test_results_show_as_html_in_a_notebook() -> None:
     assert "RunResult('default'" in repr(result) and len(repr(result)) < 400
     comparison = compare([LIBRARY / "default.yaml", LIBRARY / "microsoft.yaml"], replicates=2,
                          overrides=["organization.employees=40", "weeks=4"])
-    assert "<th>microsoft</th>" in comparison._repr_html_() and "95%" in comparison._repr_html_()
+    assert "<th>microsoft</th>" in comparison._repr_html_() and "90% interval over worlds" in comparison._repr_html_()

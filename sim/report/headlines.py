@@ -16,7 +16,7 @@ def gaming_costs(summary: dict[str, Any]) -> list[tuple[str, float, str]]:
     """(label, USD, detail) of each cost of gaming, largest first."""
     costs = [
         ("cost of gaming: working hours spent performing", summary["wasted_hours_cost_usd"],
-         f"{summary['gaming_hours']:,.0f} hours of performative use and script upkeep at the loaded wage"),
+         f"{summary['gaming_hours']:,.0f} hours of performative use and script upkeep at the loaded wage x capture share"),
         ("cost of gaming: AI spend on performative use", summary["wasted_spend_usd"],
          f"{display(summary['wasted_spend_share'], 'share')} of AI spend"),
     ]
