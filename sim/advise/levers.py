@@ -35,7 +35,8 @@ TARGET_FACTOR = "kpi.target_factor"
 suits every regime; `kpi.target` itself is in the units of one regime)."""
 
 SWITCH_WEEK = "switch.week"
-"""Pseudo-lever: the week at whose start the KPI regime switches to `switch.regime` (0: never)."""
+"""Pseudo-lever: the week at whose start the KPI regime switches to `switch.regime` (0, or a week after
+the run's last: never)."""
 
 SWITCH_REGIME = "switch.regime"
 """Pseudo-lever: the regime a scheduled switch moves to."""
@@ -184,7 +185,7 @@ def policy_changes(values: dict[str, Any], base: Scenario) -> dict[str, Any]:
     if TARGET_FACTOR in values:
         changes["kpi.target"] = float(values[TARGET_FACTOR]) * DEFAULT_TARGETS[regime]
     week = int(values.get(SWITCH_WEEK, 0) or 0)
-    if week > 0:
+    if 0 < week <= base.weeks:  # 0, or a week after the run's last: no switch within the run
         to = values.get(SWITCH_REGIME, "error_reduction")
         kept = [i.model_dump() for i in base.management.interventions]
         changes["management.interventions"] = [*kept, {"week": week, "set": {"kpi.regime": to}}]
@@ -231,8 +232,9 @@ def check_levers(loaded: LoadedLevers, base: Scenario) -> None:
                 f"{', '.join(s + '.' for s in LEVER_SECTIONS)} and {', '.join((*LEVER_PATHS, *PSEUDO_LEVERS))}")
         if path == SWITCH_WEEK:
             for value in lever.probes():
-                if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= base.weeks:
-                    raise LeversError(f"{where}: weeks from 0 (never) to {base.weeks} (the run's last), got {short(value)}")
+                if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or value != int(value):
+                    raise LeversError(f"{where}: whole weeks from 0 (never; so is a week after the run's last), "
+                                      f"got {short(value)}")
             continue
         if path == TARGET_FACTOR:
             for value in lever.probes():

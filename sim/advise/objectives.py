@@ -67,6 +67,7 @@ def measurement_cost_usd(scenario: Scenario, values: dict[str, Any] | None = Non
     kpi = 0.0
     if scenario.kpi.strength > 0:
         switch_week = int((values or {}).get(SWITCH_WEEK, 0) or 0)
+        switch_week = switch_week if switch_week <= weeks else 0
         before = weeks if switch_week <= 0 else switch_week - 1
         after_regime = (values or {}).get(SWITCH_REGIME, "error_reduction")
         kpi = (regime_cost_usd_per_employee_month(scenario, scenario.kpi.regime) * before

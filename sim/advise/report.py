@@ -158,12 +158,16 @@ def front_rows(advice: Advice) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def better_text(row: dict[str, Any]) -> str:
+    """'better in 83% of worlds', or 'the same in every world' when nothing differs."""
+    if row.get("p_same") == 1:
+        return "the same in every world"
+    return f"better in {chance(row['p_better'])} of worlds"
+
+
 def check_rows(advice: Advice) -> list[list[str]]:
-    rows = []
-    for r in advice.paired.to_dict("records"):
-        rows.append([r["against"], r["label"], interval_text(r, r["unit"], signed=True),
-                     chance(r["p_better"]) + " of worlds"])
-    return rows
+    return [[r["against"], r["label"], interval_text(r, r["unit"], signed=True), better_text(r)]
+            for r in advice.paired.to_dict("records")]
 
 
 def report_html(advice: Advice, figures: dict[str, tuple[bytes, str]]) -> str:
@@ -181,7 +185,7 @@ def report_html(advice: Advice, figures: dict[str, tuple[bytes, str]]) -> str:
         (f"The recommendation against the current policy and no KPI, in {advice.check_worlds} fresh worlds",
          "<p>Each row: the recommendation minus the other policy, world by world (median [90% interval] over "
          "worlds) and the share of worlds in which the recommendation does better for the organisation.</p>"
-         + table_html(["against", "over the run", "difference", "recommendation better in"], check_rows(advice))
+         + table_html(["against", "over the run", "difference", "the recommendation is"], check_rows(advice))
          + figure_html("check", *figures["check"])),
         ("The levers", table_html(["lever", "searched over", CURRENT, "recommended"], lever_rows)),
         ("The Pareto front", f"<p>Policies no other evaluated policy beats on every objective ({int(advice.table['pareto'].sum())} "
@@ -303,13 +307,13 @@ def format_advice(advice: Advice) -> str:
              f"checked in {advice.check_worlds} fresh worlds, paired by world (median [{INTERVAL:.0%} interval]; "
              "share of worlds in which the recommendation does better):"]
     rows = [(f"net value vs {against}", interval_text(p.loc[(against, 'net_value_usd')].to_dict(), "usd", signed=True),
-             chance(p.loc[(against, "net_value_usd"), "p_better"]))
+             better_text(p.loc[(against, "net_value_usd")].to_dict()))
             for against in (CURRENT, NO_KPI)]
     rows += [(f"{label} vs {CURRENT}", interval_text(p.loc[(CURRENT, key)].to_dict(), unit, signed=True),
-              chance(p.loc[(CURRENT, key), "p_better"]))
+              better_text(p.loc[(CURRENT, key)].to_dict()))
              for key, label, unit in (("overstatement_usd", "dashboard overstatement", "usd"),
                                       ("gaming_hours", "hours spent gaming", "hours"),
                                       ("flags_on_honest", "flags on honest employees", "count"))]
     width = max(len(r[0]) for r in rows)
-    lines += [f"  {label:<{width}}  {text}; better in {better} of worlds" for label, text, better in rows]
+    lines += [f"  {label:<{width}}  {text}; {better}" for label, text, better in rows]
     return "\n".join(lines)
