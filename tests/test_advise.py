@@ -58,7 +58,7 @@ def test_bad_levers_file_is_one_clear_error_with_exit_code_2(tmp_path, capsys, d
     err = capsys.readouterr().err
     assert code == 2
     assert "Traceback" not in err and "levers.yaml" in err and expected in err
-    assert not (tmp_path / "out" / "search.sqlite3").exists()  # nothing ran
+    assert not (tmp_path / "out" / "search.journal").exists()  # nothing ran
 
 
 def test_levers_file_that_is_not_yaml_or_missing_is_an_error(tmp_path, capsys):
@@ -84,10 +84,12 @@ def test_a_trait_set_as_a_number_is_the_users_in_every_world():
 
 
 # --- known answer 1: a lever space small enough to enumerate ----------------------------------------
+STRENGTHS = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0]
+AUDIT_RATES = [0.0, 0.05, 0.1, 0.2]
 ENUMERABLE = {
     "levers": {"kpi.regime": {"choices": ["tokens", "error_reduction"]},
-               "kpi.strength": {"choices": [0.25, 0.75, 1.5]},
-               "audit.rate": {"choices": [0.0, 0.2]}},
+               "kpi.strength": {"choices": STRENGTHS},
+               "audit.rate": {"choices": AUDIT_RATES}},
     "objectives": ["mean_net_value", "overstatement"],
     "recommend": {"rule": "expected"},
 }
@@ -99,18 +101,18 @@ def test_advise_finds_the_enumerated_optimum_of_a_small_lever_space(tmp_path):
     base = load_scenario(SMALL)
     levers = load_levers(ENUMERABLE, base)
     policies = [{"kpi.regime": r, "kpi.strength": s, "audit.rate": q}
-                for r in ("tokens", "error_reduction") for s in (0.25, 0.75, 1.5) for q in (0.0, 0.2)]
+                for r in ("tokens", "error_reduction") for s in STRENGTHS for q in AUDIT_RATES]
     worlds = make_worlds(WORLDS, root_seeds(base.seed)[0], load_posterior())  # the worlds advise searches in
     scores = np.array([objectives(v)["mean_net_value"] for v in evaluate(base, policies, worlds, Sequential())])
     assert np.ptp(scores) > 0  # the levers matter: there is an optimum to find
-    # a budget for 8 of the 12 policies: the optimiser must find the best, not enumerate
-    advice = advise(base, ENUMERABLE, budget_runs=8 * WORLDS, worlds=WORLDS, check_worlds=3,
+    # a budget for 24 of the 56 policies: the optimiser must find the best, not enumerate
+    advice = advise(base, ENUMERABLE, budget_runs=24 * WORLDS, worlds=WORLDS, check_worlds=3,
                     executor="sequential", out=tmp_path / "out", progress=False)
-    assert len(advice.table) <= 8 + 2  # the current policy and no KPI may be added ahead of the search
+    assert len(advice.table) <= 24
     found = float(advice.table.loc[advice.table["recommended"], "mean_net_value"].iloc[0])
     same = policies.index({k: advice.recommended[k] for k in levers.names})
     assert found == pytest.approx(scores[same], rel=1e-12)  # same worlds, same numbers
-    assert found >= scores.max() - 0.02 * np.ptp(scores)
+    assert found >= scores.max() - 0.05 * np.ptp(scores), (found, np.sort(scores)[-5:])
 
 
 # --- known answer 2: the cheapest deterrence under Becker -------------------------------------------
@@ -167,7 +169,7 @@ def test_advise_command_writes_the_report_and_a_scenario_run_accepts(tmp_path, c
     assert "recommended:" in printed and "net value vs current policy" in printed and "[" in printed
     names = {p.name for p in out.iterdir()}
     assert {"report.html", "recommended.yaml", "candidates.csv", "pareto.csv", "importance.csv", "paired.csv",
-            "check_worlds.csv", "summary.json", "search.sqlite3", "figures"} <= names
+            "check_worlds.csv", "summary.json", "search.journal", "figures"} <= names
     assert {p.name for p in (tmp_path / "results").iterdir()} == {"advice"}  # nothing beside the out folder
     summary = json.loads((out / "summary.json").read_text())
     candidates = pd.read_csv(out / "candidates.csv")
@@ -187,7 +189,7 @@ def test_advise_command_writes_the_report_and_a_scenario_run_accepts(tmp_path, c
     again = json.loads((out / "summary.json").read_text())
     assert again["recommended"] == summary["recommended"] and again["candidates"] == summary["candidates"]
     # a larger budget extends the same study
-    assert main([*args[:4], "--budget", "80", *args[5:]]) == 0
+    assert main([*args[:3], "--budget", "80", *args[5:]]) == 0
     assert json.loads((out / "summary.json").read_text())["candidates"] > summary["candidates"]
     capsys.readouterr()
     # other levers in the same folder: refused, not mixed

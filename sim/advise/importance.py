@@ -13,8 +13,8 @@ import pandas as pd
 
 from sim.advise.levers import OBJECTIVES, LoadedLevers
 
-TREES = 200
-"""Trees in the forest (EMA Workbench's default is 100; more give steadier scores)."""
+TREES = 100
+"""Trees in the forest (EMA Workbench's default)."""
 SEED = 0
 """The forest's seed: the same candidates give the same scores."""
 MIN_CANDIDATES = 4

@@ -1,4 +1,4 @@
-"""The advise results folder: the study (search.sqlite3, kept while the search runs so that it can
+"""The advise results folder: the study (search.journal, kept while the search runs so that it can
 resume) and the results, each file written atomically; the folder's marker names every file, so a
 later `advise` recognises the folder as its own and no other command takes it for theirs."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 from sim.output import MARKER, atomic_write_text, check_out_dir, own_files
 
 KIND = "advise"
-STUDY_FILES = ("search.sqlite3", "search.sqlite3-journal", "search.sqlite3-wal", "search.sqlite3-shm")
+STUDY_FILES = ("search.journal", "search.journal.lock")
 
 
 def prepare_folder(out: Path) -> None:

@@ -223,7 +223,7 @@ def method(advice: Advice) -> list[str]:
         "by having picked the best of many candidates on the search's worlds.",
         "Files: candidates.csv (every policy evaluated), pareto.csv, importance.csv, check_worlds.csv (each check "
         f"world's values), paired.csv, {RECOMMENDED_FILE} (the recommendation as a scenario), summary.json, and "
-        "search.sqlite3 (the optuna study: the same command resumes it).",
+        "search.journal (the optuna study: the same command resumes it).",
     ]
 
 

@@ -148,7 +148,7 @@ def advise(scenario: str | Path | Scenario, levers_source: str | Path | dict[str
            scheduler: str | None = None, out: Path, fresh: bool = False, progress: bool = True,
            posterior_path: Path | None = None) -> Advice:
     """Search the lever space for `scenario`, recommend a policy and check it (see the module docstring).
-    The study (search.sqlite3) is kept in `out` while it runs, so a stopped search resumes."""
+    The study (search.journal) is kept in `out` while it runs, so a stopped search resumes."""
     from sim.advise.importance import lever_importance
     from sim.calibrate.posterior import PosteriorError, load_posterior
     from sim.sweep.executors import make_executor
@@ -178,10 +178,11 @@ def advise(scenario: str | Path | Scenario, levers_source: str | Path | dict[str
     if "kpi.strength" in levers.spec.levers:
         start_with.append({**current, "kpi.strength": 0.0})
     from sim.advise.output import prepare_folder
-    from sim.advise.search import STUDY_FILE
+    from sim.advise.search import STUDY_FILE, candidate_count, population_size
 
     prepare_folder(out)
-    study = open_study(out / STUDY_FILE, levers, digest, sampler_seed, fresh)
+    population = population_size(candidate_count(levers, budget_runs, worlds))
+    study = open_study(out / STUDY_FILE, levers, digest, sampler_seed, fresh, population)
     with make_executor(executor, workers, scheduler) as pool:
         candidates = search(base, levers, search_worlds, budget_runs, study, pool, start_with, progress)
         table = candidates_table(candidates, levers.names)

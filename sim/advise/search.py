@@ -1,8 +1,9 @@
 """The search: optuna's NSGA-II sampler over the levers, one generation at a time (ask and tell), every
 candidate of a generation run in every world at once on the executor (common random numbers).
 
-The study lives in an SQLite file in the results folder (optuna's RDB storage), each trial with its
-per-world values, so a search that is stopped resumes where it was; a policy already evaluated is not
+The study lives in a journal file in the results folder (optuna's JournalStorage: an append-only log
+of every trial, replayed on loading; an SQLite database through its RDB storage is the same study, at
+one disk sync per write: ten times slower here), each trial with its per-world values, so a search that is stopped resumes where it was; a policy already evaluated is not
 run again (in the same worlds it gives the same numbers).
 """
 
@@ -24,11 +25,21 @@ from sim.ensemble import World, in_world
 from sim.runner import run_batches
 from sim.scenario.schema import Scenario
 
-STUDY_FILE = "search.sqlite3"
+STUDY_FILE = "search.journal"
+"""The optuna study (its journal; a lock file beside it while it is written)."""
 STUDY_NAME = "advise"
-POPULATION = 16
-"""Candidates per NSGA-II generation (optuna's default is 50; a smaller one gives more generations
-for a budget of a few hundred candidates)."""
+MAX_POPULATION = 16
+"""Most candidates per NSGA-II generation (optuna's default is 50; a smaller one gives more generations
+for a budget of a hundred or so candidates)."""
+MIN_POPULATION = 4
+GENERATIONS = 4
+"""The population is a quarter of the candidates the budget allows (within MIN_POPULATION to
+MAX_POPULATION), so that even a small budget gets a few generations of selection, not one random draw."""
+
+
+def population_size(candidates: int) -> int:
+    """Candidates per generation for a search of `candidates` policies."""
+    return max(MIN_POPULATION, min(MAX_POPULATION, candidates // GENERATIONS))
 MAX_TRIALS_PER_CANDIDATE = 4
 """In a small lever space the sampler proposes policies already evaluated (free: same worlds, same
 numbers); the search stops after this many proposals per candidate the budget allows."""
@@ -103,6 +114,13 @@ def distributions(levers: LoadedLevers) -> dict[str, Any]:
     return out
 
 
+def candidate_count(levers: LoadedLevers, budget_runs: int, n_worlds: int) -> int:
+    """Distinct policies the budget pays for (at most as many as the lever space holds)."""
+    target = max(1, budget_runs // n_worlds)
+    size = space_size(levers)
+    return target if size is None else min(target, size)
+
+
 def space_size(levers: LoadedLevers) -> int | None:
     """How many distinct policies the lever space holds (None: a continuous range)."""
     size = 1
@@ -132,7 +150,7 @@ def key_of(values: dict[str, Any]) -> str:
     return json.dumps(values, sort_keys=True, default=str)
 
 
-def open_study(path: Path, levers: LoadedLevers, digest: str, seed: int, fresh: bool) -> Any:
+def open_study(path: Path, levers: LoadedLevers, digest: str, seed: int, fresh: bool, population: int) -> Any:
     """The study in `path` (created, or loaded to resume); SearchMismatch if it belongs to another search."""
     import optuna
 
@@ -140,8 +158,11 @@ def open_study(path: Path, levers: LoadedLevers, digest: str, seed: int, fresh: 
     if fresh:
         path.unlink(missing_ok=True)
     directions = ["maximize" if OBJECTIVES[name][2] > 0 else "minimize" for name in levers.spec.objectives]
-    sampler = optuna.samplers.NSGAIISampler(population_size=POPULATION, seed=seed)
-    storage = optuna.storages.RDBStorage(f"sqlite:///{path.resolve()}")
+    sampler = optuna.samplers.NSGAIISampler(population_size=population, seed=seed)
+    from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
+
+    lock = JournalFileOpenLock(str(path.resolve()) + ".lock")
+    storage = optuna.storages.JournalStorage(JournalFileBackend(str(path.resolve()), lock_obj=lock))
     study = optuna.create_study(study_name=STUDY_NAME, storage=storage, directions=directions, sampler=sampler,
                                 load_if_exists=True)
     recorded = study.user_attrs.get(DIGEST_ATTR)
@@ -177,10 +198,8 @@ def search(base: Scenario, levers: LoadedLevers, worlds: list[World], budget_run
     names = levers.spec.objectives
     dists = distributions(levers)
     n_worlds = len(worlds)
-    target = max(1, budget_runs // n_worlds)
-    size = space_size(levers)
-    if size is not None:
-        target = min(target, size)
+    target = candidate_count(levers, budget_runs, n_worlds)
+    population = population_size(target)
     done = {key_of(c.values): c for c in candidates_of(study)}
     if not done:
         for values in seeds_policies:
@@ -192,7 +211,7 @@ def search(base: Scenario, levers: LoadedLevers, worlds: list[World], budget_run
     max_trials = MAX_TRIALS_PER_CANDIDATE * target + len(seeds_policies)
     try:
         while len(done) < target and asked < max_trials:
-            batch = min(POPULATION, target - len(done))
+            batch = min(population, target - len(done))
             trials = [study.ask(dists) for _ in range(batch)]
             asked += batch
             fresh: dict[str, dict[str, Any]] = {}
