@@ -215,3 +215,62 @@ def test_budget_and_worlds_are_checked(tmp_path, capsys):
         assert main(["advise", str(scenario), "--out", str(tmp_path / "o"), "--no-progress", *extra]) == 2
         err = capsys.readouterr().err
         assert "Traceback" not in err and "--" in err
+
+
+# --- pieces with exact answers ----------------------------------------------------------------------
+def test_pareto_front_keeps_exactly_the_undominated_policies():
+    from sim.advise.run import pareto_mask
+
+    table = pd.DataFrame({"mean_net_value": [10.0, 8.0, 12.0, 7.0, 12.0],
+                          "overstatement": [5.0, 1.0, 9.0, 2.0, 9.0]})  # max value, min overstatement
+    assert pareto_mask(table, ["mean_net_value", "overstatement"]).tolist() == [True, True, True, False, True]
+
+
+def test_regret_is_the_gap_to_the_best_policy_in_each_world():
+    from sim.advise.objectives import regrets
+
+    net = np.array([[10.0, 0.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0],
+                    [8.0, 2.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0]])
+    # policy 0 loses 2 in world 1; policy 1 loses 2 in world 0: the same worst-world regret
+    np.testing.assert_allclose(regrets(net), np.quantile([[0, 2, *[0] * 8], [2, 0, *[0] * 8]], 0.9, axis=1))
+
+
+def test_measurement_cost_counts_auditor_hours_checks_the_detector_and_outcome_measurement():
+    from sim.advise.objectives import (CLAIM_CHECK_HOURS_PER_CHECKED_EMPLOYEE_WEEK, DETECTOR_USD_PER_EMPLOYEE_MONTH,
+                                       REGIME_MEASUREMENT_USD_PER_EMPLOYEE_MONTH, WEEKS_PER_MONTH, measurement_cost_usd)
+
+    base = load_scenario(SMALL)
+    assert measurement_cost_usd(base) == 0  # tokens: counted free; no audits
+    changed = load_scenario({**SMALL, "kpi": {"regime": "error_reduction", "strength": 1.0},
+                             "audit": {"rate": 0.1, "claim_check_rate": 0.2}, "detection": {"enabled": True}})
+    employee_weeks, wage = 20 * 8, base.economics.loaded_wage_usd_per_hour
+    expected = (0.1 * employee_weeks * AUDIT_HOURS_PER_AUDITED_EMPLOYEE_WEEK * wage
+                + 0.2 * employee_weeks * CLAIM_CHECK_HOURS_PER_CHECKED_EMPLOYEE_WEEK * wage
+                + (DETECTOR_USD_PER_EMPLOYEE_MONTH + REGIME_MEASUREMENT_USD_PER_EMPLOYEE_MONTH["error_reduction"])
+                * employee_weeks / WEEKS_PER_MONTH)
+    assert measurement_cost_usd(changed) == pytest.approx(expected)
+    # a switch to outcome measurement at week 5 pays for it in weeks 5 to 8 only
+    switched = measurement_cost_usd(base, {"switch.week": 5, "switch.regime": "error_reduction"})
+    assert switched == pytest.approx(REGIME_MEASUREMENT_USD_PER_EMPLOYEE_MONTH["error_reduction"] * 20 * 4 / WEEKS_PER_MONTH)
+
+
+def test_pseudo_levers_become_scenario_values():
+    from sim.advise.levers import candidate_scenario
+
+    base = load_scenario(SMALL)
+    changed = candidate_scenario(base, {"kpi.regime": "queries", "kpi.target_factor": 2.0, "switch.week": 3,
+                                        "switch.regime": "action_linked"})
+    from sim.scenario.schema import DEFAULT_TARGETS
+
+    assert changed.kpi.target == pytest.approx(2 * DEFAULT_TARGETS["queries"])
+    assert [(i.week, i.set) for i in changed.management.interventions] == [(3, {"kpi.regime": "action_linked"})]
+    never = candidate_scenario(base, {"switch.week": 99, "switch.regime": "action_linked"})
+    assert never.management.interventions == []  # a week after the run's last: no switch
+
+
+def test_check_command_validates_a_levers_file(tmp_path, capsys):
+    assert main(["check", "scenarios/levers/default.yaml"]) == 0
+    assert "valid levers file" in capsys.readouterr().out
+    bad = write(tmp_path / "bad.yaml", {"levers": {"kpi.regime": {"choices": ["tokenz"]}}})
+    assert main(["check", str(bad)]) == 2
+    assert "Did you mean 'tokens'" in capsys.readouterr().err
