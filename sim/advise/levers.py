@@ -192,6 +192,26 @@ def policy_changes(values: dict[str, Any], base: Scenario) -> dict[str, Any]:
     return changes
 
 
+def canonical(values: dict[str, Any], base: Scenario, levers: LoadedLevers) -> dict[str, Any]:
+    """One candidate's lever values with those that cannot matter set to one value, so that policies
+    that are the same in effect are evaluated once and shown once: a switch that never happens (week 0,
+    after the run, or to the regime already in force), the detector's threshold with the detector off,
+    a reward cap on a scheme other than linear."""
+    out = dict(values)
+    regime = out.get("kpi.regime", base.kpi.regime)
+    if SWITCH_WEEK in out:
+        week = int(out[SWITCH_WEEK] or 0)
+        if week <= 0 or week > base.weeks or out.get(SWITCH_REGIME, "error_reduction") == regime:
+            out[SWITCH_WEEK] = 0
+            if SWITCH_REGIME in out and levers.spec.levers[SWITCH_REGIME].choices:
+                out[SWITCH_REGIME] = levers.spec.levers[SWITCH_REGIME].choices[0]
+    if "detection.threshold_sd" in out and not out.get("detection.enabled", base.detection.enabled):
+        out["detection.threshold_sd"] = base.detection.threshold_sd
+    if "kpi.reward_cap" in out and out.get("kpi.scheme", base.kpi.scheme) != "linear":
+        out["kpi.reward_cap"] = base.kpi.reward_cap
+    return out
+
+
 def candidate_scenario(base: Scenario, values: dict[str, Any], origin: str = "levers") -> Scenario:
     """The base scenario with one candidate's lever values applied (validated)."""
     return apply_changes(base, policy_changes(values, base), origin=origin)

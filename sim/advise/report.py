@@ -82,7 +82,7 @@ def check_figure(advice: Advice) -> Figure:
     for (against, diff), colour in zip(series.items(), (COLOURS["seats"], COLOURS["reported"]), strict=True):
         ax.hist(diff[np.isfinite(diff)], bins=bins, alpha=0.6, color=colour, label=f"against {against}")
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set(xlabel="recommended minus the other policy: net value, thousand USD over the run (paired by world)",
+    ax.set(xlabel="recommended minus the other policy: net value over the run, thousand USD",
            ylabel="worlds", title=f"The recommendation in {advice.check_worlds} fresh worlds")
     ax.legend(fontsize=8)
     return fig

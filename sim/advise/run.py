@@ -19,7 +19,7 @@ import pandas as pd
 
 from sim.advise.levers import (
     OBJECTIVES, PSEUDO_LEVERS, SWITCH_REGIME, SWITCH_WEEK, TARGET_FACTOR, LoadedLevers, candidate_scenario,
-    load_levers, policy_changes,
+    canonical, load_levers, policy_changes,
 )
 from sim.advise.objectives import admissible, regrets
 from sim.advise.search import Candidate, allowed, candidates_table, evaluate, open_study, search
@@ -173,7 +173,7 @@ def advise(scenario: str | Path | Scenario, levers_source: str | Path | dict[str
     digest = hashlib.sha256(json.dumps({"base": base.model_dump(mode="json"), "levers": levers.digest,
                                         "worlds": worlds, "posterior": posterior.source.name},
                                        sort_keys=True, default=str).encode()).hexdigest()[:16]
-    current = current_values(base, levers)
+    current = canonical(current_values(base, levers), base, levers)
     start_with = [current]
     if "kpi.strength" in levers.spec.levers:
         start_with.append({**current, "kpi.strength": 0.0})

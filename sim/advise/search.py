@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.advise.levers import OBJECTIVES, LoadedLevers, candidate_scenario
+from sim.advise.levers import OBJECTIVES, LoadedLevers, candidate_scenario, canonical
 from sim.advise.objectives import SUMMARY_KEYS, measurement_cost_usd, objectives, world_values
 from sim.ensemble import World, in_world
 from sim.runner import run_batches
@@ -176,14 +176,15 @@ def open_study(path: Path, levers: LoadedLevers, digest: str, seed: int, fresh: 
     return study
 
 
-def candidates_of(study: Any) -> list[Candidate]:
-    """Every evaluated policy in the study, in the order evaluated."""
+def candidates_of(study: Any, base: Scenario, levers: LoadedLevers) -> list[Candidate]:
+    """Every evaluated policy in the study, in the order evaluated (values made canonical)."""
     import optuna
 
     out = []
     for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
         worlds = {k: np.asarray(v, dtype=float) for k, v in trial.user_attrs["worlds"].items()}
-        out.append(Candidate(trial.number, dict(trial.params), worlds, dict(trial.user_attrs["objectives"])))
+        out.append(Candidate(trial.number, canonical(dict(trial.params), base, levers), worlds,
+                             dict(trial.user_attrs["objectives"])))
     return out
 
 
@@ -200,7 +201,7 @@ def search(base: Scenario, levers: LoadedLevers, worlds: list[World], budget_run
     n_worlds = len(worlds)
     target = candidate_count(levers, budget_runs, n_worlds)
     population = population_size(target)
-    done = {key_of(c.values): c for c in candidates_of(study)}
+    done = {key_of(c.values): c for c in candidates_of(study, base, levers)}
     if not done:
         for values in seeds_policies:
             if set(values) == set(dists) and all(allowed(levers, k, v) for k, v in values.items()):
@@ -216,20 +217,21 @@ def search(base: Scenario, levers: LoadedLevers, worlds: list[World], budget_run
             asked += batch
             fresh: dict[str, dict[str, Any]] = {}
             for trial in trials:
-                key = key_of(trial.params)
+                values = canonical(dict(trial.params), base, levers)
+                key = key_of(values)
                 if key not in done:
-                    fresh.setdefault(key, dict(trial.params))
+                    fresh.setdefault(key, values)
             results = evaluate(base, list(fresh.values()), worlds, executor, bar.update)
             for key, values in zip(fresh, results, strict=True):
                 done[key] = Candidate(-1, fresh[key], values, objectives(values))
             for trial in trials:
-                found = done[key_of(trial.params)]
+                found = done[key_of(canonical(dict(trial.params), base, levers))]
                 trial.set_user_attr("worlds", {k: v.tolist() for k, v in found.worlds.items()})
                 trial.set_user_attr("objectives", found.objectives)
                 study.tell(trial, [found.objectives[name] for name in names])
     finally:
         bar.close()
-    return candidates_of(study)
+    return candidates_of(study, base, levers)
 
 
 def candidates_table(candidates: list[Candidate], lever_names: list[str]) -> pd.DataFrame:
