@@ -52,7 +52,7 @@ def front_figure(advice: Advice) -> Figure:
     names = list(advice.levers.spec.objectives)
     x_name = "overstatement" if "overstatement" in t else names[-1]
     y_name = "mean_net_value" if "mean_net_value" in names else names[0]
-    fig, ax = subplots(1, 1, figsize=(8, 4.6))
+    fig, ax = subplots(1, 1, figsize=(8, 4.6), layout="constrained")
     scale = {n: 1e3 if OBJECTIVES[n][1] == "usd" else 1.0 for n in (x_name, y_name)}
     x, y = t[x_name] / scale[x_name], t[y_name] / scale[y_name]
     ax.scatter(x[~t["pareto"]], y[~t["pareto"]], s=14, color="#bbbbbb", label="evaluated policy")
@@ -73,7 +73,7 @@ def front_figure(advice: Advice) -> Figure:
 @styled
 def check_figure(advice: Advice) -> Figure:
     """The recommendation's paired advantage in net value, world by world, against each other policy."""
-    fig, ax = subplots(1, 1, figsize=(8, 3.6))
+    fig, ax = subplots(1, 1, figsize=(8, 3.6), layout="constrained")
     c = advice.check
     series = {against: (c[f"recommended:net_value_usd"] - c[f"{against}:net_value_usd"]).to_numpy() / 1e3
               for against in (CURRENT, NO_KPI)}
@@ -93,7 +93,7 @@ def importance_figure(advice: Advice) -> Figure:
     """Each lever's feature score for each objective."""
     imp = advice.importance
     pivot = imp.pivot(index="lever", columns="objective", values="score").reindex(advice.levers.names)
-    fig, ax = subplots(1, 1, figsize=(8, 0.45 * len(pivot) + 1.6))
+    fig, ax = subplots(1, 1, figsize=(9, 0.45 * len(pivot) + 1.8), layout="constrained")
     y = np.arange(len(pivot))
     height = 0.8 / max(1, len(pivot.columns))
     palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
@@ -140,20 +140,46 @@ def findings(advice: Advice) -> list[str]:
             out.append(f"Among the evaluated policies, {objective_label(main)} depends most on "
                        + " and ".join(f"{r.lever} (score {r.score:.2f})" for r in top.itertuples())
                        + "; levers with low scores barely move it within their ranges.")
+    out.append(reward_caveat(advice))
     out.append("Measurement costs (audit and claim-check hours, the detector, outcome measurement) are assumptions "
-               "(ASSUMPTION in sim/advise/objectives.py); KPI rewards are not counted as a cash cost.")
+               "(ASSUMPTION in sim/advise/objectives.py, listed in docs/levers-reference.md).")
     return out
 
 
+def differing(values: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """The lever values that differ from the current policy's."""
+    from sim.advise.search import key_of
+
+    return {k: v for k, v in values.items() if key_of(_plain(v)) != key_of(_plain(current.get(k)))}
+
+
+def reward_cash_usd(scenario: Any) -> float:
+    """What the KPI reward would cost over the run if it were paid in cash at target: strength x wage per
+    employee-week (the model treats it as recognition or its weight in a review, not a payment)."""
+    return scenario.kpi.strength * scenario.economics.loaded_wage_usd_per_hour * scenario.organization.employees \
+        * scenario.weeks
+
+
+def reward_caveat(advice: Advice) -> str:
+    """The KPI reward is not a cost in net value: what it would cost as cash, for the recommendation and now."""
+    rec, now = reward_cash_usd(advice.recommended_scenario), reward_cash_usd(advice.base)
+    return (f"KPI rewards are not counted in net value: the model treats them as recognition or their weight in a "
+            f"review. Paid in cash at target, the recommended reward would cost {compact_usd(rec)} over the run "
+            f"(the current one {compact_usd(now)}); where rewards are cash, weigh that difference "
+            f"({compact_usd(rec - now)}) against the advantage above.")
+
+
 def front_rows(advice: Advice) -> tuple[list[str], list[list[str]]]:
+    """The Pareto front as table rows: each policy as what it changes in the current policy, then the objectives."""
     t = advice.table
     names = list(advice.levers.spec.objectives)
     front = t[t["pareto"]].sort_values(names[0], ascending=OBJECTIVES[names[0]][2] < 0).head(FRONT_ROWS)
-    header = [*advice.levers.names, *(OBJECTIVES[n][0] for n in names), "note"]
+    header = ["policy (what differs from the current policy)", *(OBJECTIVES[n][0] for n in names), "note"]
     rows = []
     for _, row in front.iterrows():
         note = "recommended" if row["recommended"] else CURRENT if row["is_current"] else ""
-        rows.append([lever_text({k: row[k]}).split(" = ", 1)[1] for k in advice.levers.names]
+        changes = differing({k: row[k] for k in advice.levers.names}, advice.current)
+        rows.append([lever_text(changes) or "(the current policy)"]
                     + [value_text(row[n], OBJECTIVES[n][1]) for n in names] + [note])
     return header, rows
 
@@ -303,6 +329,7 @@ def format_advice(advice: Advice) -> str:
              f"searched {len(advice.table)} policies in the same {advice.search_worlds} plausible worlds "
              f"({int(advice.table['pareto'].sum())} on the Pareto front)",
              f"recommended: {lever_text(advice.recommended)}",
+             f"  changes from the current policy: {lever_text(differing(advice.recommended, advice.current)) or 'none'}",
              f"  chosen by {rule_text(advice.levers.spec.recommend)}",
              f"checked in {advice.check_worlds} fresh worlds, paired by world (median [{INTERVAL:.0%} interval]; "
              "share of worlds in which the recommendation does better):"]
@@ -316,4 +343,5 @@ def format_advice(advice: Advice) -> str:
                                       ("flags_on_honest", "flags on honest employees", "count"))]
     width = max(len(r[0]) for r in rows)
     lines += [f"  {label:<{width}}  {text}; {better}" for label, text, better in rows]
+    lines.append(reward_caveat(advice))
     return "\n".join(lines)
