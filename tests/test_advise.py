@@ -274,3 +274,16 @@ def test_check_command_validates_a_levers_file(tmp_path, capsys):
     bad = write(tmp_path / "bad.yaml", {"levers": {"kpi.regime": {"choices": ["tokenz"]}}})
     assert main(["check", str(bad)]) == 2
     assert "Did you mean 'tokens'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_worker_processes_give_the_same_advice_as_one_process(tmp_path):
+    levers = {"levers": {"kpi.strength": {"low": 0.0, "high": 1.5, "step": 0.25},
+                         "audit.rate": {"choices": [0.0, 0.1]}}}
+    results = [advise(load_scenario(SMALL), levers, budget_runs=8 * 3, worlds=3, check_worlds=3, executor=executor,
+                      workers=workers, out=tmp_path / executor, progress=False)
+               for executor, workers in (("sequential", None), ("processes", 2))]
+    a, b = results
+    assert a.recommended == b.recommended
+    pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_frame_equal(a.check, b.check)
