@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.advise.levers import LeversError, load_levers
+from sim.advise.levers import load_levers
 from sim.advise.objectives import AUDIT_HOURS_PER_AUDITED_EMPLOYEE_WEEK, objectives
 from sim.advise.run import advise, root_seeds
 from sim.advise.search import evaluate

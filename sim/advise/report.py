@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.advise.importance import objective_label
@@ -25,7 +24,6 @@ from sim.report.ensemble import chance, compact_usd, interval_text
 from sim.report.figures import COLOURS
 from sim.report.html import figure_html, list_html, page, png_bytes, table_html
 from sim.report.style import styled, subplots
-from sim.scenario.io import dump_yaml
 
 RECOMMENDED_FILE = "recommended.yaml"
 FRONT_ROWS = 25
@@ -62,7 +60,7 @@ def front_figure(advice: Advice) -> Figure:
         ax.scatter(x[current], y[current], s=90, marker="s", facecolor="none", edgecolor="black", label=CURRENT)
     rec = t["recommended"]
     ax.scatter(x[rec], y[rec], s=160, marker="*", color=COLOURS["true"], edgecolor="black", label="recommended")
-    unit = {n: (f"thousand USD over the run" if scale[n] > 1 else OBJECTIVES[n][1]) for n in (x_name, y_name)}
+    unit = {n: ("thousand USD over the run" if scale[n] > 1 else OBJECTIVES[n][1]) for n in (x_name, y_name)}
     ax.set(xlabel=f"{OBJECTIVES[x_name][0]}, {unit[x_name]}", ylabel=f"{OBJECTIVES[y_name][0]},\n{unit[y_name]}",
            title=f"{len(t)} policies, each in the same {advice.search_worlds} worlds")
     ax.axhline(0, color="black", linewidth=0.6)
@@ -75,7 +73,7 @@ def check_figure(advice: Advice) -> Figure:
     """The recommendation's paired advantage in net value, world by world, against each other policy."""
     fig, ax = subplots(1, 1, figsize=(8, 3.6), layout="constrained")
     c = advice.check
-    series = {against: (c[f"recommended:net_value_usd"] - c[f"{against}:net_value_usd"]).to_numpy() / 1e3
+    series = {against: (c["recommended:net_value_usd"] - c[f"{against}:net_value_usd"]).to_numpy() / 1e3
               for against in (CURRENT, NO_KPI)}
     values = np.concatenate(list(series.values()))
     bins = np.histogram_bin_edges(values[np.isfinite(values)], bins=30)
@@ -112,9 +110,11 @@ def findings(advice: Advice) -> list[str]:
     """The advice in plain words, every number from the tables and charts."""
     p = advice.paired.set_index(["against", "metric"])
     out = []
-    rec = lever_text(advice.recommended)
-    out.append(f"Recommended: {rec}. Chosen by {rule_text(advice.levers.spec.recommend)}, among "
-               f"{len(advice.table)} policies the search evaluated in the same {advice.search_worlds} worlds.")
+    changes = lever_text(differing(advice.recommended, advice.current))
+    what = f"change {changes}; keep the rest of the current policy" if changes else "keep the current policy"
+    out.append(f"Recommended: {what} (every lever in the table below). Chosen by "
+               f"{rule_text(advice.levers.spec.recommend)}, among {len(advice.table)} policies the search evaluated "
+               f"in the same {advice.search_worlds} worlds.")
     for against in (CURRENT, NO_KPI):
         net = p.loc[(against, "net_value_usd")]
         stats = net.to_dict()
@@ -284,7 +284,6 @@ def write_advice(advice: Advice, out: Path) -> list[Path]:
     if not advice.importance.empty:
         figures_made["importance"] = (importance_figure(advice), "Feature scores of the levers for each objective.")
     figures = {name: (png_bytes(fig), caption) for name, (fig, caption) in figures_made.items()}
-    recommended = advice.recommended_scenario
     files = {
         "candidates.csv": lambda p: t.to_csv(p, index=False),
         "pareto.csv": lambda p: t[t["pareto"]].to_csv(p, index=False),
@@ -318,7 +317,7 @@ def recommended_yaml(advice: Advice) -> str:
     return head + yaml.safe_dump(data, sort_keys=False)
 
 
-__all__ = ["write_advice", "findings", "dump_yaml"]
+__all__ = ["write_advice", "findings", "format_advice"]
 
 
 def format_advice(advice: Advice) -> str:

@@ -17,17 +17,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.advise.defaults import DEFAULT_BUDGET_RUNS, DEFAULT_CHECK_WORLDS, DEFAULT_WORLDS
 from sim.advise.levers import (
-    OBJECTIVES, PSEUDO_LEVERS, SWITCH_REGIME, SWITCH_WEEK, TARGET_FACTOR, LoadedLevers, candidate_scenario,
+    OBJECTIVES, SWITCH_REGIME, SWITCH_WEEK, TARGET_FACTOR, LoadedLevers, candidate_scenario,
     canonical, load_levers, policy_changes,
 )
 from sim.advise.objectives import admissible, regrets
-from sim.advise.search import Candidate, allowed, candidates_table, evaluate, open_study, search
-from sim.ensemble import INTERVAL, World, describe, make_worlds, no_kpi
+from sim.advise.search import Candidate, candidates_table, evaluate, open_study, search
+from sim.ensemble import World, describe, make_worlds, no_kpi
 from sim.scenario.io import ScenarioError, apply_changes, load_scenario
 from sim.scenario.schema import DEFAULT_TARGETS, Scenario
-
-from sim.advise.defaults import DEFAULT_BUDGET_RUNS, DEFAULT_CHECK_WORLDS, DEFAULT_WORLDS
 
 MAX_BUDGET_RUNS = 1_000_000
 CURRENT = "current policy"
@@ -113,16 +112,19 @@ def choose(table: pd.DataFrame, levers: LoadedLevers, scale: dict[str, float]) -
     return int(order[-1])
 
 
-def run_check(base: Scenario, policies: dict[str, dict[str, Any] | Scenario], worlds: list[World], executor: Any
-              ) -> dict[str, dict[str, np.ndarray]]:
+def run_check(base: Scenario, policies: dict[str, dict[str, Any] | Scenario], worlds: list[World], executor: Any,
+              progress: bool = False) -> dict[str, dict[str, np.ndarray]]:
     """Each named policy's per-world values in the check's worlds (a Scenario is run as it is)."""
     from sim.advise.objectives import measurement_cost_usd, world_values
     from sim.advise.search import run_scenarios
     from sim.ensemble import in_world
 
     scenarios = {label: (p if isinstance(p, Scenario) else candidate_scenario(base, p)) for label, p in policies.items()}
+    from tqdm.auto import tqdm
+
     runs = [in_world(s, w) for s in scenarios.values() for w in worlds]
-    summaries = run_scenarios(runs, executor)
+    with tqdm(total=len(runs), unit="run", desc="check", disable=not progress, leave=False) as bar:
+        summaries = run_scenarios(runs, executor, bar.update)
     n = len(worlds)
     return {label: world_values(summaries[i * n:(i + 1) * n],
                                 measurement_cost_usd(s, policies[label] if isinstance(policies[label], dict) else None))
@@ -197,7 +199,8 @@ def advise(scenario: str | Path | Scenario, levers_source: str | Path | dict[str
         table["admissible"] = admissible(table, levers.spec.recommend, scale)
         best = choose(table, levers, scale)
         recommended = {name: _plain(table.iloc[best][name]) for name in levers.names}
-        check = run_check(base, {"recommended": recommended, CURRENT: base, NO_KPI: no_kpi(base)}, fresh_worlds, pool)
+        check = run_check(base, {"recommended": recommended, CURRENT: base, NO_KPI: no_kpi(base)}, fresh_worlds, pool,
+                          progress)
     table["recommended"] = np.arange(len(table)) == best
     importance = lever_importance(table, levers)
     check_frame = pd.DataFrame({f"{label}:{key}": v for label, values in check.items() for key, v in values.items()})
@@ -264,4 +267,4 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-__all__ = ["advise", "Advice", "INTERVAL", "PSEUDO_LEVERS", "allowed"]
+__all__ = ["advise", "Advice"]

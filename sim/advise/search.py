@@ -193,7 +193,6 @@ def search(base: Scenario, levers: LoadedLevers, worlds: list[World], budget_run
     """Ask NSGA-II for a generation at a time, evaluate it in every world in one batch, tell the
     objectives; until the budget of runs (candidates x worlds) is spent or the lever space is
     exhausted. `seeds_policies` (the current policy, no KPI) are evaluated first when the levers allow them."""
-    import optuna
     from tqdm.auto import tqdm
 
     names = levers.spec.objectives
