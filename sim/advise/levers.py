@@ -61,6 +61,8 @@ RULES = ("robust", "expected", "regret", "cheapest")
 Rule = Literal["robust", "expected", "regret", "cheapest"]
 
 MAX_LEVERS = 30
+STEP_DECIMALS = 10
+"""Values of a range with a step are rounded to this many decimals (optuna adds float noise)."""
 MAX_CHOICES = 100
 
 
@@ -198,6 +200,9 @@ def canonical(values: dict[str, Any], base: Scenario, levers: LoadedLevers) -> d
     after the run, or to the regime already in force), the detector's threshold with the detector off,
     a reward cap on a scheme other than linear."""
     out = dict(values)
+    for path, lever in levers.spec.levers.items():  # a step range's values without float noise (2.8, not 2.8000000000000003)
+        if lever.step is not None and not lever.integer and isinstance(out.get(path), float):
+            out[path] = round(out[path], STEP_DECIMALS)
     regime = out.get("kpi.regime", base.kpi.regime)
     if SWITCH_WEEK in out:
         week = int(out[SWITCH_WEEK] or 0)
