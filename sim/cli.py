@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from sim import cli_audit, cli_library, cli_market
+from sim import cli_advise, cli_audit, cli_library, cli_market
 from sim.scenario.io import ScenarioError
 from sim.scenario.safe_yaml import printable
 
@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_library.add_parsers(commands)
     cli_market.add_parser(commands)
     cli_audit.add_parser(commands)
+    cli_advise.add_parser(commands)
     add_sweep_commands(commands)
     add_calibrate_parser(commands)
     add_dashboard_parser(commands)
@@ -319,6 +320,7 @@ COMMANDS = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep, "repor
 COMMANDS.update(cli_library.COMMANDS)
 COMMANDS.update(cli_market.COMMANDS)
 COMMANDS.update(cli_audit.COMMANDS)
+COMMANDS.update(cli_advise.COMMANDS)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -70,6 +70,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         return _check_market(args)
     if kind == "calibration":
         return _check_calibration(args)
+    if kind == "levers":
+        return _check_levers(args)
     scenario = load_scenario(args.scenario, args.overrides)
     warn_targets(scenario, args.scenario)
     kpi = scenario.kpi
@@ -90,6 +92,20 @@ def _check_calibration(args: argparse.Namespace) -> int:
     spec, _, _ = load_targets(args.scenario)
     print(printable(f"ok: {args.scenario} is a valid calibration file '{spec.name}': {len(spec.targets)} targets, "
                     f"{len(spec.parameters)} free parameters"))
+    return 0
+
+
+def _check_levers(args: argparse.Namespace) -> int:
+    """A levers file (`tokenmaxx advise`): every lever checked against the default scenario."""
+    from sim.advise.levers import load_levers
+    from sim.dashboard.model import DEFAULT_SCENARIO
+
+    if args.overrides:
+        raise ScenarioError(f"{args.scenario}: --set applies to scenario and market files")
+    loaded = load_levers(args.scenario, load_scenario(DEFAULT_SCENARIO))
+    print(printable(f"ok: {args.scenario} is a valid levers file '{loaded.spec.name}': {len(loaded.names)} levers, "
+                    f"objectives {', '.join(loaded.spec.objectives)}, rule {loaded.spec.recommend.rule} "
+                    f"(checked against {DEFAULT_SCENARIO})"))
     return 0
 
 

@@ -6,6 +6,7 @@
 - ``docs/sweep-spec.md`` from the sweep spec's pydantic models (:mod:`sim.sweep.spec`).
 - ``docs/data-dictionary.md`` from :mod:`sim.dictionary`: every output column, its unit and meaning.
 - ``docs/market-reference.md`` from the market schema (:mod:`sim.market.schema`).
+- ``docs/levers-reference.md`` from the levers file's models (:mod:`sim.advise.levers`).
 
 Regenerate all with ``python -m sim.docs_gen``; tests fail when the committed files differ.
 """
@@ -362,9 +363,45 @@ def data_dictionary() -> str:
     return render_markdown()
 
 
+def levers_reference() -> str:
+    """The levers YAML reference (`tokenmaxx advise`) as Markdown."""
+    from sim.advise import levers, objectives
+
+    objective_rows = [f"| `{name}` | {label} | {unit} | {'maximise' if sign > 0 else 'minimise'} |"
+                      for name, (label, unit, sign) in levers.OBJECTIVES.items()]
+    out = [HEADER.format(cmd=REGENERATE, origin="`sim/advise/levers.py`"), "# Levers YAML reference\n",
+           "A levers file lists what a manager controls, each lever's range or choices, the objectives "
+           "the search trades off and the rule that picks one policy; `tokenmaxx advise SCENARIO [LEVERS]` "
+           "reads it (default: `scenarios/levers/default.yaml`). Unknown keys are errors; every lever is "
+           f"checked against the scenario with each of its values before a run starts. Levers are key paths "
+           f"under {', '.join(f'`{s}.`' for s in levers.LEVER_SECTIONS)}, "
+           f"{', '.join(f'`{p}`' for p in levers.LEVER_PATHS)}, and the pseudo-levers "
+           f"`{levers.TARGET_FACTOR}` (the KPI target as a multiple of each regime's default), "
+           f"`{levers.SWITCH_WEEK}` and `{levers.SWITCH_REGIME}` (a scheduled switch of KPI regime; week 0, "
+           "or one after the run's last, is no switch).\n",
+           "## Top level\n", SPEC_HEAD, *_spec_rows(levers.LeversSpec, ""), "",
+           "## `levers.<key path>`\n", "Give `choices`, or `low` and `high` for a range.\n",
+           SPEC_HEAD, *_spec_rows(levers.Lever, "levers.<key path>."), "",
+           "## `recommend`\n", SPEC_HEAD, *_spec_rows(levers.Recommend, "recommend."), "",
+           "## Objectives\n",
+           "Net value = true value - AI spend - measurement cost, over the run. Each objective is a mean over "
+           "the search's worlds (every candidate runs in the same worlds), except `p10_net_value` (the 10th "
+           "percentile over worlds).\n",
+           "| name | what | unit | the search |", "|---|---|---|---|", *objective_rows, "",
+           "## Measurement costs (ASSUMPTION)\n",
+           f"- audits: {objectives.AUDIT_HOURS_PER_AUDITED_EMPLOYEE_WEEK:g} auditor hour per audited employee-week, "
+           "at the loaded wage",
+           f"- claim checks: {objectives.CLAIM_CHECK_HOURS_PER_CHECKED_EMPLOYEE_WEEK:g} hour per checked "
+           "employee-week, at the loaded wage",
+           f"- the anomaly detector: ${objectives.DETECTOR_USD_PER_EMPLOYEE_MONTH:g} per employee-month",
+           "- counting a rewarded KPI, per employee-month: " + ", ".join(
+               f"{k} ${v:g}" for k, v in objectives.REGIME_MEASUREMENT_USD_PER_EMPLOYEE_MONTH.items()), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
 GENERATED = {SCENARIO_REFERENCE: scenario_reference, CLI_REFERENCE: cli_reference,
              "sweep-spec.md": sweep_reference, "data-dictionary.md": data_dictionary,
-             "market-reference.md": market_reference}
+             "market-reference.md": market_reference, "levers-reference.md": levers_reference}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -58,7 +58,9 @@ def user_set(scenario: Scenario, path: str) -> bool:
     rather than leaving it to the library's default."""
     node: Any = scenario
     for part in path.split("."):
-        if not hasattr(node, "model_fields_set") or part not in node.model_fields_set:
+        if not hasattr(node, "model_fields_set"):
+            return True  # a plain value the scenario set (a trait given as a number) covers its sub-keys
+        if part not in node.model_fields_set:
             return False
         node = getattr(node, part)
     return True

@@ -57,7 +57,7 @@ MAX_FOLDER_NAME = 80
 MARKER = ".tokenmaxx-results.json"
 """Written last into every folder :func:`publish_folder` makes: the kind of result and every file
 written, so that a later command replaces the folder only when it proves to be that command's own."""
-RESULT_KINDS = ("run", "market", "compare")
+RESULT_KINDS = ("run", "market", "compare", "advise")
 OLD_LAYOUTS = {
     "run": ({"metadata.json", "scenario.yaml"},
             {"summary.json", "timeseries.parquet", "timeseries.csv", "scenario.yaml", "metadata.json", "report.html",

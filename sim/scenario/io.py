@@ -375,6 +375,7 @@ FILE_KINDS = {
     "sweep": (lambda keys: bool({"base", "design", "parameters", "replicates", "fixed"} & keys), "tokenmaxx sweep"),
     "market": (lambda keys: bool({"policies", "firms", "organisation_set", "investors", "imitation", "vendor",
                                   "correction"} & keys), "tokenmaxx market"),
+    "levers": (lambda keys: "levers" in keys, "tokenmaxx advise SCENARIO"),
     "scenario": (lambda keys: bool({"organization", "kpi", "behavior", "management"} & keys), "tokenmaxx run"),
 }
 """Each kind of file, a test of its top-level keys that gives it away, and the command that reads it."""
