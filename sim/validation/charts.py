@@ -384,8 +384,10 @@ def audit_recovery(data: dict[str, Any]) -> Figure:
         ax.set(xlabel=f"true {name.replace('_', ' ')}", ylabel="audit's median and 90% interval")
     np.atleast_1d(axes)[0].legend(fontsize=7, loc="upper left")
     fig.suptitle("tokenmaxx audit on synthetic organisations with known truth (leave one out)")
+    return fig
 
 
+@styled
 def market_claims(data: dict[str, Any]) -> Figure:
     fig, ax = subplots(figsize=FIGSIZE)
     for (_, corrected), path in data["trajectories"].groupby(["seed", "corrected"]):
