@@ -187,24 +187,6 @@ def sensitivity_chart(sensitivity: pd.DataFrame) -> Figure:
 
 @styled
 def robustness_chart(robustness: pd.DataFrame, output: str, title: str, percent: bool = False) -> Figure:
-    """The 5-95% range and median of one output across the accepted sets, per scenario measured."""
-    rows = robustness[robustness["output"] == output]
-    fig = Figure(figsize=(7.5, 0.6 + 0.4 * max(len(rows), 1)), layout="constrained")
-    ax = fig.add_subplot()
-    scale = 100.0 if percent else 1.0
-    for i, row in enumerate(rows.itertuples()):
-        ax.plot([row.q05 * scale, row.q95 * scale], [i, i], color="#6baed6", lw=6, solid_capstyle="butt")
-        ax.plot(row.median * scale, i, "o", color="#08519c")
-    ax.set_yticks(range(len(rows)), rows["measured_on"], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel(title + (" (%)" if percent else ""))
-    ax.set_title(f"{title} across the accepted parameter sets (5-95%, median)", loc="left", fontsize=10)
-    ax.grid(axis="x", alpha=0.3)
-    return fig
-
-
-@styled
-def robustness_chart(robustness: pd.DataFrame, output: str, title: str, percent: bool = False) -> Figure:
     """The posterior 90% interval and median of one output, per scenario measured."""
     rows = robustness[robustness["output"] == output]
     fig = Figure(figsize=(7.5, 0.6 + 0.4 * max(len(rows), 1)), layout="constrained")
