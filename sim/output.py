@@ -242,23 +242,14 @@ def write_worlds(ensemble: Ensemble, result: RunResult, out_dir: Path) -> list[P
     under ``one_world``), in place of the one world's."""
     from sim.ensemble import ensemble_summary
 
-    summary = ensemble_summary(ensemble, clean_for_json(result.summary))
+    summary = ensemble_summary(ensemble, result.summary)
     files = {
         "worlds.csv": lambda p: ensemble.table.to_csv(p, index=False),
-        "summary.json": lambda p: p.write_text(json.dumps(_json_safe(summary), indent=2) + "\n"),
+        "summary.json": lambda p: p.write_text(json.dumps(clean_for_json(summary), indent=2) + "\n"),
     }
     for name, write in files.items():
         atomic_write(out_dir / name, write)
     return [out_dir / name for name in files]
-
-
-def _json_safe(value: Any) -> Any:
-    """NaN and infinities (not valid JSON) as None, in nested dicts and lists."""
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return None if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")) else value
 
 
 def metadata(result: RunResult, wall_time_s: float) -> dict[str, Any]:

@@ -285,6 +285,10 @@ def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator > 0 else float("nan")
 
 
-def clean_for_json(summary: dict[str, Any]) -> dict[str, Any]:
-    """Replace NaN and infinities (not valid JSON) with None."""
-    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in summary.items()}
+def clean_for_json(value: Any) -> Any:
+    """Replace NaN and infinities (not valid JSON) with None, in nested dicts and lists too."""
+    if isinstance(value, dict):
+        return {k: clean_for_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_for_json(v) for v in value]
+    return None if isinstance(value, float) and not np.isfinite(value) else value
